@@ -1,0 +1,493 @@
+"""The loopback transport: a real HTTP/1.1 server in front of the provider core.
+
+The adapter is deliberately thin. Each request becomes an ``httpx.Request`` whose
+URL is the server's base URL plus the request target, the verified TLS client
+certificate (if any) rides along, and the ``httpx.Response`` the core returns is
+written back. No endpoint logic lives here; what this module owns is sockets,
+TLS handshakes, HTTP/1.1 framing and keep-alive, and a clean shutdown.
+
+Design notes:
+
+* One thread per connection (``http.server`` style), so a keep-alive client
+  costs nothing between requests and a slow client never blocks another.
+* The TLS handshake runs in the connection's thread, not in the accept loop: a
+  client that stalls or fails its handshake cannot hold up anyone else.
+* The whole response is written with one ``send``: headers and body in separate
+  segments would meet Nagle's algorithm and the peer's delayed ACK and cost
+  40 ms per request on Linux.
+* ``stop()`` closes the listener, shuts down every open connection (which wakes
+  idle keep-alive threads) and joins every thread it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import socket
+import socketserver
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography import x509
+
+__all__ = [
+    "AccessRecord",
+    "ContextFactory",
+    "LoopbackServer",
+    "RequestHandler",
+]
+
+#: What the server calls for every request: the core's ``handle`` with the peer
+#: certificate passed along (``lambda request, cert: idp.handle(request, peer_cert=cert)``).
+RequestHandler = Callable[[httpx.Request, "x509.Certificate | None"], httpx.Response]
+#: Returns the server-side context for the next connection; lets the trust store
+#: follow the clients registered right now (self-signed certificates).
+ContextFactory = Callable[[], ssl.SSLContext]
+
+#: No OAuth request comes near this; larger bodies are refused with 413 before
+#: they reach the core.
+MAX_BODY_BYTES = 1024 * 1024
+# A handshake that takes longer than this on loopback is a client that hangs.
+_HANDSHAKE_TIMEOUT = 10.0
+# Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers are the server's job.
+_SKIP_RESPONSE_HEADERS = frozenset(
+    {b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"date", b"server"}
+)
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One line of the access log. Carries no header or body, so no secret.
+
+    ``target`` is the raw request target, query string included: whoever prints
+    it redacts first (``authmock serve`` does).
+    """
+
+    client: str
+    method: str
+    target: str
+    status: int
+    duration_ms: float
+    #: Subject of the verified TLS client certificate, if one was presented.
+    peer_subject: str | None = None
+    #: Set instead of method/target/status when the TLS handshake failed.
+    tls_error: str | None = None
+
+
+class LoopbackServer:
+    """A threaded HTTP/1.1 (optionally HTTPS) server on a loopback address.
+
+    ``handler`` answers every request. ``tls`` is a server ``ssl.SSLContext`` or a
+    callable returning one per connection; ``None`` serves plain HTTP.
+    ``public_url`` is the origin the provider believes it is served from
+    (``authmock serve --issuer`` behind a proxy); it defaults to the bound URL.
+
+    The socket is bound and listening when the constructor returns, so ``port``
+    and ``url`` are known at once; :meth:`start` begins serving.
+    """
+
+    def __init__(
+        self,
+        handler: RequestHandler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | ContextFactory | None = None,
+        public_url: str | None = None,
+        on_access: Callable[[AccessRecord], None] | None = None,
+        idle_timeout: float = 30.0,
+        name: str = "authmock",
+    ) -> None:
+        self.handler = handler
+        self.on_access = on_access
+        self.idle_timeout = idle_timeout
+        self.name = name
+        self._tls = tls
+        #: Exceptions that escaped ``handler`` (the core promises never to raise);
+        #: the fixtures fail the test with them.
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._connections: dict[int, _Connection] = {}
+        self._next_id = 0
+        self._serve_thread: threading.Thread | None = None
+        self._stopped = False
+        self._httpd = _HTTPServer(self, host, port)
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.host: str = str(bound_host)
+        self.port: int = int(bound_port)
+        scheme = "https" if tls is not None else "http"
+        netloc = f"[{self.host}]" if ":" in self.host else self.host
+        #: The URL clients connect to, e.g. ``https://127.0.0.1:43117``.
+        self.url = f"{scheme}://{netloc}:{self.port}"
+        self.public_url = (public_url or self.url).rstrip("/")
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def start(self) -> LoopbackServer:
+        if self._stopped:
+            raise RuntimeError("a stopped LoopbackServer cannot be restarted; create a new one")
+        if self._serve_thread is None:
+            self._serve_thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"{self.name}-accept-{self.port}",
+                daemon=True,
+            )
+            self._serve_thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close every connection and join every thread.
+
+        Raises :class:`RuntimeError` if a thread is still alive after ``timeout``
+        seconds (which would be a bug: every socket has been shut down by then).
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._serve_thread is not None:
+            self._httpd.shutdown()
+            self._serve_thread.join(timeout)
+        self._httpd.server_close()
+        with self._lock:
+            connections = list(self._connections.values())
+        for connection in connections:
+            connection.abort()
+        deadline = time.monotonic() + timeout
+        for connection in connections:
+            connection.thread.join(max(0.0, deadline - time.monotonic()))
+        alive = [c.thread.name for c in connections if c.thread.is_alive()]
+        if self._serve_thread is not None and self._serve_thread.is_alive():
+            alive.append(self._serve_thread.name)
+        if alive:
+            raise RuntimeError(f"loopback server threads did not stop: {', '.join(alive)}")
+
+    @property
+    def running(self) -> bool:
+        return self._serve_thread is not None and not self._stopped
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def threads(self) -> list[threading.Thread]:
+        """Every thread this server started that is still alive."""
+        with self._lock:
+            threads = [c.thread for c in self._connections.values()]
+        if self._serve_thread is not None:
+            threads.append(self._serve_thread)
+        return [thread for thread in threads if thread.is_alive()]
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped" if self._stopped else "created"
+        return f"<LoopbackServer {self.url} {state}>"
+
+    # -- connections ----------------------------------------------------------------
+
+    def _accept(self, sock: socket.socket, address: Any) -> None:
+        with self._lock:
+            if self._stopped:
+                _close_quietly(sock)
+                return
+            self._next_id += 1
+            connection = _Connection(self, self._next_id, sock, address)
+            self._connections[connection.ident] = connection
+        connection.thread.start()
+
+    def _forget(self, connection: _Connection) -> None:
+        with self._lock:
+            self._connections.pop(connection.ident, None)
+
+    def _context(self) -> ssl.SSLContext | None:
+        if self._tls is None or isinstance(self._tls, ssl.SSLContext):
+            return self._tls
+        return self._tls()
+
+    def _emit(self, record: AccessRecord) -> None:
+        if self.on_access is not None:
+            try:
+                self.on_access(record)
+            except Exception as exc:  # a broken log hook must not break the server
+                self.errors.append(exc)
+
+
+class _HTTPServer(http.server.HTTPServer):
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, owner: LoopbackServer, host: str, port: int) -> None:
+        self.owner = owner
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # Connections never go through finish_request (see _Connection), so the
+        # handler class given here is never instantiated by socketserver.
+        super().__init__((host, port), http.server.BaseHTTPRequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name with getfqdn(), a DNS
+        # round trip we neither need nor want at start-up.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.owner._accept(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Errors are handled per connection; never print a traceback to stderr.
+        pass
+
+
+class _Connection:
+    def __init__(
+        self, server: LoopbackServer, ident: int, sock: socket.socket, address: Any
+    ) -> None:
+        self.server = server
+        self.ident = ident
+        self.sock = sock
+        self.address = address
+        self.client = f"{address[0]}:{address[1]}"
+        self.thread = threading.Thread(
+            target=self.run, name=f"{server.name}-conn-{server.port}-{ident}", daemon=True
+        )
+        self._closing = False
+
+    def run(self) -> None:
+        try:
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            context = self.server._context()
+            peer_cert: x509.Certificate | None = None
+            if context is not None:
+                self.sock.settimeout(_HANDSHAKE_TIMEOUT)
+                tls_sock = context.wrap_socket(
+                    self.sock, server_side=True, do_handshake_on_connect=False
+                )
+                self.sock = tls_sock
+                try:
+                    tls_sock.do_handshake()
+                except (ssl.SSLError, OSError) as exc:
+                    if not self._closing:
+                        self.server._emit(
+                            AccessRecord(self.client, "", "", 0, 0.0, tls_error=_tls_reason(exc))
+                        )
+                        _linger(tls_sock)
+                    return
+                if self._closing:  # stop() raced with the handshake
+                    return
+                der = tls_sock.getpeercert(binary_form=True)
+                if der:
+                    peer_cert = x509.load_der_x509_certificate(der)
+            # Idle keep-alive connections close after idle_timeout seconds.
+            self.sock.settimeout(self.server.idle_timeout)
+            _Handler(self.sock, self.address, self.server._httpd, self, peer_cert)
+        except (OSError, ValueError):
+            # The peer went away or stop() shut the socket down under us.
+            pass
+        finally:
+            _close_quietly(self.sock)
+            self.server._forget(self)
+
+    def abort(self) -> None:
+        self._closing = True
+        # socket.socket.shutdown, not SSLSocket.shutdown: the latter unwraps the
+        # TLS layer, which races with the reading thread. A TCP shutdown just
+        # makes the blocked read return.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "pytest-authmock"
+    sys_version = ""
+    server: _HTTPServer
+
+    def __init__(
+        self,
+        request: socket.socket,
+        client_address: Any,
+        server: _HTTPServer,
+        connection: _Connection,
+        peer_cert: x509.Certificate | None,
+    ) -> None:
+        self._connection = connection
+        self._peer_cert = peer_cert
+        self._peer_subject = peer_cert.subject.rfc4514_string() if peer_cert else None
+        super().__init__(request, client_address, server)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Access is reported through AccessRecord; http.server's own log line
+        # would print the raw request line, query string and all.
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _dispatch(self) -> None:
+        started = time.perf_counter()
+        owner = self.server.owner
+        status = self._respond(owner)
+        owner._emit(
+            AccessRecord(
+                client=self._connection.client,
+                method=self.command,
+                target=self.path,
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+                peer_subject=self._peer_subject,
+            )
+        )
+
+    def _respond(self, owner: LoopbackServer) -> int:
+        target = self.path
+        if not target.startswith("/"):
+            parts = urlsplit(target)
+            if parts.scheme in ("http", "https") and parts.netloc:
+                # Absolute-form target (RFC 9112 §3.2.2): keep path and query only.
+                target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            else:
+                return self._plain(400, "request target must be an absolute path")
+        body = self._read_body()
+        if isinstance(body, int):
+            return body
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        try:
+            request = httpx.Request(
+                self.command, owner.public_url + target, headers=headers, content=body
+            )
+        except (httpx.InvalidURL, ValueError):
+            return self._plain(400, "request target is not a valid URL path")
+        try:
+            response = owner.handler(request, self._peer_cert)
+            try:
+                content = response.content
+            except httpx.ResponseNotRead:
+                content = response.read()
+        except Exception as exc:
+            # The core promises never to raise; if it does, the client gets a
+            # generic 500 and the fixture fails the test with the exception.
+            owner.errors.append(exc)
+            return self._plain(500, f"the fake provider raised {type(exc).__name__}")
+        self._write(
+            response.status_code,
+            response.reason_phrase,
+            [(k, v) for k, v in response.headers.raw if k.lower() not in _SKIP_RESPONSE_HEADERS],
+            content,
+        )
+        return response.status_code
+
+    def _read_body(self) -> bytes | int:
+        """The request body, or the status of the error answer already sent."""
+        encoding = self.headers.get("Transfer-Encoding", "").lower()
+        if "chunked" in encoding:
+            return self._read_chunked()
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            return self._plain(400, "invalid Content-Length")
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            return self._plain(413, f"request body over {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes | int:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                return self._plain(400, "malformed chunked body")
+            if size == 0:
+                # Trailer section ends with an empty line.
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                self.close_connection = True
+                return self._plain(413, f"request body over {MAX_BODY_BYTES} bytes")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _plain(self, status: int, message: str) -> int:
+        body = (message + "\n").encode("utf-8")
+        self._write(status, HTTPStatus(status).phrase, [(b"Content-Type", b"text/plain")], body)
+        return status
+
+    def _write(
+        self, status: int, reason: str, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        lines = [
+            f"HTTP/1.1 {status} {reason}".encode("latin-1"),
+            b"Server: pytest-authmock",
+            b"Date: " + formatdate(usegmt=True).encode("ascii"),
+        ]
+        lines.extend(name + b": " + value for name, value in headers)
+        lines.append(b"Content-Length: " + str(len(body)).encode("ascii"))
+        if self.close_connection:
+            lines.append(b"Connection: close")
+        head = b"\r\n".join(lines) + b"\r\n\r\n"
+        # RFC 9110 §9.3.2: HEAD gets the headers GET would, without the content.
+        payload = head if self.command == "HEAD" else head + body
+        self.wfile.write(payload)
+
+
+def _tls_reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"client certificate rejected: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason or str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _linger(sock: socket.socket) -> None:
+    """Half-close and drain before closing, so the peer reads our TLS alert.
+
+    Closing a socket with unread data makes the kernel send RST, and a client
+    that is still sending (TLS 1.3 clients send their request right after their
+    certificate) then sees "connection reset" instead of "unknown ca".
+    """
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_WR)
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and socket.socket.recv(sock, 4096):
+            pass
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
