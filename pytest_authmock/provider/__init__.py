@@ -1,0 +1,1 @@
+"""The fake identity provider: a transport-agnostic core that turns requests into responses."""

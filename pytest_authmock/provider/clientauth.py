@@ -1,0 +1,148 @@
+"""Client authentication at the token, introspection and revocation endpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+
+import httpx
+from cryptography import x509
+
+from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
+from pytest_authmock.provider.http import auth_scheme, parse_basic
+from pytest_authmock.provider.models import Client
+from pytest_authmock.provider.store import Store
+
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="authmock", charset="UTF-8"'}
+TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+
+
+@dataclasses.dataclass(frozen=True)
+class Authenticated:
+    client: Client
+    method: str
+
+
+def authenticate(
+    store: Store,
+    request: httpx.Request,
+    params: dict[str, str],
+    peer_cert: x509.Certificate | None,
+) -> Authenticated:
+    """Identify and authenticate the client, or raise ``invalid_client``/``invalid_request``."""
+    basic = auth_scheme(request) == "basic"
+    in_body = "client_secret" in params
+    if basic and in_body:
+        # RFC 6749 §2.3: a client MUST NOT use more than one authentication method.
+        raise InvalidRequest(
+            "the client authenticated twice (HTTP Basic and client_secret in the body); "
+            "RFC 6749 §2.3 allows one method per request"
+        )
+    challenge = BASIC_CHALLENGE if basic else {}
+    if basic:
+        client_id, secret = parse_basic(request.headers["authorization"])
+        if params.get("client_id", client_id) != client_id:
+            raise InvalidRequest("client_id in the body differs from the one in HTTP Basic")
+        method: str | None = "client_secret_basic"
+        given: str | None = secret
+    else:
+        client_id = params.get("client_id", "")
+        given = params.get("client_secret")
+        method = "client_secret_post" if in_body else None
+        if not client_id:
+            raise InvalidClient(
+                "no client authentication: send client_id and client_secret with HTTP Basic "
+                "(client_secret_basic) or in the form body (client_secret_post)"
+            )
+    client = store.clients.get(client_id)
+    if client is None:
+        raise InvalidClient(f"unknown client {client_id!r}", headers=challenge)
+    if client.disabled:
+        raise InvalidClient(f"client {client_id!r} is disabled", headers=challenge)
+    if method is None:
+        method = _secretless_method(client, peer_cert)
+    allowed = client.token_endpoint_auth_methods
+    if method not in allowed:
+        raise InvalidClient(
+            f"client {client_id!r} may not authenticate with {method}; it is registered for "
+            f"{', '.join(allowed)}. Pass token_endpoint_auth_method=... to add_client()",
+            headers=challenge,
+        )
+    if method in ("client_secret_basic", "client_secret_post"):
+        _check_secret(client, given or "", basic=basic, challenge=challenge)
+    elif method in TLS_METHODS:
+        _check_certificate(client, method, peer_cert)
+    return Authenticated(client, method)
+
+
+def _secretless_method(client: Client, peer_cert: x509.Certificate | None) -> str:
+    methods = client.token_endpoint_auth_methods
+    if peer_cert is not None:
+        for method in TLS_METHODS:
+            if method in methods:
+                return method
+    if "none" in methods:
+        return "none"
+    for method in TLS_METHODS:
+        if method in methods:
+            return method  # fails below with "no certificate presented"
+    raise InvalidClient(
+        f"client {client.client_id!r} is confidential and sent no secret; authenticate with "
+        f"{' or '.join(methods)}"
+    )
+
+
+def _check_secret(client: Client, given: str, *, basic: bool, challenge: dict[str, str]) -> None:
+    expected = client.client_secret or ""
+    if hmac.compare_digest(given.encode(), expected.encode()):
+        return
+    hint = ""
+    if basic and any(char in expected for char in "+%"):
+        hint = (
+            "; note that RFC 6749 §2.3.1 requires form-urlencoding the id and secret before "
+            "Base64, and this secret contains '+' or '%'"
+        )
+    raise InvalidClient(f"client secret does not match for client {client.client_id!r}{hint}", headers=challenge)
+
+
+def _check_certificate(client: Client, method: str, cert: x509.Certificate | None) -> None:
+    # RFC 8705 §2: the transport verified the chain (tls_client_auth) or accepted any
+    # certificate (self_signed); here we match it to what the client registered.
+    if cert is None:
+        raise InvalidClient(
+            f"client {client.client_id!r} authenticates with {method}, but no TLS client "
+            "certificate was presented"
+        )
+    if method == "self_signed_tls_client_auth":
+        if any(cert == registered for registered in client.self_signed_certificates):
+            return
+        raise InvalidClient(
+            f"the presented certificate is not one registered for client {client.client_id!r}"
+        )
+    if client.tls_client_auth_subject_dn is not None:
+        expected_dn = x509.Name.from_rfc4514_string(client.tls_client_auth_subject_dn)
+        if cert.subject == expected_dn:
+            return
+        raise InvalidClient(
+            f"certificate subject {cert.subject.rfc4514_string()!r} does not match the subject "
+            f"registered for client {client.client_id!r} ({client.tls_client_auth_subject_dn!r})"
+        )
+    if client.tls_client_auth_san_dns is not None:
+        if client.tls_client_auth_san_dns in _san_dns_names(cert):
+            return
+        raise InvalidClient(
+            f"certificate has no DNS subjectAltName {client.tls_client_auth_san_dns!r} "
+            f"as registered for client {client.client_id!r}"
+        )
+    raise InvalidClient(
+        f"client {client.client_id!r} uses tls_client_auth but registered no subject; pass "
+        "tls_client_auth_subject_dn=... or tls_client_auth_san_dns=... to add_client()"
+    )
+
+
+def _san_dns_names(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return san.value.get_values_for_type(x509.DNSName)

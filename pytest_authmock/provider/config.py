@@ -1,0 +1,113 @@
+"""Provider options, validated once so that a bad value fails before any request."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+TokenFormat = Literal["jwt", "opaque"]
+Algorithm = Literal["RS256", "ES256"]
+
+TOKEN_FORMATS: tuple[str, ...] = ("jwt", "opaque")
+ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
+DEFAULT_ISSUER = "https://idp.authmock.test"
+
+_UNSET: Any = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderConfig:
+    """Every provider-wide option; the marker, ini file and ``authmock serve`` map onto it.
+
+    TTLs are seconds; ``None`` means the token never expires.
+    """
+
+    issuer: str = DEFAULT_ISSUER
+    token_format: TokenFormat = "jwt"
+    algorithm: Algorithm = "RS256"
+    # One hour is what most hosted providers hand out for access tokens.
+    access_token_ttl: int | None = 3600
+    # Thirty days, a common refresh-token lifetime; a scenario's "24 h session"
+    # is one keyword away.
+    refresh_token_ttl: int | None = 30 * 24 * 3600
+    id_token_ttl: int = 3600
+    # Okta's org server puts its issuer in ``aud`` when no API is named; so do we.
+    audience: str | None = None
+    # RFC 9700 §4.14: rotate refresh tokens and revoke the family on reuse.
+    refresh_token_rotation: bool = True
+
+    def __post_init__(self) -> None:
+        _check_issuer(self.issuer)
+        if self.token_format not in TOKEN_FORMATS:
+            raise ValueError(
+                f"authmock option token_format must be one of {', '.join(TOKEN_FORMATS)}; "
+                f"got {self.token_format!r}"
+            )
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(
+                f"authmock option algorithm must be one of {', '.join(ALGORITHMS)}; "
+                f"got {self.algorithm!r}"
+            )
+        check_ttl("access_token_ttl", self.access_token_ttl)
+        check_ttl("refresh_token_ttl", self.refresh_token_ttl)
+        check_ttl("id_token_ttl", self.id_token_ttl, allow_none=False)
+        if self.audience is not None and (not isinstance(self.audience, str) or not self.audience):
+            raise ValueError(f"authmock option audience must be a non-empty string; got {self.audience!r}")
+        if not isinstance(self.refresh_token_rotation, bool):
+            raise TypeError(
+                "authmock option refresh_token_rotation must be True or False; "
+                f"got {self.refresh_token_rotation!r}"
+            )
+
+    @property
+    def default_audience(self) -> str:
+        return self.audience or self.issuer
+
+    @classmethod
+    def option_names(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in dataclasses.fields(cls))
+
+    @classmethod
+    def from_options(cls, **options: Any) -> ProviderConfig:
+        """Build from keyword options, naming any unknown one with the known ones."""
+        known = cls.option_names()
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise TypeError(
+                f"unknown authmock option{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(repr, unknown))}; known options: {', '.join(known)}"
+            )
+        return cls(**options)
+
+    def replace(self, **options: Any) -> ProviderConfig:
+        merged = {name: getattr(self, name) for name in self.option_names()}
+        merged.update(options)
+        return ProviderConfig.from_options(**merged)
+
+
+def check_ttl(name: str, value: object, *, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        hint = " or None (never expires)" if allow_none else ""
+        raise ValueError(
+            f"authmock option {name} must be a positive whole number of seconds{hint}; got {value!r}"
+        )
+
+
+def _check_issuer(issuer: object) -> None:
+    if not isinstance(issuer, str):
+        raise TypeError(f"authmock option issuer must be a URL string; got {issuer!r}")
+    parts = urlsplit(issuer)
+    # OIDC Discovery §3 / RFC 8414 §2: https URL with no query or fragment. We
+    # accept http too, because loopback servers and containers use it.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"authmock option issuer must be an http(s) URL with a host; got {issuer!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"authmock option issuer must have no query or fragment; got {issuer!r}")
+    if issuer.endswith("/"):
+        raise ValueError(
+            f"authmock option issuer must not end with '/' (issuers compare as exact strings); "
+            f"use {issuer.rstrip('/')!r}"
+        )

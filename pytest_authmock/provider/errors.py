@@ -1,0 +1,78 @@
+"""OAuth error responses (RFC 6749 §5.2, RFC 6750 §3.1) as exceptions the endpoints raise."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OAuthError(Exception):
+    """An RFC 6749 §5.2 error; endpoints raise it and the dispatcher renders it.
+
+    ``status_code`` defaults to 400 as §5.2 requires for every code except
+    ``invalid_client`` (401).
+    """
+
+    status_code: ClassVar[int] = 400
+    error: ClassVar[str] = "invalid_request"
+
+    def __init__(self, description: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(description)
+        self.description = description
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    # RFC 6749 §5.2: 401; WWW-Authenticate is added when the client used Basic.
+    status_code = 401
+    error = "invalid_client"
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class MethodNotAllowed(OAuthError):
+    status_code = 405
+    error = "invalid_request"
+
+
+class NotFound(OAuthError):
+    status_code = 404
+    error = "not_found"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1 ``invalid_token`` (401) at a protected resource or userinfo."""
+
+    status_code = 401
+    error = "invalid_token"
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 §3.1 ``insufficient_scope`` (403)."""
+
+    status_code = 403
+    error = "insufficient_scope"
+
+    def __init__(self, description: str, *, required: tuple[str, ...]) -> None:
+        super().__init__(description)
+        self.required = required

@@ -1,0 +1,107 @@
+"""Reading requests and writing responses without ever letting bad input raise."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+import httpx
+
+from pytest_authmock.provider.errors import InvalidClient, InvalidRequest, OAuthError
+
+#: Larger bodies are refused: no legitimate OAuth request comes close.
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 64
+FORM = "application/x-www-form-urlencoded"
+
+# RFC 6749 §5.1: token responses, and by extension every answer carrying a
+# credential or an error about one, must not be cached.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def json_response(
+    status_code: int, body: Any, *, headers: dict[str, str] | None = None, cache: bool = False
+) -> httpx.Response:
+    merged = {} if cache else dict(NO_STORE)
+    merged["Content-Type"] = "application/json"
+    merged.update(headers or {})
+    content = json.dumps(body, separators=(",", ":")).encode()
+    return httpx.Response(status_code, content=content, headers=merged)
+
+
+def error_response(error: OAuthError) -> httpx.Response:
+    return json_response(error.status_code, error.body(), headers=error.headers)
+
+
+def body_bytes(request: httpx.Request) -> bytes:
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return request.read()
+
+
+def read_form(request: httpx.Request) -> dict[str, str]:
+    """Parse an ``application/x-www-form-urlencoded`` body as RFC 6749 §3.2 requires.
+
+    Duplicate parameters are refused, and parameters with empty values count as omitted.
+    """
+    mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = body_bytes(request)
+    if mime != FORM:
+        got = f"Content-Type {mime!r}" if mime else "no Content-Type"
+        raise InvalidRequest(
+            f"this endpoint takes an {FORM} body (RFC 6749 §3.2); the request had {got}"
+        )
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest(
+            f"request body is {len(body)} bytes; the provider accepts at most {MAX_BODY_BYTES}"
+        )
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise InvalidRequest("request body is not valid UTF-8") from None
+    except ValueError:
+        raise InvalidRequest(
+            f"request body has more than {MAX_FIELDS} parameters or is not form-encoded"
+        ) from None
+    params: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, value in pairs:
+        if name in seen:
+            raise InvalidRequest(
+                f"parameter {name!r} was sent more than once; RFC 6749 §3.2 allows each once"
+            )
+        seen.add(name)
+        if value != "":
+            params[name] = value
+    return params
+
+
+def parse_basic(header: str) -> tuple[str, str]:
+    """Decode ``Authorization: Basic`` client credentials (RFC 6749 §2.3.1).
+
+    The id and secret are form-urlencoded before Base64, so they are decoded here.
+    """
+    _, _, encoded = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Basic realm="authmock", charset="UTF-8"'}
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise InvalidClient(
+            "Authorization: Basic header is not valid Base64 of 'client_id:client_secret'",
+            headers=challenge,
+        ) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep or not client_id:
+        raise InvalidClient(
+            "Authorization: Basic header must carry 'client_id:client_secret'", headers=challenge
+        )
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def auth_scheme(request: httpx.Request) -> str:
+    return request.headers.get("authorization", "").partition(" ")[0].lower()

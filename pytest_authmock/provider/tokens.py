@@ -1,0 +1,171 @@
+"""Minting access, refresh and ID tokens, and finding the record behind a token."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from joserfc import jwt
+
+from pytest_authmock.provider.clock import Clock
+from pytest_authmock.provider.config import ProviderConfig
+from pytest_authmock.provider.keys import SigningKeys
+from pytest_authmock.provider.models import Client, TokenRecord, User
+from pytest_authmock.provider.store import Store
+
+# OIDC Core §5.4: which profile claims each standard scope releases.
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("name", "given_name", "family_name", "preferred_username", "updated_at"),
+    "email": ("email", "email_verified"),
+}
+
+
+def certificate_thumbprint(cert: x509.Certificate) -> str:
+    """RFC 8705 §3.1 ``x5t#S256``: base64url SHA-256 of the DER certificate."""
+    digest = hashlib.sha256(cert.public_bytes(Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _b64_half_hash(value: str) -> str:
+    # OIDC Core §3.1.3.6 at_hash: left half of SHA-256, base64url.
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
+
+
+class TokenMinter:
+    def __init__(self, config: ProviderConfig, keys: SigningKeys, clock: Clock, store: Store) -> None:
+        self.config = config
+        self.keys = keys
+        self.clock = clock
+        self.store = store
+
+    def access_token(
+        self,
+        *,
+        client: Client,
+        user: User | None,
+        scope: tuple[str, ...],
+        family_id: str | None = None,
+        peer_cert: x509.Certificate | None = None,
+        ttl: int | None | bool = False,
+    ) -> TokenRecord:
+        """Issue an access token; ``ttl=False`` means the client's or provider's default."""
+        now = int(self.clock.now())
+        lifetime = client.access_token_ttl if ttl is False else ttl
+        expires = None if lifetime is None else now + int(lifetime)
+        audience = client.audience or (self.config.default_audience,)
+        sub = user.sub if user else client.client_id
+        jti = secrets.token_urlsafe(16)
+        claims: dict[str, Any] = {**client.claims, **(user.claims if user else {})}
+        cnf = {"x5t#S256": certificate_thumbprint(peer_cert)} if peer_cert is not None else None
+        token_format = client.token_format or self.config.token_format
+        record = TokenRecord(
+            value="",
+            jti=jti,
+            kind="access",
+            client_id=client.client_id,
+            sub=sub,
+            username=user.username if user else None,
+            scope=scope,
+            audience=tuple(audience),
+            issued_at=now,
+            expires_at=expires,
+            not_before=now,
+            family_id=family_id,
+            token_format=token_format,
+            cnf=cnf,
+            claims=claims,
+        )
+        if token_format == "jwt":
+            record.kid = self.keys.kid
+            record.value = self._sign_access(record)
+        else:
+            record.value = secrets.token_urlsafe(32)
+        self.store.add_token(record)
+        return record
+
+    def _sign_access(self, record: TokenRecord) -> str:
+        # RFC 9068 §2.2. A token that never expires carries no ``exp`` (RFC 9068 makes
+        # it required; omitting it is the only honest encoding of "never").
+        claims: dict[str, Any] = dict(record.claims)
+        claims.update(
+            iss=self.config.issuer,
+            sub=record.sub,
+            aud=record.audience[0] if len(record.audience) == 1 else list(record.audience),
+            iat=int(record.issued_at),
+            nbf=int(record.not_before),
+            jti=record.jti,
+            client_id=record.client_id,
+        )
+        if record.expires_at is not None:
+            claims["exp"] = int(record.expires_at)
+        if record.scope:
+            claims["scope"] = " ".join(record.scope)
+        if record.username is not None:
+            claims.setdefault("preferred_username", record.username)
+        if record.cnf is not None:
+            claims["cnf"] = dict(record.cnf)
+        header = {"alg": self.keys.algorithm, "typ": "at+jwt", "kid": self.keys.kid}
+        return jwt.encode(header, claims, self.keys.active)
+
+    def refresh_token(
+        self, *, client: Client, user: User | None, scope: tuple[str, ...], family_id: str,
+        expires_at: float | None | bool = False,
+    ) -> TokenRecord:
+        """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime."""
+        now = self.clock.now()
+        if expires_at is False:
+            ttl = client.refresh_token_ttl
+            expires_at = None if ttl is None else now + ttl
+        record = TokenRecord(
+            value=secrets.token_urlsafe(48),
+            jti=secrets.token_urlsafe(16),
+            kind="refresh",
+            client_id=client.client_id,
+            sub=user.sub if user else client.client_id,
+            username=user.username if user else None,
+            scope=scope,
+            audience=(),
+            issued_at=now,
+            expires_at=None if expires_at is None else float(expires_at),
+            not_before=now,
+            family_id=family_id,
+        )
+        self.store.add_token(record)
+        return record
+
+    def id_token(
+        self, *, client: Client, user: User, scope: tuple[str, ...], access_token: str,
+        nonce: str | None = None, auth_time: float | None = None,
+    ) -> str:
+        now = int(self.clock.now())
+        claims: dict[str, Any] = {
+            "iss": self.config.issuer,
+            "sub": user.sub,
+            "aud": client.client_id,
+            "azp": client.client_id,
+            "iat": now,
+            "exp": now + self.config.id_token_ttl,
+            "auth_time": int(auth_time if auth_time is not None else now),
+            "at_hash": _b64_half_hash(access_token),
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        claims.update(profile_claims(user, scope))
+        header = {"alg": self.keys.algorithm, "typ": "JWT", "kid": self.keys.kid}
+        return jwt.encode(header, claims, self.keys.active)
+
+
+def profile_claims(user: User, scope: tuple[str, ...]) -> dict[str, Any]:
+    """The user's claims released by ``scope`` (OIDC Core §5.4) plus custom claims."""
+    released: dict[str, Any] = {}
+    for name in scope:
+        for claim in SCOPE_CLAIMS.get(name, ()):
+            if claim in user.profile:
+                released[claim] = user.profile[claim]
+    released.update(user.claims)
+    return released
