@@ -1,0 +1,453 @@
+"""``OAuthClient``: talks to one issuer's endpoints, found through discovery.
+
+It sends token, revocation, introspection and userinfo requests, retries them
+as :class:`~pytest_authmock.client.retry.RetryPolicy` says, and turns RFC 6749
+§5.2 errors into the exceptions of :mod:`pytest_authmock.client.errors`. It
+holds no token state: :class:`~pytest_authmock.client.manager.TokenManager` does.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import ssl
+import threading
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from pytest_authmock.client.challenge import parse_bearer_challenge
+from pytest_authmock.client.discovery import (
+    ProviderMetadata,
+    metadata_urls,
+    parse_metadata_response,
+)
+from pytest_authmock.client.errors import (
+    ConfigurationError,
+    InvalidCredentials,
+    InvalidToken,
+    LoginRequired,
+    ProviderError,
+    TokenExpired,
+)
+from pytest_authmock.client.grants import ClientAuth, Grant, client_auth_for
+from pytest_authmock.client.retry import RetryPolicy
+from pytest_authmock.client.tokens import Clock, Token
+
+__all__ = ["OAuthClient"]
+
+logger = logging.getLogger("pytest_authmock.client")
+
+_JSON = {"Accept": "application/json"}
+
+
+class OAuthClient:
+    """A client of one issuer.
+
+    ``client_auth`` (or ``client_id``/``client_secret``/``auth_method``) is how
+    the client authenticates at the token endpoint. ``http_client`` and
+    ``async_http_client`` are used when given (and then not closed by us);
+    otherwise a sync client is made on first use and an async one per call, so
+    the object can be used from several event loops. ``verify`` is passed to
+    the clients we make: an :class:`ssl.SSLContext` from
+    :mod:`pytest_authmock.client.mtls` carries a client certificate.
+    """
+
+    def __init__(
+        self,
+        issuer: str,
+        client_auth: ClientAuth | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        auth_method: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        verify: ssl.SSLContext | bool = True,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        clock: Clock = time.time,
+        metadata_ttl: float = 3600.0,
+    ) -> None:
+        if not issuer.startswith(("https://", "http://")):
+            raise ConfigurationError(f"issuer must be an http(s) URL, got {issuer!r}")
+        if client_auth is None and client_id is not None:
+            client_auth = client_auth_for(client_id, client_secret, auth_method)
+        elif client_auth is not None and (client_id or client_secret or auth_method):
+            raise TypeError("pass either client_auth or client_id/client_secret, not both")
+        self.issuer = issuer.rstrip("/")
+        self.client_auth = client_auth
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.clock = clock
+        self.metadata_ttl = metadata_ttl
+        self._http = http_client
+        self._owns_http = http_client is None
+        self._async_http = async_http_client
+        self._verify = verify
+        self._timeout = timeout
+        self._metadata: ProviderMetadata | None = None
+        self._metadata_at = 0.0
+        self._metadata_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"OAuthClient(issuer={self.issuer!r}, client_auth={self.client_auth!r})"
+
+    @property
+    def client_id(self) -> str | None:
+        return self.client_auth.client_id if self.client_auth else None
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _verify_arg(self) -> ssl.SSLContext | bool:
+        # Building the default context loads the CA bundle (tens of ms); do it
+        # once, not for every async client made per call.
+        if self._verify is True and self.issuer.startswith("https://"):
+            self._verify = ssl.create_default_context()
+            try:
+                import certifi
+
+                self._verify.load_verify_locations(certifi.where())
+            except ImportError:  # pragma: no cover - httpx depends on certifi
+                pass
+        return self._verify
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(verify=self._verify_arg(), timeout=self._timeout)
+        return self._http
+
+    @asynccontextmanager
+    async def _ahttp(self) -> AsyncIterator[httpx.AsyncClient]:
+        if self._async_http is not None:
+            yield self._async_http
+            return
+        async with httpx.AsyncClient(verify=self._verify_arg(), timeout=self._timeout) as c:
+            yield c
+
+    def close(self) -> None:
+        if self._owns_http and self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> OAuthClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- discovery --------------------------------------------------------------
+
+    def _cached_metadata(self) -> ProviderMetadata | None:
+        if self._metadata and self.clock() - self._metadata_at < self.metadata_ttl:
+            return self._metadata
+        return None
+
+    def _store_metadata(
+        self, metadata: ProviderMetadata | None, tried: list[str]
+    ) -> ProviderMetadata:
+        if metadata is None:
+            raise ConfigurationError(
+                f"{self.issuer} publishes no metadata (tried {', '.join(tried)});"
+                " check the issuer URL"
+            )
+        self._metadata = metadata
+        self._metadata_at = self.clock()
+        return metadata
+
+    def metadata(self, *, refresh: bool = False) -> ProviderMetadata:
+        """The issuer's metadata, fetched once and cached for ``metadata_ttl`` seconds."""
+        with self._metadata_lock:
+            cached = None if refresh else self._cached_metadata()
+            if cached:
+                return cached
+            urls = metadata_urls(self.issuer)
+            found = None
+            for url in urls:
+                response = self.retry.send(
+                    functools.partial(self.http.get, url, headers=_JSON),
+                    what="discovery",
+                )
+                found = parse_metadata_response(self.issuer, response)
+                if found:
+                    break
+            return self._store_metadata(found, urls)
+
+    async def ametadata(self, *, refresh: bool = False) -> ProviderMetadata:
+        cached = None if refresh else self._cached_metadata()
+        if cached:
+            return cached
+        urls = metadata_urls(self.issuer)
+        found = None
+        async with self._ahttp() as http:
+            for url in urls:
+                response = await self.retry.asend(
+                    functools.partial(http.get, url, headers=_JSON),
+                    what="discovery",
+                )
+                found = parse_metadata_response(self.issuer, response)
+                if found:
+                    break
+        return self._store_metadata(found, urls)
+
+    # -- token endpoint ---------------------------------------------------------
+
+    def _require_client(self) -> ClientAuth:
+        if self.client_auth is None:
+            raise ConfigurationError(
+                "no client configured: pass client_id (and client_secret for a"
+                " confidential client) to OAuthClient"
+            )
+        return self.client_auth
+
+    def _token_request(self, grant: Grant) -> tuple[dict[str, str], dict[str, str]]:
+        client = self._require_client()
+        headers = dict(_JSON)
+        form = grant.form()
+        client.apply(headers, form)
+        return headers, form
+
+    def _token_url(self, metadata: ProviderMetadata) -> str:
+        mtls = bool(self.client_auth and self.client_auth.uses_mtls)
+        return metadata.endpoint("token_endpoint", mtls=mtls)
+
+    def request_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
+        """Run one grant at the token endpoint and return the token."""
+        url = self._token_url(self.metadata())
+        headers, form = self._token_request(grant)
+        logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
+        issued_at = self.clock()
+        response = self.retry.send(
+            lambda: self.http.post(url, data=form, headers=headers),
+            what=f"the {grant.grant_type} token request",
+            idempotent=grant.idempotent,
+        )
+        return self._token_from(response, grant, issued_at, previous)
+
+    async def arequest_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
+        url = self._token_url(await self.ametadata())
+        headers, form = self._token_request(grant)
+        logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
+        issued_at = self.clock()
+        async with self._ahttp() as http:
+            response = await self.retry.asend(
+                lambda: http.post(url, data=form, headers=headers),
+                what=f"the {grant.grant_type} token request",
+                idempotent=grant.idempotent,
+            )
+        return self._token_from(response, grant, issued_at, previous)
+
+    def _token_from(
+        self, response: httpx.Response, grant: Grant, issued_at: float, previous: Token | None
+    ) -> Token:
+        if response.status_code == 200:
+            try:
+                payload = response.json()
+            except ValueError:
+                raise ProviderError(
+                    "the token endpoint answered 200 with a body that is not JSON"
+                ) from None
+            if not isinstance(payload, Mapping):
+                raise ProviderError("the token endpoint answered 200 with a non-object JSON body")
+            token = Token.from_response(
+                payload,
+                issued_at=issued_at,
+                previous_refresh_token=previous.refresh_token if previous else None,
+            )
+            logger.info(
+                "token %s issued (grant=%s, client=%s, expires_in=%s)",
+                token.fingerprint,
+                grant.grant_type,
+                self.client_id,
+                payload.get("expires_in"),
+            )
+            return token
+        raise self._token_error(response, grant)
+
+    def _token_error(self, response: httpx.Response, grant: Grant) -> Exception:
+        error, description = _oauth_error(response)
+        detail = f"{error}: {description}" if description else str(error)
+        status = response.status_code
+        if error == "invalid_client":
+            return InvalidCredentials(
+                f"the provider rejected client {self.client_id!r} ({detail}); check the client"
+                " id, the client secret and the authentication method"
+                f" ({self.client_auth.method if self.client_auth else 'none'})"
+            )
+        if error == "invalid_grant":
+            if grant.grant_type == "refresh_token":
+                return LoginRequired(
+                    f"the session can no longer be refreshed ({detail}); log in again"
+                )
+            if grant.grant_type == "password":
+                return InvalidCredentials(
+                    f"the provider rejected the username or password ({detail});"
+                    " check them and log in again"
+                )
+            return InvalidCredentials(
+                f"the provider rejected the {grant.grant_type} grant ({detail})"
+            )
+        advice = {
+            "unauthorized_client": f"client {self.client_id!r} may not use the"
+            f" {grant.grant_type} grant; allow it at the provider",
+            "unsupported_grant_type": f"the provider does not support {grant.grant_type}",
+            "invalid_scope": "ask for scopes the client is allowed",
+        }.get(error or "", "see the provider's documentation")
+        return ProviderError(
+            f"the token request ({grant.grant_type}) failed with HTTP {status}"
+            f" ({detail}); {advice}",
+            error=error,
+            error_description=description,
+            status_code=status,
+        )
+
+    # -- revocation, introspection, userinfo -------------------------------------
+
+    def _client_form(self, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        headers = dict(_JSON)
+        if self.client_auth is not None:
+            self.client_auth.apply(headers, form)
+        return headers, form
+
+    def revoke(self, token: str, *, token_type_hint: str | None = None) -> None:
+        """RFC 7009: revoke a token. An unknown token is not an error (§2.2)."""
+        url = self.metadata().endpoint("revocation_endpoint")
+        headers, form = self._client_form(_hint({"token": token}, token_type_hint))
+        response = self.retry.send(
+            lambda: self.http.post(url, data=form, headers=headers), what="revocation"
+        )
+        _check_revocation(response)
+
+    async def arevoke(self, token: str, *, token_type_hint: str | None = None) -> None:
+        url = (await self.ametadata()).endpoint("revocation_endpoint")
+        headers, form = self._client_form(_hint({"token": token}, token_type_hint))
+        async with self._ahttp() as http:
+            response = await self.retry.asend(
+                lambda: http.post(url, data=form, headers=headers), what="revocation"
+            )
+        _check_revocation(response)
+
+    def introspect(self, token: str, *, token_type_hint: str | None = None) -> dict[str, Any]:
+        """RFC 7662: what the provider knows about a token (``active`` and claims)."""
+        url = self.metadata().endpoint("introspection_endpoint")
+        headers, form = self._client_form(_hint({"token": token}, token_type_hint))
+        response = self.retry.send(
+            lambda: self.http.post(url, data=form, headers=headers), what="introspection"
+        )
+        return _introspection_result(response, self.client_id)
+
+    async def aintrospect(
+        self, token: str, *, token_type_hint: str | None = None
+    ) -> dict[str, Any]:
+        url = (await self.ametadata()).endpoint("introspection_endpoint")
+        headers, form = self._client_form(_hint({"token": token}, token_type_hint))
+        async with self._ahttp() as http:
+            response = await self.retry.asend(
+                lambda: http.post(url, data=form, headers=headers), what="introspection"
+            )
+        return _introspection_result(response, self.client_id)
+
+    def userinfo(self, access_token: str) -> dict[str, Any]:
+        """OIDC Core §5.3: the claims about the token's user."""
+        url = self.metadata().endpoint("userinfo_endpoint")
+        headers = {**_JSON, "Authorization": f"Bearer {access_token}"}
+        response = self.retry.send(lambda: self.http.get(url, headers=headers), what="userinfo")
+        return _userinfo_result(response)
+
+    async def auserinfo(self, access_token: str) -> dict[str, Any]:
+        url = (await self.ametadata()).endpoint("userinfo_endpoint")
+        headers = {**_JSON, "Authorization": f"Bearer {access_token}"}
+        async with self._ahttp() as http:
+            response = await self.retry.asend(
+                lambda: http.get(url, headers=headers), what="userinfo"
+            )
+        return _userinfo_result(response)
+
+
+def _hint(form: dict[str, str], hint: str | None) -> dict[str, str]:
+    if hint is not None:
+        form["token_type_hint"] = hint
+    return form
+
+
+def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(body, Mapping):
+        return None, None
+    error = body.get("error")
+    description = body.get("error_description")
+    return (
+        error if isinstance(error, str) else None,
+        description if isinstance(description, str) else None,
+    )
+
+
+def _check_revocation(response: httpx.Response) -> None:
+    if response.status_code == 200:
+        return
+    error, description = _oauth_error(response)
+    if error == "invalid_client":
+        raise InvalidCredentials(
+            f"the provider rejected the client at the revocation endpoint ({description or error})"
+        )
+    raise ProviderError(
+        f"revocation failed with HTTP {response.status_code} ({error or 'no error code'})",
+        error=error,
+        error_description=description,
+        status_code=response.status_code,
+    )
+
+
+def _introspection_result(response: httpx.Response, client_id: str | None) -> dict[str, Any]:
+    if response.status_code in (401, 403):
+        raise InvalidCredentials(
+            f"the provider refused introspection for client {client_id!r}"
+            f" (HTTP {response.status_code}); introspection needs a confidential client"
+        )
+    if response.status_code != 200:
+        error, description = _oauth_error(response)
+        raise ProviderError(
+            f"introspection failed with HTTP {response.status_code}",
+            error=error,
+            error_description=description,
+            status_code=response.status_code,
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProviderError("the introspection answer is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
+        raise ProviderError("the introspection answer has no boolean 'active' (RFC 7662 §2.2)")
+    return body
+
+
+def _userinfo_result(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code in (401, 403):
+        challenge = parse_bearer_challenge(response.headers.get("WWW-Authenticate", ""))
+        description = challenge.get("error_description", "")
+        if "expired" in description.lower():
+            raise TokenExpired(f"the token has expired ({description}); get a new one")
+        raise InvalidToken(
+            f"the provider does not accept the token at userinfo"
+            f" ({challenge.get('error', 'HTTP ' + str(response.status_code))}"
+            f"{': ' + description if description else ''})"
+        )
+    if response.status_code != 200:
+        raise ProviderError(
+            f"userinfo failed with HTTP {response.status_code}", status_code=response.status_code
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProviderError(
+            "the userinfo answer is not JSON (signed userinfo is not supported)"
+        ) from None
+    if not isinstance(body, dict):
+        raise ProviderError("the userinfo answer is not a JSON object")
+    return body
