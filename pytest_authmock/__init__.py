@@ -1,5 +1,30 @@
-"""pytest-authmock."""
+"""pytest-authmock: a fake OAuth 2.0 / OpenID Connect provider for tests.
+
+The ``idp`` fixture gives every test a fresh provider; these are the names you
+type in annotations and assertions. Everything else is reachable in its module
+but not part of the stable surface.
+"""
 
 from pytest_authmock._version import __version__
+from pytest_authmock.provider.clock import Clock
+from pytest_authmock.provider.config import ProviderConfig
+from pytest_authmock.provider.idp import FakeIdP
+from pytest_authmock.provider.journal import Journal, JournalEntry
+from pytest_authmock.provider.models import Client, User
+from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
+from pytest_authmock.transport.respx_mount import RespxMount
 
-__all__ = ["__version__"]
+__all__ = [
+    "BearerCheck",
+    "Client",
+    "Clock",
+    "FakeIdP",
+    "Journal",
+    "JournalEntry",
+    "ProtectedResource",
+    "ProviderConfig",
+    "RespxMount",
+    "TokenInfo",
+    "User",
+    "__version__",
+]

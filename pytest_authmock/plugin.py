@@ -1,1 +1,94 @@
-"""pytest plugin entry point."""
+"""The pytest plugin: the ``idp`` fixture, the ``authmock`` marker, options and report lines.
+
+Registered through the ``pytest11`` entry point, so installing the package is enough.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Generator, Iterator
+from typing import Any
+
+import pytest
+
+from pytest_authmock import fixture_options
+from pytest_authmock.fixture_options import SEED_KEY, TEST_SEED_KEY
+from pytest_authmock.provider.idp import FakeIdP
+from pytest_authmock.transport.respx_mount import RespxMount
+
+_FIXTURES = ("idp", "idp_server")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    fixture_options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", fixture_options.MARKER_HELP)
+    fixture_options.configure(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    # pytest-xdist: every worker uses the controller's seed, so one number reproduces a run.
+    node.workerinput["authmock_seed"] = node.config.stash[SEED_KEY]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[SEED_KEY]
+    return f"authmock: seed {seed} (reproduce with --authmock-seed={seed})"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("authmock") is None:
+        return
+    names = getattr(item, "fixturenames", ())
+    if not any(name in names for name in _FIXTURES):
+        warnings.warn(
+            pytest.PytestConfigWarning(
+                f"{item.nodeid}: @pytest.mark.authmock has no effect, the test uses neither "
+                "the idp nor the idp_server fixture"
+            ),
+            stacklevel=1,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
+    report = yield
+    seed = item.stash.get(TEST_SEED_KEY, None)
+    if seed is not None and report.failed:
+        session_seed = item.config.stash[SEED_KEY]
+        report.sections.append(
+            (
+                "authmock",
+                f"Faker seed of this test: {seed} (the run's seed is {session_seed}; "
+                f"rerun with --authmock-seed={session_seed}, or pin it with "
+                f"@pytest.mark.authmock(seed={seed}))",
+            )
+        )
+    return report
+
+
+@pytest.fixture
+def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
+    """A fresh fake identity provider, reachable in-process by any httpx client (via respx).
+
+    Configure it with ``@pytest.mark.authmock(...)`` or ``authmock_*`` ini options.
+    It composes with the ``respx_mock`` fixture: routes of both answer in one test.
+    """
+    options = fixture_options.resolve(request)
+    provider = FakeIdP.from_config(options.config, seed=options.seed)
+    mount = RespxMount(provider).start()
+    yield provider
+    try:
+        problems = provider.check()
+    finally:
+        mount.stop()
+        provider.reset()
+    if problems and options.teardown_check:
+        pytest.fail(
+            fixture_options.teardown_message(provider.issuer, options.seed, problems), pytrace=False
+        )

@@ -102,7 +102,9 @@ def _check_secret(client: Client, given: str, *, basic: bool, challenge: dict[st
             "; note that RFC 6749 §2.3.1 requires form-urlencoding the id and secret before "
             "Base64, and this secret contains '+' or '%'"
         )
-    raise InvalidClient(f"client secret does not match for client {client.client_id!r}{hint}", headers=challenge)
+    raise InvalidClient(
+        f"client secret does not match for client {client.client_id!r}{hint}", headers=challenge
+    )
 
 
 def _check_certificate(client: Client, method: str, cert: x509.Certificate | None) -> None:

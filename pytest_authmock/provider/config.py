@@ -53,7 +53,9 @@ class ProviderConfig:
         check_ttl("refresh_token_ttl", self.refresh_token_ttl)
         check_ttl("id_token_ttl", self.id_token_ttl, allow_none=False)
         if self.audience is not None and (not isinstance(self.audience, str) or not self.audience):
-            raise ValueError(f"authmock option audience must be a non-empty string; got {self.audience!r}")
+            raise ValueError(
+                f"authmock option audience must be a non-empty string; got {self.audience!r}"
+            )
         if not isinstance(self.refresh_token_rotation, bool):
             raise TypeError(
                 "authmock option refresh_token_rotation must be True or False; "
@@ -103,7 +105,9 @@ def _check_issuer(issuer: object) -> None:
     # OIDC Discovery §3 / RFC 8414 §2: https URL with no query or fragment. We
     # accept http too, because loopback servers and containers use it.
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"authmock option issuer must be an http(s) URL with a host; got {issuer!r}")
+        raise ValueError(
+            f"authmock option issuer must be an http(s) URL with a host; got {issuer!r}"
+        )
     if parts.query or parts.fragment:
         raise ValueError(f"authmock option issuer must have no query or fragment; got {issuer!r}")
     if issuer.endswith("/"):

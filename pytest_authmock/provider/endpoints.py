@@ -76,17 +76,23 @@ def _only(request: httpx.Request, *methods: str) -> None:
         )
 
 
-def discovery(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def discovery(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "GET", "HEAD")
     return json_response(200, metadata(idp), cache=True)
 
 
-def jwks(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def jwks(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "GET", "HEAD")
     return json_response(200, idp.keys.jwks(), cache=True)
 
 
-def token(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def token(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "POST")
     params = read_form(request)
     grant_type = params.get("grant_type")
@@ -132,7 +138,9 @@ def _find_token(idp: FakeIdP, params: dict[str, str]) -> TokenRecord | None:
     return idp.store.tokens.get(value)
 
 
-def introspection(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def introspection(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "POST")
     params = read_form(request)
     auth = authenticate(idp.store, request, params, peer)
@@ -181,7 +189,9 @@ def introspection(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate |
     return json_response(200, body)
 
 
-def revocation(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def revocation(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "POST")
     params = read_form(request)
     client = authenticate(idp.store, request, params, peer).client
@@ -202,16 +212,22 @@ def revocation(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | No
     return httpx.Response(200, headers={"Cache-Control": "no-store"})
 
 
-def userinfo(idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace) -> httpx.Response:
+def userinfo(
+    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
+) -> httpx.Response:
     _only(request, "GET", "POST")
-    result = check_bearer(idp, request.headers.get("authorization"), scopes=("openid",), peer_cert=peer)
+    result = check_bearer(
+        idp, request.headers.get("authorization"), scopes=("openid",), peer_cert=peer
+    )
     if result.token is None:
         return result.to_response()
     trace["client_id"] = result.token.client_id
     trace["username"] = result.token.username
     user = idp.store.users.get(result.token.username or "")
     if user is None:
-        raise InvalidToken("token was issued to a client, not a user; userinfo has nobody to describe")
+        raise InvalidToken(
+            "token was issued to a client, not a user; userinfo has nobody to describe"
+        )
     body = {"sub": user.sub, **profile_claims(user, result.token.scope)}
     return json_response(200, body)
 

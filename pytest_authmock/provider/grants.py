@@ -112,9 +112,8 @@ def password(grant: GrantRequest) -> dict[str, Any]:
     username = grant.params.get("username")
     secret = grant.params.get("password")
     missing = [name for name, value in (("username", username), ("password", secret)) if not value]
-    if missing:
+    if missing or username is None or secret is None:
         raise InvalidRequest(f"the password grant needs {' and '.join(missing)} (RFC 6749 §4.3.2)")
-    assert username is not None and secret is not None
     grant.username = username
     scope = requested_scope(grant)
     user = grant.store.users.get(username)
@@ -159,8 +158,7 @@ def refresh_token(grant: GrantRequest) -> dict[str, Any]:
             "refresh token was already used; as RFC 9700 §4.14 requires, every token of its "
             f"grant is now revoked ({revoked} tokens)"
         )
-    if record.expired(now):
-        assert record.expires_at is not None
+    if record.expires_at is not None and record.expired(now):
         when = datetime.fromtimestamp(record.expires_at, timezone.utc).isoformat()
         raise InvalidGrant(f"refresh token expired at {when}")
     user = grant.store.users.get(record.username) if record.username else None
@@ -183,7 +181,10 @@ def refresh_token(grant: GrantRequest) -> dict[str, Any]:
         # The family keeps its absolute lifetime: the session ends when the first
         # refresh token would have, however often it is rotated.
         new_refresh = grant.minter.refresh_token(
-            client=client, user=user, scope=record.scope, family_id=record.family_id or "",
+            client=client,
+            user=user,
+            scope=record.scope,
+            family_id=record.family_id or "",
             expires_at=record.expires_at,
         )
     return token_response(

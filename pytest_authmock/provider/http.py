@@ -104,4 +104,5 @@ def parse_basic(header: str) -> tuple[str, str]:
 
 
 def auth_scheme(request: httpx.Request) -> str:
-    return request.headers.get("authorization", "").partition(" ")[0].lower()
+    header: str = request.headers.get("authorization", "")
+    return header.partition(" ")[0].lower()

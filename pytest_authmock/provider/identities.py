@@ -34,7 +34,9 @@ class IdentityFactory:
             value = make()
             if value not in taken:
                 return value
-        raise RuntimeError("could not generate a unique value; pass one explicitly")  # pragma: no cover
+        raise RuntimeError(
+            "could not generate a unique value; pass one explicitly"
+        )  # pragma: no cover
 
     def client_id(self, taken: Container[str]) -> str:
         faker = self.faker

@@ -29,7 +29,12 @@ from pytest_authmock.provider.journal import Expectation, Journal, entry_for
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, GRANT_TYPES, Client, User
 from pytest_authmock.provider.registration import build_client
-from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, Responder, check_bearer
+from pytest_authmock.provider.resource import (
+    BearerCheck,
+    ProtectedResource,
+    Responder,
+    check_bearer,
+)
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.tokens import TokenMinter
 
@@ -137,8 +142,14 @@ class FakeIdP:
         with self._lock:
             if client_id is None:
                 client_id = self._identities.client_id(self.store.clients)
-            if client_secret is None and not public and not (
-                tls_client_auth_subject_dn or tls_client_auth_san_dns or self_signed_certificates
+            if (
+                client_secret is None
+                and not public
+                and not (
+                    tls_client_auth_subject_dn
+                    or tls_client_auth_san_dns
+                    or self_signed_certificates
+                )
             ):
                 client_secret = self._identities.secret()
             client = build_client(
@@ -150,8 +161,12 @@ class FakeIdP:
                 audience=audience,
                 token_endpoint_auth_method=token_endpoint_auth_method,
                 claims=claims,
-                access_token_ttl=self.config.access_token_ttl if access_token_ttl is _DEFAULT else access_token_ttl,
-                refresh_token_ttl=self.config.refresh_token_ttl if refresh_token_ttl is _DEFAULT else refresh_token_ttl,
+                access_token_ttl=self.config.access_token_ttl
+                if access_token_ttl is _DEFAULT
+                else access_token_ttl,
+                refresh_token_ttl=self.config.refresh_token_ttl
+                if refresh_token_ttl is _DEFAULT
+                else refresh_token_ttl,
                 token_format=token_format,
                 tls_client_auth_subject_dn=tls_client_auth_subject_dn,
                 tls_client_auth_san_dns=tls_client_auth_san_dns,
@@ -279,11 +294,17 @@ class FakeIdP:
         """Validate an ``Authorization`` header like ``protect()`` does, for your own server."""
         with self._lock:
             return check_bearer(
-                self, authorization, scopes=scopes, audience=audience, leeway=leeway,
+                self,
+                authorization,
+                scopes=scopes,
+                audience=audience,
+                leeway=leeway,
                 peer_cert=peer_cert,
             )
 
-    def expect(self, count: int | None = None, *, at_least: int | None = None, **criteria: Any) -> None:
+    def expect(
+        self, count: int | None = None, *, at_least: int | None = None, **criteria: Any
+    ) -> None:
         """Require, at teardown, that ``count`` (or ``at_least``) requests match ``criteria``.
 
         ``idp.expect(1, endpoint="token", client_id="ci-bot")`` proves a client caches its token.
@@ -335,7 +356,9 @@ class FakeIdP:
         """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all."""
         return self.handle
 
-    def handle(self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None) -> httpx.Response:
+    def handle(
+        self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None
+    ) -> httpx.Response:
         """Answer one request. Thread-safe; never raises.
 
         ``peer_cert`` is the TLS client certificate the transport verified, if any.
@@ -370,7 +393,10 @@ class FakeIdP:
             trace["error"] = _error_code(response)
         self.journal.record(
             entry_for(
-                request, response, time=self.clock.now(), path=request.url.path,
+                request,
+                response,
+                time=self.clock.now(),
+                path=request.url.path,
                 trace={"endpoint": endpoint, **trace},
             )
         )
@@ -385,7 +411,9 @@ class FakeIdP:
     def _relative_path(self, url: httpx.URL) -> str:
         issuer = self._issuer_url
         if (url.scheme, url.host, url.port) != (issuer.scheme, issuer.host, issuer.port):
-            raise NotFound(f"{url.copy_with(query=None)} is not served by this provider ({self.issuer})")
+            raise NotFound(
+                f"{url.copy_with(query=None)} is not served by this provider ({self.issuer})"
+            )
         path = url.path
         prefix = self._issuer_path
         if prefix:
@@ -396,7 +424,7 @@ class FakeIdP:
                     return well_known
             if path != prefix and not path.startswith(prefix + "/"):
                 raise NotFound(f"{path!r} is outside the issuer path {prefix!r}")
-            path = path[len(prefix):] or "/"
+            path = path[len(prefix) :] or "/"
         return path
 
     def _client(self, client: Client | str) -> Client:

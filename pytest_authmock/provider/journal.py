@@ -9,7 +9,16 @@ from typing import Any
 
 import httpx
 
-_CRITERIA = ("endpoint", "grant_type", "client_id", "username", "status_code", "error", "method", "path")
+_CRITERIA = (
+    "endpoint",
+    "grant_type",
+    "client_id",
+    "username",
+    "status_code",
+    "error",
+    "method",
+    "path",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +132,12 @@ class Journal:
 
 
 def entry_for(
-    request: httpx.Request, response: httpx.Response, *, time: float, path: str, trace: dict[str, Any]
+    request: httpx.Request,
+    response: httpx.Response,
+    *,
+    time: float,
+    path: str,
+    trace: dict[str, Any],
 ) -> JournalEntry:
     return JournalEntry(
         time=time,

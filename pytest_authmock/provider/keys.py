@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, RSAKey
 
 _cache: dict[str, list[RSAKey | ECKey]] = {}
 _lock = threading.Lock()
@@ -13,11 +13,14 @@ _lock = threading.Lock()
 
 def _generate(algorithm: str, index: int) -> RSAKey | ECKey:
     kid = f"authmock-{algorithm.lower()}-{index}"
-    params: dict[str, Any] = {"kid": kid, "alg": algorithm, "use": "sig"}
+    params: KeyParameters = {"kid": kid, "alg": algorithm, "use": "sig"}
+    key: RSAKey | ECKey
     if algorithm == "RS256":
         # 2048 bits: the smallest size RFC 7518 §3.3 allows, and the fastest to sign.
-        return RSAKey.generate_key(2048, parameters=params, private=True)
-    return ECKey.generate_key("P-256", parameters=params, private=True)
+        key = RSAKey.generate_key(2048, parameters=params, private=True)
+    else:
+        key = ECKey.generate_key("P-256", parameters=params, private=True)
+    return key
 
 
 def session_key(algorithm: str, index: int = 0) -> RSAKey | ECKey:

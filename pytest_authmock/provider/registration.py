@@ -73,7 +73,9 @@ def build_client(
     certificates = tuple(self_signed_certificates or ())
     for cert in certificates:
         if not isinstance(cert, x509.Certificate):
-            raise TypeError(f"self_signed_certificates takes cryptography x509 certificates; got {cert!r}")
+            raise TypeError(
+                f"self_signed_certificates takes cryptography x509 certificates; got {cert!r}"
+            )
     methods = _auth_methods(
         token_endpoint_auth_method,
         public=public,
@@ -90,7 +92,9 @@ def build_client(
     check_ttl("access_token_ttl", access_token_ttl)
     check_ttl("refresh_token_ttl", refresh_token_ttl)
     if token_format is not None and token_format not in TOKEN_FORMATS:
-        raise ValueError(f"token_format must be one of {', '.join(TOKEN_FORMATS)}; got {token_format!r}")
+        raise ValueError(
+            f"token_format must be one of {', '.join(TOKEN_FORMATS)}; got {token_format!r}"
+        )
     return Client(
         client_id=client_id,
         client_secret=client_secret,
@@ -135,7 +139,9 @@ def _auth_methods(
             f"supported: {', '.join(AUTH_METHODS)}"
         )
     if public and any(m != "none" for m in chosen):
-        raise ValueError(f"public client {client_id!r} can only use token_endpoint_auth_method 'none'")
+        raise ValueError(
+            f"public client {client_id!r} can only use token_endpoint_auth_method 'none'"
+        )
     if not public and "none" in chosen:
         raise ValueError(f"confidential client {client_id!r} cannot use 'none'; pass public=True")
     if any(m in SECRET_METHODS for m in chosen) and not has_secret:

@@ -15,7 +15,12 @@ from cryptography import x509
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from pytest_authmock.provider.errors import InsufficientScope, InvalidRequest, InvalidToken, OAuthError
+from pytest_authmock.provider.errors import (
+    InsufficientScope,
+    InvalidRequest,
+    InvalidToken,
+    OAuthError,
+)
 from pytest_authmock.provider.http import json_response
 from pytest_authmock.provider.models import TokenRecord
 from pytest_authmock.provider.tokens import certificate_thumbprint
@@ -169,14 +174,15 @@ def live_record(idp: FakeIdP, token: str, *, leeway: float) -> TokenRecord:
     if record.revoked:
         raise InvalidToken("token was revoked")
     now = idp.clock.now()
-    if record.expired(now, leeway):
-        assert record.expires_at is not None
+    if record.expires_at is not None and record.expired(now, leeway):
         ago = int(now - record.expires_at)
         raise InvalidToken(f"token expired at {_iso(record.expires_at)} ({ago} s ago)")
     if now + leeway < record.not_before:
         raise InvalidToken(f"token is not valid before {_iso(record.not_before)}")
     if record.kid is not None and record.kid not in idp.keys.kids():
-        raise InvalidToken(f"token is signed with key {record.kid!r}, which the provider no longer publishes")
+        raise InvalidToken(
+            f"token is signed with key {record.kid!r}, which the provider no longer publishes"
+        )
     client = idp.store.clients.get(record.client_id)
     if client is None or client.disabled:
         raise InvalidToken(f"client {record.client_id!r} is disabled or no longer exists")
@@ -237,11 +243,16 @@ class ProtectedResource:
             and url.path == self.url.path
         )
 
-    def respond(self, idp: FakeIdP, request: httpx.Request, peer_cert: x509.Certificate | None) -> httpx.Response:
+    def respond(
+        self, idp: FakeIdP, request: httpx.Request, peer_cert: x509.Certificate | None
+    ) -> httpx.Response:
         if self.methods is not None and request.method not in self.methods:
             return json_response(
                 405,
-                {"error": "method_not_allowed", "error_description": f"{request.method} is not allowed here"},
+                {
+                    "error": "method_not_allowed",
+                    "error_description": f"{request.method} is not allowed here",
+                },
                 headers={"Allow": ", ".join(sorted(self.methods))},
             )
         result = check_bearer(

@@ -30,7 +30,9 @@ class Store:
                 count += 1
         return count
 
-    def tokens_of(self, *, client_id: str | None = None, sub: str | None = None) -> list[TokenRecord]:
+    def tokens_of(
+        self, *, client_id: str | None = None, sub: str | None = None
+    ) -> list[TokenRecord]:
         return [
             record
             for record in self.tokens.values()

@@ -37,7 +37,9 @@ def _b64_half_hash(value: str) -> str:
 
 
 class TokenMinter:
-    def __init__(self, config: ProviderConfig, keys: SigningKeys, clock: Clock, store: Store) -> None:
+    def __init__(
+        self, config: ProviderConfig, keys: SigningKeys, clock: Clock, store: Store
+    ) -> None:
         self.config = config
         self.keys = keys
         self.clock = clock
@@ -51,7 +53,7 @@ class TokenMinter:
         scope: tuple[str, ...],
         family_id: str | None = None,
         peer_cert: x509.Certificate | None = None,
-        ttl: int | None | bool = False,
+        ttl: int | bool | None = False,
     ) -> TokenRecord:
         """Issue an access token; ``ttl=False`` means the client's or provider's default."""
         now = int(self.clock.now())
@@ -113,8 +115,13 @@ class TokenMinter:
         return jwt.encode(header, claims, self.keys.active)
 
     def refresh_token(
-        self, *, client: Client, user: User | None, scope: tuple[str, ...], family_id: str,
-        expires_at: float | None | bool = False,
+        self,
+        *,
+        client: Client,
+        user: User | None,
+        scope: tuple[str, ...],
+        family_id: str,
+        expires_at: float | bool | None = False,
     ) -> TokenRecord:
         """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime."""
         now = self.clock.now()
@@ -139,8 +146,14 @@ class TokenMinter:
         return record
 
     def id_token(
-        self, *, client: Client, user: User, scope: tuple[str, ...], access_token: str,
-        nonce: str | None = None, auth_time: float | None = None,
+        self,
+        *,
+        client: Client,
+        user: User,
+        scope: tuple[str, ...],
+        access_token: str,
+        nonce: str | None = None,
+        auth_time: float | None = None,
     ) -> str:
         now = int(self.clock.now())
         claims: dict[str, Any] = {

@@ -1,0 +1,163 @@
+"""How the ``idp`` and ``idp_server`` fixtures read their options.
+
+Precedence, lowest first: built-in defaults, ini options (``authmock_<name>``),
+then the ``@pytest.mark.authmock(...)`` marker closest to the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from typing import Any
+
+import pytest
+
+from pytest_authmock.provider.config import ProviderConfig
+
+DOCS_URL = "https://pytest-authmock.readthedocs.io/en/latest/reference/"
+FIXTURE_OPTIONS = ("seed", "teardown_check")
+MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
+_TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
+_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check")
+
+SEED_KEY = pytest.StashKey[int]()
+DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
+TEST_SEED_KEY = pytest.StashKey[int]()
+
+MARKER_HELP = (
+    "authmock(issuer='https://idp.authmock.test', token_format='jwt'|'opaque', "
+    "algorithm='RS256'|'ES256', access_token_ttl=3600, refresh_token_ttl=2592000, "
+    "id_token_ttl=3600, audience=None, refresh_token_rotation=True, seed=None, "
+    "teardown_check=True): configure the idp / idp_server fixtures for this test "
+    f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class FixtureOptions:
+    config: ProviderConfig
+    seed: int
+    teardown_check: bool
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("authmock", "fake identity provider (pytest-authmock)")
+    group.addoption(
+        "--authmock-seed",
+        type=int,
+        default=None,
+        help="seed for Faker-filled identities; the run's seed is printed in the header",
+    )
+    for name in MARKER_OPTIONS:
+        if name == "seed":
+            continue
+        parser.addini(
+            f"authmock_{name}", help=f"default for the authmock {name} option", default=None
+        )
+
+
+def _parse_ini(name: str, raw: str) -> Any:
+    key = f"authmock_{name}"
+    value = raw.strip()
+    if name in _TTL_OPTIONS:
+        if value.lower() == "none":
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise pytest.UsageError(
+                f"ini option {key} must be a whole number of seconds or 'none'; got {raw!r}"
+            ) from None
+    if name in _BOOL_OPTIONS:
+        lowered = value.lower()
+        if lowered in ("true", "1", "yes", "on"):
+            return True
+        if lowered in ("false", "0", "no", "off"):
+            return False
+        raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
+    if name == "audience" and value.lower() == "none":
+        return None
+    return value
+
+
+def configure(config: pytest.Config) -> None:
+    """Read and validate ini defaults once, so a bad value stops the run at start-up."""
+    defaults: dict[str, Any] = {}
+    for name in MARKER_OPTIONS:
+        if name == "seed":
+            continue
+        raw = config.getini(f"authmock_{name}")
+        if raw not in (None, ""):
+            defaults[name] = _parse_ini(name, str(raw))
+    provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
+    try:
+        ProviderConfig.from_options(**provider_defaults)
+    except (TypeError, ValueError) as error:
+        raise pytest.UsageError(f"pytest-authmock ini options: {error}") from None
+    config.stash[DEFAULTS_KEY] = defaults
+    worker_input = getattr(config, "workerinput", None)
+    seed = config.getoption("authmock_seed")
+    if seed is None and worker_input is not None:
+        seed = worker_input.get("authmock_seed")
+    if seed is None:
+        seed = secrets.randbelow(2**32)
+    config.stash[SEED_KEY] = int(seed)
+
+
+def test_seed(session_seed: int, nodeid: str) -> int:
+    """Each test's own seed: stable for a given session seed and test id."""
+    digest = hashlib.sha256(f"{session_seed}:{nodeid}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
+    """The options for this test's provider; a bad marker fails the test's setup."""
+    config = request.config
+    defaults: dict[str, Any] = config.stash.get(DEFAULTS_KEY, {})
+    options = dict(defaults)
+    marker = request.node.get_closest_marker("authmock")
+    if marker is not None:
+        if marker.args:
+            pytest.fail(
+                "@pytest.mark.authmock takes keyword arguments only, e.g. "
+                "@pytest.mark.authmock(token_format='opaque')",
+                pytrace=False,
+            )
+        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS))
+        if unknown:
+            pytest.fail(
+                f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
+                f"known options: {', '.join(MARKER_OPTIONS)}",
+                pytrace=False,
+            )
+        options.update(marker.kwargs)
+    seed = options.pop("seed", None)
+    if seed is None:
+        seed = test_seed(config.stash.get(SEED_KEY, 0), request.node.nodeid)
+    elif isinstance(seed, bool) or not isinstance(seed, int):
+        pytest.fail(
+            f"@pytest.mark.authmock option seed must be an int; got {seed!r}", pytrace=False
+        )
+    teardown_check = options.pop("teardown_check", True)
+    if not isinstance(teardown_check, bool):
+        pytest.fail(
+            f"@pytest.mark.authmock option teardown_check must be True or False; got {teardown_check!r}",
+            pytrace=False,
+        )
+    try:
+        provider_config = ProviderConfig.from_options(**options)
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"@pytest.mark.authmock: {error}", pytrace=False)
+    request.node.stash[TEST_SEED_KEY] = seed
+    return FixtureOptions(config=provider_config, seed=seed, teardown_check=teardown_check)
+
+
+def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:
+    """A pytest-httpx style failure: a header, a bullet list, and how to opt out."""
+    bullets = "\n".join(f"  - {problem}" for problem in problems)
+    return (
+        f"pytest-authmock: the provider at {issuer} was left with problems (seed {seed}):\n"
+        f"{bullets}\n"
+        "If this is expected, opt out with @pytest.mark.authmock(teardown_check=False)."
+    )

@@ -1,0 +1,1 @@
+"""Transports: thin adapters that hand requests to the provider core."""
