@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 
-from pytest_authmock.client.challenge import parse_bearer_challenge
 from pytest_authmock.client.discovery import (
     ProviderMetadata,
     metadata_urls,
@@ -28,12 +27,16 @@ from pytest_authmock.client.discovery import (
 from pytest_authmock.client.errors import (
     ConfigurationError,
     InvalidCredentials,
-    InvalidToken,
     LoginRequired,
     ProviderError,
-    TokenExpired,
 )
 from pytest_authmock.client.grants import ClientAuth, Grant, client_auth_for
+from pytest_authmock.client.responses import (
+    check_revocation,
+    introspection_result,
+    oauth_error,
+    userinfo_result,
+)
 from pytest_authmock.client.retry import RetryPolicy
 from pytest_authmock.client.tokens import Clock, Token
 
@@ -268,7 +271,7 @@ class OAuthClient:
         raise self._token_error(response, grant)
 
     def _token_error(self, response: httpx.Response, grant: Grant) -> Exception:
-        error, description = _oauth_error(response)
+        error, description = oauth_error(response)
         detail = f"{error}: {description}" if description else str(error)
         status = response.status_code
         if error == "invalid_client":
@@ -319,7 +322,7 @@ class OAuthClient:
         response = self.retry.send(
             lambda: self.http.post(url, data=form, headers=headers), what="revocation"
         )
-        _check_revocation(response)
+        check_revocation(response)
 
     async def arevoke(self, token: str, *, token_type_hint: str | None = None) -> None:
         url = (await self.ametadata()).endpoint("revocation_endpoint")
@@ -328,7 +331,7 @@ class OAuthClient:
             response = await self.retry.asend(
                 lambda: http.post(url, data=form, headers=headers), what="revocation"
             )
-        _check_revocation(response)
+        check_revocation(response)
 
     def introspect(self, token: str, *, token_type_hint: str | None = None) -> dict[str, Any]:
         """RFC 7662: what the provider knows about a token (``active`` and claims)."""
@@ -337,7 +340,7 @@ class OAuthClient:
         response = self.retry.send(
             lambda: self.http.post(url, data=form, headers=headers), what="introspection"
         )
-        return _introspection_result(response, self.client_id)
+        return introspection_result(response, self.client_id)
 
     async def aintrospect(
         self, token: str, *, token_type_hint: str | None = None
@@ -348,14 +351,14 @@ class OAuthClient:
             response = await self.retry.asend(
                 lambda: http.post(url, data=form, headers=headers), what="introspection"
             )
-        return _introspection_result(response, self.client_id)
+        return introspection_result(response, self.client_id)
 
     def userinfo(self, access_token: str) -> dict[str, Any]:
         """OIDC Core §5.3: the claims about the token's user."""
         url = self.metadata().endpoint("userinfo_endpoint")
         headers = {**_JSON, "Authorization": f"Bearer {access_token}"}
         response = self.retry.send(lambda: self.http.get(url, headers=headers), what="userinfo")
-        return _userinfo_result(response)
+        return userinfo_result(response)
 
     async def auserinfo(self, access_token: str) -> dict[str, Any]:
         url = (await self.ametadata()).endpoint("userinfo_endpoint")
@@ -364,90 +367,10 @@ class OAuthClient:
             response = await self.retry.asend(
                 lambda: http.get(url, headers=headers), what="userinfo"
             )
-        return _userinfo_result(response)
+        return userinfo_result(response)
 
 
 def _hint(form: dict[str, str], hint: str | None) -> dict[str, str]:
     if hint is not None:
         form["token_type_hint"] = hint
     return form
-
-
-def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, Mapping):
-        return None, None
-    error = body.get("error")
-    description = body.get("error_description")
-    return (
-        error if isinstance(error, str) else None,
-        description if isinstance(description, str) else None,
-    )
-
-
-def _check_revocation(response: httpx.Response) -> None:
-    if response.status_code == 200:
-        return
-    error, description = _oauth_error(response)
-    if error == "invalid_client":
-        raise InvalidCredentials(
-            f"the provider rejected the client at the revocation endpoint ({description or error})"
-        )
-    raise ProviderError(
-        f"revocation failed with HTTP {response.status_code} ({error or 'no error code'})",
-        error=error,
-        error_description=description,
-        status_code=response.status_code,
-    )
-
-
-def _introspection_result(response: httpx.Response, client_id: str | None) -> dict[str, Any]:
-    if response.status_code in (401, 403):
-        raise InvalidCredentials(
-            f"the provider refused introspection for client {client_id!r}"
-            f" (HTTP {response.status_code}); introspection needs a confidential client"
-        )
-    if response.status_code != 200:
-        error, description = _oauth_error(response)
-        raise ProviderError(
-            f"introspection failed with HTTP {response.status_code}",
-            error=error,
-            error_description=description,
-            status_code=response.status_code,
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError("the introspection answer is not JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
-        raise ProviderError("the introspection answer has no boolean 'active' (RFC 7662 §2.2)")
-    return body
-
-
-def _userinfo_result(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code in (401, 403):
-        challenge = parse_bearer_challenge(response.headers.get("WWW-Authenticate", ""))
-        description = challenge.get("error_description", "")
-        if "expired" in description.lower():
-            raise TokenExpired(f"the token has expired ({description}); get a new one")
-        raise InvalidToken(
-            f"the provider does not accept the token at userinfo"
-            f" ({challenge.get('error', 'HTTP ' + str(response.status_code))}"
-            f"{': ' + description if description else ''})"
-        )
-    if response.status_code != 200:
-        raise ProviderError(
-            f"userinfo failed with HTTP {response.status_code}", status_code=response.status_code
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError(
-            "the userinfo answer is not JSON (signed userinfo is not supported)"
-        ) from None
-    if not isinstance(body, dict):
-        raise ProviderError("the userinfo answer is not a JSON object")
-    return body

@@ -1,0 +1,99 @@
+"""A real OAuth 2.0 / OpenID Connect client library on httpx.
+
+It speaks the standards to whatever issuer it is given, found through
+discovery, and knows nothing about the fake provider it is tested against.
+
+* :class:`OAuthClient`: one issuer's endpoints (token, revocation,
+  introspection, userinfo), with retries.
+* :class:`OAuth2Auth` and :class:`BearerAuth`: ``httpx.Auth`` for managed and
+  static tokens; :class:`TokenManager` renews, single-flight.
+* :class:`AuthHome`, :class:`CredentialResolver`, :func:`login_password`,
+  :func:`login_token`, :func:`logout`: what a command-line tool needs.
+* :func:`ssl_context_from_pem`, :func:`ssl_context_from_pkcs12`: mTLS.
+"""
+
+from pytest_authmock.client.auth import BearerAuth, OAuth2Auth
+from pytest_authmock.client.contexts import Context, ContextStore
+from pytest_authmock.client.discovery import ProviderMetadata
+from pytest_authmock.client.errors import (
+    AuthError,
+    ConfigurationError,
+    InvalidCredentials,
+    InvalidToken,
+    LoginRequired,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    StoreError,
+    TokenExpired,
+    TokenRevoked,
+)
+from pytest_authmock.client.grants import (
+    ClientCredentialsGrant,
+    ClientSecretBasic,
+    ClientSecretPost,
+    NoClientAuth,
+    PasswordGrant,
+    RefreshTokenGrant,
+    TlsClientAuth,
+)
+from pytest_authmock.client.home import AuthHome
+from pytest_authmock.client.keys import FileKey, KeyringKey
+from pytest_authmock.client.login import login_password, login_token, logout
+from pytest_authmock.client.manager import TokenManager
+from pytest_authmock.client.mtls import ssl_context_from_pem, ssl_context_from_pkcs12
+from pytest_authmock.client.oauth import OAuthClient
+from pytest_authmock.client.redact import fingerprint
+from pytest_authmock.client.resolver import CredentialResolver, Credentials
+from pytest_authmock.client.retry import RetryPolicy
+from pytest_authmock.client.status import AuthStatus, CredentialSource
+from pytest_authmock.client.store import Session, TokenStore
+from pytest_authmock.client.tokens import Token
+from pytest_authmock.client.validate import TokenIdentity, validate_token
+
+__all__ = [
+    "AuthError",
+    "AuthHome",
+    "AuthStatus",
+    "BearerAuth",
+    "ClientCredentialsGrant",
+    "ClientSecretBasic",
+    "ClientSecretPost",
+    "ConfigurationError",
+    "Context",
+    "ContextStore",
+    "CredentialResolver",
+    "CredentialSource",
+    "Credentials",
+    "FileKey",
+    "InvalidCredentials",
+    "InvalidToken",
+    "KeyringKey",
+    "LoginRequired",
+    "NoClientAuth",
+    "OAuth2Auth",
+    "OAuthClient",
+    "PasswordGrant",
+    "ProviderError",
+    "ProviderMetadata",
+    "ProviderUnavailable",
+    "RateLimited",
+    "RefreshTokenGrant",
+    "RetryPolicy",
+    "Session",
+    "StoreError",
+    "TlsClientAuth",
+    "Token",
+    "TokenExpired",
+    "TokenIdentity",
+    "TokenManager",
+    "TokenRevoked",
+    "TokenStore",
+    "fingerprint",
+    "login_password",
+    "login_token",
+    "logout",
+    "ssl_context_from_pem",
+    "ssl_context_from_pkcs12",
+    "validate_token",
+]

@@ -1,0 +1,182 @@
+"""Check a token against the provider at once: who it belongs to, until when.
+
+Used when a user pastes a token at a prompt: a typo should fail now, with a
+message that says whether the token is unknown, expired or the network is
+down, not at the first real request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pytest_authmock.client.errors import ConfigurationError, InvalidToken, TokenExpired
+from pytest_authmock.client.oauth import OAuthClient
+from pytest_authmock.client.redact import fingerprint
+
+__all__ = ["TokenIdentity", "avalidate_token", "validate_token"]
+
+Method = Literal["auto", "introspection", "userinfo"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenIdentity:
+    """What the provider says about a valid token."""
+
+    token_fingerprint: str
+    subject: str | None = None
+    username: str | None = None
+    name: str | None = None
+    client_id: str | None = None
+    expires_at: float | None = None
+    scopes: tuple[str, ...] = ()
+    checked_with: str = "introspection"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username or self.subject or self.client_id or "unknown"
+
+    @property
+    def expires_at_datetime(self) -> datetime | None:
+        if self.expires_at is None:
+            return None
+        return datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+
+
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The payload of a JWT *without* checking its signature; ``None`` if not a JWT.
+
+    Only used to word an error message ("expired" rather than "invalid"); the
+    provider's answer is what decides whether the token is accepted.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _rejected(token: str, now: float, where: str, detail: str = "") -> InvalidToken:
+    claims = unverified_claims(token) or {}
+    exp = claims.get("exp")
+    suffix = f" ({detail})" if detail else ""
+    if (isinstance(exp, (int, float)) and exp <= now) or "expired" in detail.lower():
+        return TokenExpired(
+            f"the token {fingerprint(token)} has expired{suffix}; create or request a new one"
+        )
+    return InvalidToken(
+        f"the provider does not accept the token {fingerprint(token)} ({where}: unknown,"
+        f" revoked or malformed){suffix}; check that you copied all of it"
+    )
+
+
+def _choose(oauth: OAuthClient, method: Method, has_introspection: bool) -> str:
+    if method != "auto":
+        return method
+    confidential = oauth.client_auth is not None and oauth.client_auth.confidential
+    # RFC 7662 §2.1 lets only authenticated clients introspect; a public CLI
+    # client falls back to userinfo, which the token itself authorises.
+    return "introspection" if confidential and has_introspection else "userinfo"
+
+
+def _from_introspection(token: str, body: Mapping[str, Any], now: float) -> TokenIdentity:
+    if not body.get("active"):
+        raise _rejected(token, now, "introspection says inactive")
+    exp = body.get("exp")
+    if isinstance(exp, (int, float)) and exp <= now:
+        raise _rejected(token, now, "introspection", "expired")
+    scope = body.get("scope")
+    return TokenIdentity(
+        token_fingerprint=fingerprint(token),
+        subject=_str(body.get("sub")),
+        username=_str(body.get("username")),
+        client_id=_str(body.get("client_id")),
+        expires_at=float(exp) if isinstance(exp, (int, float)) else None,
+        scopes=tuple(scope.split()) if isinstance(scope, str) else (),
+        checked_with="introspection",
+    )
+
+
+def _from_userinfo(token: str, body: Mapping[str, Any]) -> TokenIdentity:
+    claims = unverified_claims(token) or {}
+    exp = claims.get("exp")
+    scope = claims.get("scope")
+    return TokenIdentity(
+        token_fingerprint=fingerprint(token),
+        subject=_str(body.get("sub")),
+        username=_str(body.get("preferred_username")) or _str(claims.get("username")),
+        name=_str(body.get("name")),
+        client_id=_str(claims.get("client_id")),
+        expires_at=float(exp) if isinstance(exp, (int, float)) else None,
+        scopes=tuple(scope.split()) if isinstance(scope, str) else (),
+        checked_with="userinfo",
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _check_token(token: str) -> None:
+    if not token or not token.strip() or any(c in token for c in "\r\n "):
+        raise InvalidToken("the token is empty or contains spaces; paste it again")
+
+
+def validate_token(oauth: OAuthClient, token: str, *, method: Method = "auto") -> TokenIdentity:
+    """Ask the provider about ``token``.
+
+    Raises :class:`InvalidToken`, :class:`TokenExpired` or
+    :class:`ProviderUnavailable` (network or server problem); with introspection
+    the client needs a secret (or certificate), else userinfo is used.
+    """
+    _check_token(token)
+    metadata = oauth.metadata()
+    chosen = _choose(oauth, method, metadata.introspection_endpoint is not None)
+    now = oauth.clock()
+    if chosen == "introspection":
+        identity = _from_introspection(token, oauth.introspect(token), now)
+        if "openid" in identity.scopes and metadata.userinfo_endpoint:
+            name = _str(oauth.userinfo(token).get("name"))
+            identity = dataclasses.replace(identity, name=name)
+        return identity
+    if chosen == "userinfo":
+        try:
+            return _from_userinfo(token, oauth.userinfo(token))
+        except TokenExpired:
+            raise
+        except InvalidToken as exc:
+            raise _rejected(token, now, "userinfo", str(exc)) from None
+    raise ConfigurationError(f"unknown validation method {method!r}")
+
+
+async def avalidate_token(
+    oauth: OAuthClient, token: str, *, method: Method = "auto"
+) -> TokenIdentity:
+    """The async twin of :func:`validate_token`."""
+    _check_token(token)
+    metadata = await oauth.ametadata()
+    chosen = _choose(oauth, method, metadata.introspection_endpoint is not None)
+    now = oauth.clock()
+    if chosen == "introspection":
+        identity = _from_introspection(token, await oauth.aintrospect(token), now)
+        if "openid" in identity.scopes and metadata.userinfo_endpoint:
+            name = _str((await oauth.auserinfo(token)).get("name"))
+            identity = dataclasses.replace(identity, name=name)
+        return identity
+    if chosen == "userinfo":
+        try:
+            return _from_userinfo(token, await oauth.auserinfo(token))
+        except TokenExpired:
+            raise
+        except InvalidToken as exc:
+            raise _rejected(token, now, "userinfo", str(exc)) from None
+    raise ConfigurationError(f"unknown validation method {method!r}")
