@@ -45,7 +45,7 @@ Handler = Callable[["FakeIdP", httpx.Request, "x509.Certificate | None", Trace],
 def metadata(idp: FakeIdP) -> dict[str, Any]:
     """RFC 8414 / OIDC Discovery metadata; clients find every endpoint here."""
     base = idp.issuer
-    return {
+    body: dict[str, Any] = {
         "issuer": base,
         "token_endpoint": base + PATHS["token"],
         "jwks_uri": base + PATHS["jwks"],
@@ -66,6 +66,14 @@ def metadata(idp: FakeIdP) -> dict[str, Any]:
         "token_endpoint_auth_signing_alg_values_supported": [idp.config.algorithm],
         "tls_client_certificate_bound_access_tokens": True,
     }
+    if idp.mtls_base_url:
+        # RFC 8705 §5: the same endpoints on the listener that requires a certificate.
+        alias = idp.mtls_base_url + httpx.URL(base).path.rstrip("/")
+        body["mtls_endpoint_aliases"] = {
+            f"{name}_endpoint": alias + PATHS[name]
+            for name in ("token", "introspection", "revocation", "userinfo")
+        }
+    return body
 
 
 def _only(request: httpx.Request, *methods: str) -> None:

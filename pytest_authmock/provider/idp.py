@@ -61,6 +61,7 @@ class FakeIdP:
         audience: str | None = None,
         refresh_token_rotation: bool = True,
         seed: int | None = None,
+        mtls_base_url: str | None = None,
     ) -> None:
         self.config = ProviderConfig(
             issuer=issuer,
@@ -76,6 +77,11 @@ class FakeIdP:
         self.seed: int = secrets.randbelow(2**32) if seed is None else int(seed)
         self._issuer_url = httpx.URL(issuer)
         self._issuer_path = self._issuer_url.path.rstrip("/")
+        #: Origin of the listener that requires client certificates (RFC 8705 §5),
+        #: set by the loopback transport; its URLs are advertised as
+        #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
+        self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
+        self._mtls_url = httpx.URL(self.mtls_base_url) if self.mtls_base_url else None
         self._lock = threading.RLock()
         self.keys = SigningKeys(algorithm)
         #: The provider's time; ``idp.clock.advance(s)`` moves it, freezegun too.
@@ -410,7 +416,10 @@ class FakeIdP:
 
     def _relative_path(self, url: httpx.URL) -> str:
         issuer = self._issuer_url
-        if (url.scheme, url.host, url.port) != (issuer.scheme, issuer.host, issuer.port):
+        origins = [(issuer.scheme, issuer.host, issuer.port)]
+        if self._mtls_url is not None:
+            origins.append((self._mtls_url.scheme, self._mtls_url.host, self._mtls_url.port))
+        if (url.scheme, url.host, url.port) not in origins:
             raise NotFound(
                 f"{url.copy_with(query=None)} is not served by this provider ({self.issuer})"
             )
