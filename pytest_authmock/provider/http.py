@@ -15,6 +15,8 @@ from pytest_authmock.provider.errors import InvalidClient, InvalidRequest, OAuth
 #: Larger bodies are refused: no legitimate OAuth request comes close.
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 64
+#: Longer parameter values are refused; real scopes, ids and JWT assertions are far shorter.
+MAX_VALUE_CHARS = 8 * 1024
 FORM = "application/x-www-form-urlencoded"
 
 # RFC 6749 §5.1: token responses, and by extension every answer carrying a
@@ -50,6 +52,10 @@ def read_form(request: httpx.Request) -> dict[str, str]:
     """
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = body_bytes(request)
+    if not body and not mime:
+        # An empty POST has no parameters; say which one is missing rather than
+        # complaining about the absent Content-Type.
+        return {}
     if mime != FORM:
         got = f"Content-Type {mime!r}" if mime else "no Content-Type"
         raise InvalidRequest(
@@ -76,6 +82,11 @@ def read_form(request: httpx.Request) -> dict[str, str]:
                 f"parameter {name!r} was sent more than once; RFC 6749 §3.2 allows each once"
             )
         seen.add(name)
+        if len(value) > MAX_VALUE_CHARS:
+            raise InvalidRequest(
+                f"parameter {name[:40]!r} is {len(value)} characters long; "
+                f"the provider accepts at most {MAX_VALUE_CHARS}"
+            )
         if value != "":
             params[name] = value
     return params

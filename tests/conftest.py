@@ -1,0 +1,35 @@
+"""Shared fixtures: one behaviour, both transports.
+
+``provider`` is the fake provider reached over a transport, and ``http`` an httpx
+client that reaches it. Tests written against these run over every transport in
+``TRANSPORTS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+TRANSPORTS = ["inprocess"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def provider(request: pytest.FixtureRequest, transport: str) -> Any:
+    if transport == "inprocess":
+        return request.getfixturevalue("idp")
+    return request.getfixturevalue("idp_server")
+
+
+@pytest.fixture
+def http(provider: Any) -> Iterator[httpx.Client]:
+    verify = getattr(provider, "httpx_verify", True)
+    with httpx.Client(verify=verify) as client:
+        yield client
