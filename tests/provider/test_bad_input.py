@@ -41,15 +41,15 @@ def test_malformed_requests_get_4xx(
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Bearer", "Bearer ", "Bearer a b", "Token abc", "Bearer \u00e9\u00e9", "Basic", "bearer " + "x" * 100_000],
+    ["Bearer", "Bearer a b", "Token abc", "Bearer \u00e9\u00e9", "Basic", "bearer " + "x" * 100_000],
 )
 def test_malformed_bearer_headers(provider: FakeIdP, http: httpx.Client, authorization: str) -> None:
     url = "https://api.authmock.test/me" if provider.issuer.startswith("https://idp.authmock.test") else provider.issuer + "/api/me"
     provider.protect(url)
-    try:
-        response = http.get(url, headers={"Authorization": authorization})
-    except (UnicodeEncodeError, httpx.LocalProtocolError):
-        pytest.skip("the client itself refuses to send this header")
+    # Raw bytes, so that even a non-ASCII header reaches the provider.
+    response = http.get(url, headers={"Authorization": authorization.encode("latin-1")})
+    if response.status_code == 431 and len(authorization) > 65536:
+        return  # loopback: a real HTTP server refuses a 100 kB header line itself (RFC 6585 §5)
     assert response.status_code in (400, 401), response.text
     assert response.headers["www-authenticate"].startswith("Bearer realm=")
 
