@@ -18,6 +18,9 @@ from pytest_authmock.provider.config import ProviderConfig
 DOCS_URL = "https://pytest-authmock.readthedocs.io/en/latest/reference/"
 FIXTURE_OPTIONS = ("seed", "teardown_check")
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
+#: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
+#: pytest_authmock.server_fixtures, ignored by the in-process idp.
+SERVER_OPTIONS = ("tls", "mtls")
 _TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
 _BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check")
 
@@ -29,7 +32,7 @@ MARKER_HELP = (
     "authmock(issuer='https://idp.authmock.test', token_format='jwt'|'opaque', "
     "algorithm='RS256'|'ES256', access_token_ttl=3600, refresh_token_ttl=2592000, "
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, seed=None, "
-    "teardown_check=True): configure the idp / idp_server fixtures for this test "
+    "teardown_check=True, tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
 
@@ -124,14 +127,16 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
                 "@pytest.mark.authmock(token_format='opaque')",
                 pytrace=False,
             )
-        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS))
+        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS) - set(SERVER_OPTIONS))
         if unknown:
             pytest.fail(
                 f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
-                f"known options: {', '.join(MARKER_OPTIONS)}",
+                f"known options: {', '.join(MARKER_OPTIONS + SERVER_OPTIONS)}",
                 pytrace=False,
             )
         options.update(marker.kwargs)
+    for name in SERVER_OPTIONS:
+        options.pop(name, None)
     seed = options.pop("seed", None)
     if seed is None:
         seed = test_seed(config.stash.get(SEED_KEY, 0), request.node.nodeid)
