@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-TRANSPORTS = ["inprocess"]
+TRANSPORTS = ["inprocess", "loopback"]
 
 
 @pytest.fixture(params=TRANSPORTS)

@@ -342,6 +342,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         # would print the raw request line, query string and all.
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server's own errors (malformed request line, header line over
+        # 64 KiB, unknown method): plain text instead of its HTML page, and the
+        # connection closes because the stream may be out of sync.
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self._write(
+            code, phrase, [(b"Content-Type", b"text/plain")], f"{message or phrase}\n".encode()
+        )
+
     def do_GET(self) -> None:
         self._dispatch()
 
