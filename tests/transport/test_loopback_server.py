@@ -1,0 +1,214 @@
+"""The loopback server adapter over plain HTTP: framing, keep-alive, errors, shutdown."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+from typing import Any
+
+import httpx
+import pytest
+import requests
+from cryptography import x509
+
+from pytest_authmock.transport.server import (
+    MAX_BODY_BYTES,
+    AccessRecord,
+    LoopbackServer,
+    RequestHandler,
+)
+
+
+@pytest.fixture(scope="module")
+def server(echo: RequestHandler) -> Any:
+    with LoopbackServer(echo) as running:
+        yield running
+
+
+def _json(response: http.client.HTTPResponse) -> Any:
+    return json.loads(response.read())
+
+
+def test_request_reaches_the_handler_with_the_full_url(server: LoopbackServer) -> None:
+    response = httpx.post(server.url + "/oauth2/token?a=1&b=2", data={"grant_type": "x y"})
+    seen = response.json()
+    assert response.status_code == 200
+    assert seen["url"] == server.url + "/oauth2/token?a=1&b=2"
+    assert seen["method"] == "POST"
+    assert seen["body"] == "grant_type=x+y"
+    assert seen["peer"] is None
+    assert response.headers["server"] == "pytest-authmock"
+    assert "date" in response.headers
+
+
+def test_url_is_public_url_plus_path(echo: RequestHandler) -> None:
+    with LoopbackServer(echo, public_url="https://idp.example.com/") as proxied:
+        seen = httpx.get(proxied.url + "/realms/x/token").json()
+    assert seen["url"] == "https://idp.example.com/realms/x/token"
+
+
+def test_duplicate_headers_are_kept(server: LoopbackServer) -> None:
+    conn = http.client.HTTPConnection(server.host, server.port)
+    try:
+        conn.putrequest("GET", "/h")
+        conn.putheader("X-Dup", "one")
+        conn.putheader("X-Dup", "two")
+        conn.endheaders()
+        headers = _json(conn.getresponse())["headers"]
+    finally:
+        conn.close()
+    assert [v for k, v in headers if k == "x-dup"] == ["one", "two"]
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(server: LoopbackServer) -> None:
+    conn = http.client.HTTPConnection(server.host, server.port)
+    try:
+        conn.connect()
+        local = conn.sock.getsockname()
+        for index in range(5):
+            conn.request("POST", f"/n/{index}", body=b"x" * index)
+            response = conn.getresponse()
+            assert _json(response)["body"] == "x" * index
+            assert response.getheader("Connection") is None
+        assert conn.sock.getsockname() == local
+    finally:
+        conn.close()
+
+
+def test_connection_close_is_honoured(server: LoopbackServer) -> None:
+    conn = http.client.HTTPConnection(server.host, server.port)
+    try:
+        conn.request("GET", "/bye", headers={"Connection": "close"})
+        response = conn.getresponse()
+        assert response.getheader("Connection") == "close"
+        response.read()
+        assert response.will_close
+    finally:
+        conn.close()
+
+
+def test_chunked_request_body(server: LoopbackServer) -> None:
+    def parts() -> Any:
+        yield b"grant_type="
+        yield b"client_credentials"
+
+    response = requests.post(server.url + "/c", data=parts(), timeout=5)
+    assert response.json()["body"] == "grant_type=client_credentials"
+
+
+def test_head_has_headers_but_no_body(server: LoopbackServer) -> None:
+    response = httpx.head(server.url + "/h")
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) > 0
+    assert response.content == b""
+
+
+def test_absolute_form_target(server: LoopbackServer) -> None:
+    conn = http.client.HTTPConnection(server.host, server.port)
+    try:
+        conn.request("GET", "http://elsewhere.test/p?q=1")
+        assert _json(conn.getresponse())["url"] == server.url + "/p?q=1"
+    finally:
+        conn.close()
+
+
+def test_oversized_body_is_refused_before_the_handler(server: LoopbackServer) -> None:
+    conn = http.client.HTTPConnection(server.host, server.port)
+    try:
+        conn.putrequest("POST", "/big")
+        conn.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+        conn.endheaders()
+        response = conn.getresponse()
+        assert response.status == 413
+        assert response.getheader("Connection") == "close"
+    finally:
+        conn.close()
+
+
+def test_bad_content_length_is_400(server: LoopbackServer) -> None:
+    with socket.create_connection((server.host, server.port)) as sock:
+        sock.sendall(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: nope\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400 ")
+
+
+def test_unknown_method_is_501(server: LoopbackServer) -> None:
+    with socket.create_connection((server.host, server.port)) as sock:
+        sock.sendall(b"BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 501 ")
+
+
+def test_handler_exception_becomes_500_and_is_recorded() -> None:
+    def broken(request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
+        raise KeyError("secret-value-never-shown")
+
+    with LoopbackServer(broken) as failing:
+        response = httpx.get(failing.url + "/x")
+        assert response.status_code == 500
+        assert "KeyError" in response.text
+        assert "secret-value-never-shown" not in response.text
+        assert [type(e) for e in failing.errors] == [KeyError]
+
+
+def test_access_records_carry_no_headers_or_bodies(echo: RequestHandler) -> None:
+    records: list[AccessRecord] = []
+    with LoopbackServer(echo, on_access=records.append) as logged:
+        httpx.post(logged.url + "/t?x=1", data={"client_secret": "s3cr3t"})
+    (record,) = records
+    assert (record.method, record.target, record.status) == ("POST", "/t?x=1", 200)
+    assert "s3cr3t" not in repr(record)
+    assert record.duration_ms >= 0
+
+
+def test_ipv6_loopback(echo: RequestHandler) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 support in this Python")
+    try:
+        server = LoopbackServer(echo, host="::1")
+    except OSError as exc:
+        pytest.skip(f"::1 is not available here: {exc}")
+    with server:
+        assert server.url.startswith("http://[::1]:")
+        assert httpx.get(server.url + "/six").json()["url"] == server.url + "/six"
+
+
+def test_stop_closes_idle_keep_alive_connections_and_joins_threads(echo: RequestHandler) -> None:
+    before = set(threading.enumerate())
+    server = LoopbackServer(echo).start()
+    clients = [httpx.Client() for _ in range(3)]
+    try:
+        for client in clients:
+            assert client.get(server.url + "/k").status_code == 200
+        assert server.open_connections == 3
+        assert len(server.threads()) == 4  # accept loop + three idle connections
+        server.stop()
+        assert server.threads() == []
+        assert server.open_connections == 0
+        assert set(threading.enumerate()) <= before
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((server.host, server.port), timeout=1).close()
+    finally:
+        for client in clients:
+            client.close()
+    server.stop()  # idempotent
+    with pytest.raises(RuntimeError, match="cannot be restarted"):
+        server.start()
+
+
+def test_stop_without_start_releases_the_port(echo: RequestHandler) -> None:
+    server = LoopbackServer(echo)
+    port = server.port
+    server.stop()
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+
+
+def test_repr_names_url_and_state(echo: RequestHandler) -> None:
+    server = LoopbackServer(echo)
+    assert repr(server) == f"<LoopbackServer {server.url} created>"
+    server.start()
+    assert "running" in repr(server)
+    server.stop()
+    assert "stopped" in repr(server)
