@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 __all__ = [
     "CLIENT_CERT_HEADER",
     "client_cert_header_value",
+    "handle_with_client_cert_header",
     "parse_client_cert_header",
     "peer_cert_from_headers",
 ]
@@ -76,3 +78,23 @@ def peer_cert_from_headers(headers: Mapping[str, str]) -> x509.Certificate | Non
     if value is None:
         return None
     return parse_client_cert_header(value)
+
+
+def handle_with_client_cert_header(
+    handle: Callable[..., httpx.Response], request: httpx.Request
+) -> httpx.Response:
+    """Call ``handle(request, peer_cert=...)`` with the simulated certificate.
+
+    What the in-process transport does for every request. A malformed header is
+    answered with 400 ``invalid_request`` (as a TLS-terminating proxy would refuse
+    to forward it), naming the problem.
+    """
+    try:
+        peer_cert = peer_cert_from_headers(request.headers)
+    except ValueError as error:
+        return httpx.Response(
+            400,
+            json={"error": "invalid_request", "error_description": str(error)},
+            headers={"Cache-Control": "no-store"},
+        )
+    return handle(request, peer_cert=peer_cert)

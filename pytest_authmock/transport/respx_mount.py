@@ -9,6 +9,7 @@ import respx
 
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
+from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
 
 
 def _origin_pattern(url: httpx.URL) -> dict[str, Any]:
@@ -37,7 +38,8 @@ class RespxMount:
         idp.on_protect(self._add_resource)
 
     def _side_effect(self, request: httpx.Request) -> httpx.Response:
-        return self.idp.handle(request)
+        # mTLS simulation: an RFC 9440 Client-Cert header becomes the peer certificate.
+        return handle_with_client_cert_header(self.idp.handle, request)
 
     def _add_resource(self, resource: ProtectedResource) -> None:
         pattern = _origin_pattern(resource.url)
