@@ -15,7 +15,7 @@ import pytest
 
 from pytest_authmock.provider.config import ProviderConfig
 
-DOCS_URL = "https://pytest-authmock.readthedocs.io/en/latest/reference/"
+DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
 FIXTURE_OPTIONS = ("seed", "teardown_check")
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
@@ -29,7 +29,7 @@ DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
 TEST_SEED_KEY = pytest.StashKey[int]()
 
 MARKER_HELP = (
-    "authmock(issuer='https://idp.authmock.test', token_format='jwt'|'opaque', "
+    "authmock(issuer=URL, token_format='jwt'|'opaque', "
     "algorithm='RS256'|'ES256', access_token_ttl=3600, refresh_token_ttl=2592000, "
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, seed=None, "
     "teardown_check=True, tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
