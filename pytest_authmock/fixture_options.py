@@ -27,6 +27,8 @@ _BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check")
 SEED_KEY = pytest.StashKey[int]()
 DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
 TEST_SEED_KEY = pytest.StashKey[int]()
+#: Set on the test item by resolve(): the idp or idp_server fixture was set up.
+USED_KEY = pytest.StashKey[bool]()
 
 MARKER_HELP = (
     "authmock(issuer=URL, token_format='jwt'|'opaque', "
@@ -117,6 +119,7 @@ def test_seed(session_seed: int, nodeid: str) -> int:
 def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     """The options for this test's provider; a bad marker fails the test's setup."""
     config = request.config
+    request.node.stash[USED_KEY] = True
     defaults: dict[str, Any] = config.stash.get(DEFAULTS_KEY, {})
     options = dict(defaults)
     marker = request.node.get_closest_marker("authmock")

@@ -40,11 +40,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"authmock: seed {seed} (reproduce with --authmock-seed={seed})"
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    # Checked after set-up, not before: a fixture may request idp/idp_server with
+    # getfixturevalue() (tests parametrised over both transports do).
     if item.get_closest_marker("authmock") is None:
         return
     names = getattr(item, "fixturenames", ())
-    if not any(name in names for name in _FIXTURES):
+    used = item.stash.get(fixture_options.USED_KEY, False)
+    if not used and not any(name in names for name in _FIXTURES):
         warnings.warn(
             pytest.PytestConfigWarning(
                 f"{item.nodeid}: @pytest.mark.authmock has no effect, the test uses neither "
