@@ -272,7 +272,7 @@ class ServerPool:
         options["issuer"] = group[0].public_url
         provider = IdPServer(
             mode=mode,
-            tls=self._tls if mode != "http" else None,
+            tls=self.tls if mode != "http" else None,
             mtls_url=group[1].public_url if mode == "mtls" else None,
             seed=seed,
             **options,
