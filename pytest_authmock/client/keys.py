@@ -165,7 +165,7 @@ class Cipher:
         except (InvalidToken, UnicodeEncodeError, ValueError):
             raise StoreError(
                 f"{what} cannot be decrypted with the current key ({self.source.kind});"
-                " the key changed or the file was damaged. Log out (which deletes it)"
+                " the key changed or the file was damaged. Run logout (which deletes it)"
                 " and log in again",
                 path=path,
             ) from None

@@ -37,7 +37,9 @@ def token_requests(server: Any, grant_type: str | None = None) -> int:
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
-def test_client_credentials_with_each_secret_method(server: Any, make_oauth: Any, method: str) -> None:
+def test_client_credentials_with_each_secret_method(
+    server: Any, make_oauth: Any, method: str
+) -> None:
     # Registered for one method only, so the other would be refused.
     client = server.add_client(token_endpoint_auth_method=method)
     server.protect(api_url(server))
@@ -142,7 +144,9 @@ def test_refresh_token_reuse_is_detected_and_reported(server: Any, make_oauth: A
     user = server.add_user()
     oauth = make_oauth(client)
     token = oauth.request_token(PasswordGrant(user.username, user.password))
-    TokenManager(oauth, token=Token(token.access_token, refresh_token=token.refresh_token, expires_at=0)).get_token()
+    TokenManager(
+        oauth, token=Token(token.access_token, refresh_token=token.refresh_token, expires_at=0)
+    ).get_token()
     replay = TokenManager(oauth, token=Token("x", refresh_token=token.refresh_token, expires_at=0))
     with pytest.raises(LoginRequired):
         replay.get_token()
@@ -156,7 +160,9 @@ def test_never_expiring_token(server: Any, make_oauth: Any, clock: Any) -> None:
     assert not token.is_stale(clock(), leeway=60)
 
 
-def test_client_credentials_token_is_renewed_with_the_grant(server: Any, make_oauth: Any, clock: Any) -> None:
+def test_client_credentials_token_is_renewed_with_the_grant(
+    server: Any, make_oauth: Any, clock: Any
+) -> None:
     # RFC 6749 §4.4.3: no refresh token, so renewal repeats the grant.
     client = server.add_client(access_token_ttl=120)
     manager = TokenManager(make_oauth(client), ClientCredentialsGrant(), leeway=10)
