@@ -79,7 +79,7 @@ def test_no_metadata_at_all_is_a_configuration_error() -> None:
 def test_metadata_for_another_issuer_is_refused() -> None:
     # RFC 8414 §3.3: otherwise a hostile host could redirect token requests.
     http = provider({metadata_urls(ISSUER)[0]: meta(issuer="https://evil.example")}, [])
-    with pytest.raises(ConfigurationError, match="evil.example"):
+    with pytest.raises(ConfigurationError, match=r"evil\.example"):
         OAuthClient(ISSUER, http_client=http).metadata()
 
 

@@ -78,7 +78,8 @@ def test_grant_forms() -> None:
 
 
 def test_grant_traits() -> None:
-    assert ClientCredentialsGrant.reusable and ClientCredentialsGrant.idempotent
+    assert ClientCredentialsGrant.reusable
+    assert ClientCredentialsGrant.idempotent
     assert not PasswordGrant.reusable
     assert not RefreshTokenGrant.idempotent
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -52,7 +52,7 @@ def test_backoff_is_capped() -> None:
 
 def test_retry_after_is_honoured_for_429() -> None:
     slept: list[float] = []
-    send, calls = answers((429, {"Retry-After": "7"}), 200)
+    send, _calls = answers((429, {"Retry-After": "7"}), 200)
     assert policy(slept).send(send, what="x").status_code == 200
     assert slept == [7.0]
 

@@ -107,7 +107,7 @@ def test_damaged_key_file(home: AuthHome) -> None:
     home.store.save("default", session())
     (home.directory / "store.key").write_bytes(b"short")
     fresh = AuthHome.open("testapp", directory=home.directory, keyring="never")
-    with pytest.raises(StoreError, match="key file .* is damaged"):
+    with pytest.raises(StoreError, match=r"key file .* is damaged"):
         fresh.store.load("default")
 
 
