@@ -69,6 +69,10 @@ class OAuth2Auth(httpx.Auth):
     def __repr__(self) -> str:
         return f"OAuth2Auth({self.manager!r})"
 
+    def close(self) -> None:
+        """Close the HTTP client the token requests used (if the library made it)."""
+        self.manager.oauth.close()
+
     # -- constructors for the common cases ----------------------------------------
 
     @classmethod

@@ -49,6 +49,17 @@ class Credentials:
             f" token={self.token_fingerprint})"
         )
 
+    def close(self) -> None:
+        """Release the connections the token requests used."""
+        if isinstance(self.auth, OAuth2Auth):
+            self.auth.close()
+
+    def __enter__(self) -> Credentials:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class CredentialResolver:
     """Resolve the credentials of the active (or a named) context.
