@@ -459,7 +459,7 @@ class FakeIdP:
 
 def _error_code(response: httpx.Response) -> str | None:
     try:
-        body = json.loads(response.content)
+        body = json.loads(response.read())
     except ValueError:
         return None
     value = body.get("error") if isinstance(body, dict) else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from joserfc import jwt
+from joserfc import jws
 
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import ProviderConfig
@@ -112,7 +113,12 @@ class TokenMinter:
         if record.cnf is not None:
             claims["cnf"] = dict(record.cnf)
         header = {"alg": self.keys.algorithm, "typ": "at+jwt", "kid": self.keys.kid}
-        return jwt.encode(header, claims, self.keys.active)
+        return self._sign(header, claims)
+
+    def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
+        # jws.serialize_compact on a JSON payload is exactly a JWT (RFC 7519 §7.1);
+        # jwt.encode adds claim checks we do not need and costs ~200 us per token.
+        return jws.serialize_compact(header, _compact_json(claims), self.keys.active)
 
     def refresh_token(
         self,
@@ -170,7 +176,11 @@ class TokenMinter:
             claims["nonce"] = nonce
         claims.update(profile_claims(user, scope))
         header = {"alg": self.keys.algorithm, "typ": "JWT", "kid": self.keys.kid}
-        return jwt.encode(header, claims, self.keys.active)
+        return self._sign(header, claims)
+
+
+def _compact_json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def profile_claims(user: User, scope: tuple[str, ...]) -> dict[str, Any]:
