@@ -18,6 +18,7 @@ Three server flavours start lazily, the first time a test asks for one:
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 from collections.abc import Iterator, Sequence
@@ -102,9 +103,13 @@ class IdPServer(FakeIdP):
         return self._ssl_context
 
     @property
-    def httpx_verify(self) -> ssl.SSLContext | bool:
-        """``verify=`` for an httpx client: the CA-trusting context with TLS, else ``True``."""
-        return self.ssl_context if self._tls is not None else True
+    def httpx_verify(self) -> ssl.SSLContext:
+        """``verify=`` for an httpx client: the context trusting the test CA with TLS.
+
+        Over plain HTTP it is a default context shared by the session: building one
+        loads the system CA bundle, which costs more than a whole token request.
+        """
+        return self.ssl_context if self._tls is not None else _default_context()
 
     def client_cert(
         self,
@@ -170,6 +175,11 @@ class IdPServer(FakeIdP):
 
     def __repr__(self) -> str:
         return f"<IdPServer {self.issuer} mode={self.mode} clients={len(self.clients)}>"
+
+
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 class _Listener:

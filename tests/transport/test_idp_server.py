@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import subprocess
 from typing import Any
 
@@ -35,7 +36,7 @@ def _curl(*args: str) -> subprocess.CompletedProcess[str]:
 def test_issuer_is_a_real_loopback_url(idp_server: IdPServer) -> None:
     assert idp_server.issuer.startswith("http://127.0.0.1:")
     assert idp_server.url == idp_server.issuer
-    metadata = httpx.get(idp_server.issuer + DISCOVERY).json()
+    metadata = httpx.get(idp_server.issuer + DISCOVERY, verify=idp_server.httpx_verify).json()
     assert metadata["issuer"] == idp_server.issuer
     assert "mtls_endpoint_aliases" not in metadata
     _seen["first"] = (idp_server.issuer, idp_server.add_client().client_id)
@@ -79,7 +80,7 @@ def test_curl_client_credentials_over_http(idp_server: IdPServer) -> None:
 
 
 def test_plain_server_has_no_tls_material(idp_server: IdPServer) -> None:
-    assert idp_server.httpx_verify is True
+    assert isinstance(idp_server.httpx_verify, ssl.SSLContext)
     with pytest.raises(RuntimeError, match=r"mark the test with @pytest.mark.authmock\(tls=True\)"):
         _ = idp_server.ca_pem
     with pytest.raises(RuntimeError, match=r"authmock\(mtls=True\)"):

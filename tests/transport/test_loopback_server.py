@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 import threading
 from typing import Any
 
@@ -20,6 +21,9 @@ from pytest_authmock.transport.server import (
     RequestHandler,
 )
 
+# Plain HTTP never uses it; one shared context spares loading the CA bundle per call.
+PLAIN = ssl.create_default_context()
+
 
 @pytest.fixture(scope="module")
 def server(echo: RequestHandler) -> Any:
@@ -32,7 +36,9 @@ def _json(response: http.client.HTTPResponse) -> Any:
 
 
 def test_request_reaches_the_handler_with_the_full_url(server: LoopbackServer) -> None:
-    response = httpx.post(server.url + "/oauth2/token?a=1&b=2", data={"grant_type": "x y"})
+    response = httpx.post(
+        server.url + "/oauth2/token?a=1&b=2", data={"grant_type": "x y"}, verify=PLAIN
+    )
     seen = response.json()
     assert response.status_code == 200
     assert seen["url"] == server.url + "/oauth2/token?a=1&b=2"
@@ -45,7 +51,7 @@ def test_request_reaches_the_handler_with_the_full_url(server: LoopbackServer) -
 
 def test_url_is_public_url_plus_path(echo: RequestHandler) -> None:
     with LoopbackServer(echo, public_url="https://idp.example.com/") as proxied:
-        seen = httpx.get(proxied.url + "/realms/x/token").json()
+        seen = httpx.get(proxied.url + "/realms/x/token", verify=PLAIN).json()
     assert seen["url"] == "https://idp.example.com/realms/x/token"
 
 
@@ -99,7 +105,7 @@ def test_chunked_request_body(server: LoopbackServer) -> None:
 
 
 def test_head_has_headers_but_no_body(server: LoopbackServer) -> None:
-    response = httpx.head(server.url + "/h")
+    response = httpx.head(server.url + "/h", verify=PLAIN)
     assert response.status_code == 200
     assert int(response.headers["content-length"]) > 0
     assert response.content == b""
@@ -144,7 +150,7 @@ def test_handler_exception_becomes_500_and_is_recorded() -> None:
         raise KeyError("secret-value-never-shown")
 
     with LoopbackServer(broken) as failing:
-        response = httpx.get(failing.url + "/x")
+        response = httpx.get(failing.url + "/x", verify=PLAIN)
         assert response.status_code == 500
         assert "KeyError" in response.text
         assert "secret-value-never-shown" not in response.text
@@ -154,7 +160,7 @@ def test_handler_exception_becomes_500_and_is_recorded() -> None:
 def test_access_records_carry_no_headers_or_bodies(echo: RequestHandler) -> None:
     records: list[AccessRecord] = []
     with LoopbackServer(echo, on_access=records.append) as logged:
-        httpx.post(logged.url + "/t?x=1", data={"client_secret": "s3cr3t"})
+        httpx.post(logged.url + "/t?x=1", data={"client_secret": "s3cr3t"}, verify=PLAIN)
     (record,) = records
     assert (record.method, record.target, record.status) == ("POST", "/t?x=1", 200)
     assert "s3cr3t" not in repr(record)
@@ -170,13 +176,13 @@ def test_ipv6_loopback(echo: RequestHandler) -> None:
         pytest.skip(f"::1 is not available here: {exc}")
     with server:
         assert server.url.startswith("http://[::1]:")
-        assert httpx.get(server.url + "/six").json()["url"] == server.url + "/six"
+        assert httpx.get(server.url + "/six", verify=PLAIN).json()["url"] == server.url + "/six"
 
 
 def test_stop_closes_idle_keep_alive_connections_and_joins_threads(echo: RequestHandler) -> None:
     before = set(threading.enumerate())
     server = LoopbackServer(echo).start()
-    clients = [httpx.Client() for _ in range(3)]
+    clients = [httpx.Client(verify=PLAIN) for _ in range(3)]
     try:
         for client in clients:
             assert client.get(server.url + "/k").status_code == 200
