@@ -15,12 +15,18 @@ import dataclasses
 import email.utils
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 
 import httpx
 
-from pytest_authmock.client.errors import ProviderUnavailable, RateLimited
+from pytest_authmock.client.errors import (
+    ConfigurationError,
+    InvalidCredentials,
+    ProviderUnavailable,
+    RateLimited,
+)
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
@@ -47,6 +53,25 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     delta = when.timestamp() - (time.time() if now is None else now)
     return max(delta, 0.0)
+
+
+def tls_failure(error: BaseException) -> Exception | None:
+    """An actionable error for a failed TLS handshake, or ``None`` if it was not one."""
+    seen: BaseException | None = error
+    while seen is not None and not isinstance(seen, ssl.SSLError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return None
+    reason = str(getattr(seen, "reason", None) or seen)
+    if "CERTIFICATE_VERIFY_FAILED" in reason or "HOSTNAME" in reason.upper():
+        return ConfigurationError(
+            f"the provider's TLS certificate is not trusted ({reason}); pass the CA bundle"
+            " that signed it (verify=... / ca=...)"
+        )
+    return InvalidCredentials(
+        f"the provider refused the TLS handshake ({reason}); it wants a client certificate"
+        " it trusts: check the certificate, its key and that it has not expired"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +122,9 @@ class RetryPolicy:
         """Return the delay before the next attempt, or raise if there is none."""
         last = attempt >= self.max_attempts
         if error is not None:
+            tls = tls_failure(error)
+            if tls is not None:
+                raise tls from error  # a handshake fails the same way every time
             resend_ok = idempotent or isinstance(error, _NOT_SENT)
             if last or not resend_ok:
                 raise ProviderUnavailable(
