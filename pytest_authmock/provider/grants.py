@@ -12,6 +12,7 @@ from typing import Any
 
 from cryptography import x509
 
+from pytest_authmock.provider.claims import hook_claims
 from pytest_authmock.provider.errors import (
     InvalidGrant,
     InvalidRequest,
@@ -79,9 +80,16 @@ def token_response(
     scope: tuple[str, ...],
     family_id: str | None,
     refresh: TokenRecord | None,
+    nonce: str | None = None,
 ) -> dict[str, Any]:
+    extra = hook_claims(grant, user=user, scope=scope)
     access = grant.minter.access_token(
-        client=grant.client, user=user, scope=scope, family_id=family_id, peer_cert=grant.peer_cert
+        client=grant.client,
+        user=user,
+        scope=scope,
+        family_id=family_id,
+        peer_cert=grant.peer_cert,
+        extra_claims=extra,
     )
     body: dict[str, Any] = {"access_token": access.value, "token_type": "Bearer"}
     if access.expires_at is not None:
@@ -92,7 +100,12 @@ def token_response(
         body["refresh_token"] = refresh.value
     if user is not None and "openid" in scope:
         body["id_token"] = grant.minter.id_token(
-            client=grant.client, user=user, scope=scope, access_token=access.value
+            client=grant.client,
+            user=user,
+            scope=scope,
+            access_token=access.value,
+            extra_claims=extra,
+            nonce=nonce,
         )
     return body
 

@@ -45,6 +45,9 @@ class TokenMinter:
         self.keys = keys
         self.clock = clock
         self.store = store
+        #: ``idp.claims_hook(fn)`` hooks (issue 6), and the problems they caused.
+        self.claims_hooks: list[Any] = []
+        self.hook_errors: list[str] = []
 
     def access_token(
         self,
@@ -55,15 +58,23 @@ class TokenMinter:
         family_id: str | None = None,
         peer_cert: x509.Certificate | None = None,
         ttl: int | bool | None = False,
+        extra_claims: dict[str, Any] | None = None,
     ) -> TokenRecord:
-        """Issue an access token; ``ttl=False`` means the client's or provider's default."""
+        """Issue an access token; ``ttl=False`` means the client's or provider's default.
+
+        ``extra_claims`` (from claims hooks) override the client's and user's claims.
+        """
         now = int(self.clock.now())
         lifetime = client.access_token_ttl if ttl is False else ttl
         expires = None if lifetime is None else now + int(lifetime)
         audience = client.audience or (self.config.default_audience,)
         sub = user.sub if user else client.client_id
         jti = secrets.token_urlsafe(16)
-        claims: dict[str, Any] = {**client.claims, **(user.claims if user else {})}
+        claims: dict[str, Any] = {
+            **client.claims,
+            **(user.claims if user else {}),
+            **(extra_claims or {}),
+        }
         cnf = {"x5t#S256": certificate_thumbprint(peer_cert)} if peer_cert is not None else None
         token_format = client.token_format or self.config.token_format
         record = TokenRecord(
@@ -160,6 +171,7 @@ class TokenMinter:
         access_token: str,
         nonce: str | None = None,
         auth_time: float | None = None,
+        extra_claims: dict[str, Any] | None = None,
     ) -> str:
         now = int(self.clock.now())
         claims: dict[str, Any] = {
@@ -175,6 +187,7 @@ class TokenMinter:
         if nonce:
             claims["nonce"] = nonce
         claims.update(profile_claims(user, scope))
+        claims.update(extra_claims or {})
         header = {"alg": self.keys.algorithm, "typ": "JWT", "kid": self.keys.kid}
         return self._sign(header, claims)
 
