@@ -81,6 +81,7 @@ def token_response(
     family_id: str | None,
     refresh: TokenRecord | None,
     nonce: str | None = None,
+    auth_time: float | None = None,
 ) -> dict[str, Any]:
     extra = hook_claims(grant, user=user, scope=scope)
     access = grant.minter.access_token(
@@ -106,6 +107,7 @@ def token_response(
             access_token=access.value,
             extra_claims=extra,
             nonce=nonce,
+            auth_time=auth_time,
         )
     return body
 
@@ -199,9 +201,15 @@ def refresh_token(grant: GrantRequest) -> dict[str, Any]:
             scope=record.scope,
             family_id=record.family_id or "",
             expires_at=record.expires_at,
+            auth_time=record.claims.get("auth_time"),
         )
     return token_response(
-        grant, user=user, scope=scope, family_id=record.family_id, refresh=new_refresh
+        grant,
+        user=user,
+        scope=scope,
+        family_id=record.family_id,
+        refresh=new_refresh,
+        auth_time=record.claims.get("auth_time"),
     )
 
 

@@ -139,8 +139,13 @@ class TokenMinter:
         scope: tuple[str, ...],
         family_id: str,
         expires_at: float | bool | None = False,
+        auth_time: float | None = None,
     ) -> TokenRecord:
-        """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime."""
+        """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime.
+
+        ``auth_time`` is when the user logged in; rotated tokens carry it on, so
+        ID tokens from refreshes keep the original ``auth_time`` (OIDC Core §2).
+        """
         now = self.clock.now()
         if expires_at is False:
             ttl = client.refresh_token_ttl
@@ -158,6 +163,7 @@ class TokenMinter:
             expires_at=None if expires_at is None else float(expires_at),
             not_before=now,
             family_id=family_id,
+            claims={"auth_time": int(now if auth_time is None else auth_time)},
         )
         self.store.add_token(record)
         return record

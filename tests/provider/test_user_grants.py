@@ -176,3 +176,15 @@ def test_client_without_refresh_grant_gets_no_refresh_token(provider: FakeIdP, h
     client = provider.add_client(grant_types=["password"])
     body = login(http, provider, client, provider.add_user())
     assert "refresh_token" not in body
+
+
+def test_refreshed_id_token_keeps_the_login_auth_time(provider: FakeIdP, http: httpx.Client) -> None:
+    client = provider.add_client()
+    first = login(http, provider, client, provider.add_user(), scope="openid")
+    keys = KeySet.import_key_set(provider.jwks())
+    login_time = jwt.decode(first["id_token"], keys).claims["auth_time"]
+    provider.clock.advance(600)
+    second = _refresh(http, provider, client, first["refresh_token"]).json()
+    claims = jwt.decode(second["id_token"], keys).claims
+    assert claims["auth_time"] == login_time
+    assert claims["iat"] >= login_time + 600
