@@ -29,6 +29,7 @@ from pytest_authmock.client.errors import (
     TokenRevoked,
 )
 from pytest_authmock.client.grants import (
+    ClientAuth,
     ClientCredentialsGrant,
     ClientSecretBasic,
     ClientSecretPost,
@@ -56,6 +57,7 @@ __all__ = [
     "AuthHome",
     "AuthStatus",
     "BearerAuth",
+    "ClientAuth",
     "ClientCredentialsGrant",
     "ClientSecretBasic",
     "ClientSecretPost",
