@@ -75,6 +75,15 @@ def introspection_result(response: httpx.Response, client_id: str | None) -> dic
 def userinfo_result(response: httpx.Response) -> dict[str, Any]:
     if response.status_code in (401, 403):
         challenge = parse_bearer_challenge(response.headers.get("WWW-Authenticate", ""))
+        if challenge.get("error") == "insufficient_scope":
+            # RFC 6750 §3.1: the token is fine, it just may not read userinfo.
+            raise ProviderError(
+                "the token is accepted but lacks the 'openid' scope, so userinfo cannot say"
+                " whose it is; request 'openid', or validate with introspection"
+                " (which needs a confidential client)",
+                error="insufficient_scope",
+                status_code=response.status_code,
+            )
         description = challenge.get("error_description", "")
         if "expired" in description.lower():
             raise TokenExpired(f"the token has expired ({description}); get a new one")

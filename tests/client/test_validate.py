@@ -119,3 +119,12 @@ def test_login_token_stores_only_valid_tokens(
     other = server.issue_token(cli, user=user, scopes=["openid"])
     login_token(resolver, other, store=False)
     assert home.store.load("default").token.access_token == token  # type: ignore[union-attr]
+
+
+def test_userinfo_without_openid_scope_says_so(server: Any, make_oauth: Any) -> None:
+    from pytest_authmock.client import ProviderError
+
+    cli = server.add_client("cli", public=True)
+    token = server.issue_token(cli, user=server.add_user(), scopes=[])
+    with pytest.raises(ProviderError, match="lacks the 'openid' scope"):
+        validate_token(make_oauth(client_id="cli"), token)
