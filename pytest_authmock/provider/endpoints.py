@@ -251,6 +251,11 @@ ROUTES: dict[str, tuple[str, Handler]] = {
 }
 
 
+def fault_endpoints() -> tuple[str, ...]:
+    """Endpoint names a fault can target: every routed endpoint, and protected resources."""
+    return (*dict.fromkeys(name for name, _ in ROUTES.values()), "resource")
+
+
 def route(path: str) -> tuple[str, Handler]:
     found = ROUTES.get(path)
     if found is None:

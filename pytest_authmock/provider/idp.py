@@ -23,6 +23,7 @@ from pytest_authmock.provider.config import (
     check_ttl,
 )
 from pytest_authmock.provider.errors import NotFound, OAuthError
+from pytest_authmock.provider.faults import Fault, FaultPlan, carry_out, journal_status
 from pytest_authmock.provider.http import error_response, json_response
 from pytest_authmock.provider.identities import IdentityFactory
 from pytest_authmock.provider.journal import Expectation, Journal, entry_for
@@ -35,13 +36,14 @@ from pytest_authmock.provider.resource import (
     Responder,
     check_bearer,
 )
+from pytest_authmock.provider.scenario import ScenarioControls
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.tokens import TokenMinter
 
 _DEFAULT: Any = object()
 
 
-class FakeIdP:
+class FakeIdP(ScenarioControls):
     """A fake OAuth 2.0 / OpenID Connect provider.
 
     In tests, use the ``idp`` or ``idp_server`` fixture rather than constructing
@@ -83,9 +85,10 @@ class FakeIdP:
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
         self._mtls_url = httpx.URL(self.mtls_base_url) if self.mtls_base_url else None
         self._lock = threading.RLock()
-        self.keys = SigningKeys(algorithm)
         #: The provider's time; ``idp.clock.advance(s)`` moves it, freezegun too.
         self.clock = Clock()
+        # Each issuer has its own keys; rotation grace periods run on the provider clock.
+        self.keys = SigningKeys(algorithm, issuer=issuer, clock=self.clock.now)
         #: Every request served since the last reset.
         self.journal = Journal()
         self._protect_listeners: list[Callable[[ProtectedResource], None]] = []
@@ -102,6 +105,8 @@ class FakeIdP:
         self._identities = IdentityFactory(self.seed)
         self._resources: list[ProtectedResource] = []
         self._expectations: list[Expectation] = []
+        #: Faults planned with ``idp.fail()``, ``idp.delay()``... (see provider/faults.py).
+        self.faults = FaultPlan(self.seed, endpoints.fault_endpoints())
 
     @property
     def issuer(self) -> str:
@@ -346,6 +351,8 @@ class FakeIdP:
                     f"the provider failed on {entry.method} {entry.path} (answered 500); "
                     f"this is a pytest-authmock bug:\n{entry.internal_error}"
                 )
+        problems.extend(self.minter.hook_errors)
+        problems.extend(self.faults.problems())
         return problems
 
     def reset(self) -> None:
@@ -354,13 +361,18 @@ class FakeIdP:
             self._init_state()
             self.journal.clear()
             self.clock.reset()
+            self.keys.reset()
 
     # -- serving -----------------------------------------------------------------------
 
     @property
     def handler(self) -> Callable[[httpx.Request], httpx.Response]:
-        """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all."""
-        return self.handle
+        """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all.
+
+        Connection faults raise the matching ``httpx`` exception; delays are
+        awaited for async clients.
+        """
+        return lambda request: carry_out(request, self.handle(request))
 
     def handle(
         self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None
@@ -371,15 +383,24 @@ class FakeIdP:
         """
         trace: dict[str, Any] = {}
         endpoint = "unknown"
+        fault: Fault | None = None
         try:
             with self._lock:
                 resource = self._resource_for(request.url)
                 if resource is not None:
                     endpoint = "resource"
-                    response = resource.respond(self, request, peer_cert)
                 else:
                     path = self._relative_path(request.url)
                     endpoint, handler = endpoints.route(path)
+                # Faults planned by the test (provider/faults.py); a delay is waited
+                # out by the transport, never here under the lock.
+                fault = self.faults.take(endpoint, request)
+                if fault is not None and fault.replaces:
+                    response = fault.replacement(self.clock.now())
+                    trace["error"] = None if fault.no_answer else _error_code(response)
+                elif resource is not None:
+                    response = resource.respond(self, request, peer_cert)
+                else:
                     response = handler(self, request, peer_cert, trace)
         except OAuthError as error:
             trace["error"] = error.error
@@ -395,6 +416,10 @@ class FakeIdP:
                     "error_description": f"pytest-authmock internal error ({type(exc).__name__})",
                 },
             )
+        if fault is not None:
+            trace["fault"] = fault.kind
+            trace["status_code"] = journal_status(fault, response)
+            response = fault.spoil(response)
         if response.status_code >= 400 and "error" not in trace:
             trace["error"] = _error_code(response)
         self.journal.record(

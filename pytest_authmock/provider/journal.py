@@ -18,6 +18,7 @@ _CRITERIA = (
     "error",
     "method",
     "path",
+    "fault",
 )
 
 
@@ -40,13 +41,16 @@ class JournalEntry:
     error: str | None = None
     #: Set when the provider itself failed; teardown reports it.
     internal_error: str | None = None
+    #: The kind of planned fault that hit this request (``"status"``, ``"delay"``,
+    #: ``"disconnect"``...); ``status_code`` is 0 when the client got no answer.
+    fault: str | None = None
 
     def matches(self, criteria: dict[str, Any]) -> bool:
         return all(getattr(self, name) == value for name, value in criteria.items())
 
     def describe(self) -> str:
-        parts = [f"{self.method} {self.path} -> {self.status_code}"]
-        for name in ("grant_type", "client_id", "username", "error"):
+        parts = [f"{self.method} {self.path} -> {self.status_code or 'no answer'}"]
+        for name in ("grant_type", "client_id", "username", "error", "fault"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}={value}")
@@ -139,12 +143,15 @@ def entry_for(
     path: str,
     trace: dict[str, Any],
 ) -> JournalEntry:
+    fields = dict(trace)
+    # A fault that leaves the client without an answer records 0 (see faults.py).
+    status_code = fields.pop("status_code", response.status_code)
     return JournalEntry(
         time=time,
         method=request.method,
         # Splitting the string is ~20x cheaper than URL.copy_with(), on every request.
         url=str(request.url).partition("?")[0],
         path=path,
-        status_code=response.status_code,
-        **trace,
+        status_code=status_code,
+        **fields,
     )

@@ -58,7 +58,8 @@ def relabel(key: RSAKey | ECKey, kid: str) -> RSAKey | ECKey:
         raise ValueError(f"kid must be a non-empty string of at most 200 characters; got {kid!r}")
     data = dict(key.as_dict(private=True))
     data["kid"] = kid
-    return type(key).import_key(data)
+    relabelled: RSAKey | ECKey = type(key).import_key(data)
+    return relabelled
 
 
 class SigningKeys:
@@ -103,7 +104,7 @@ class SigningKeys:
 
     @property
     def keyset(self) -> KeySet:
-        return KeySet(self._published())
+        return KeySet(list[Any](self._published()))
 
     def kids(self) -> tuple[str, ...]:
         return tuple(str(key.kid) for key in self._published())

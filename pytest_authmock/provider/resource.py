@@ -214,11 +214,26 @@ def _explain_unknown(idp: FakeIdP, token: str) -> str:
         header = json.loads(base64.urlsafe_b64decode(padded))
         decoded = jwt.decode(token, idp.keys.keyset, algorithms=[str(header.get("alg"))])
     except (JoseError, ValueError, TypeError):
+        foreign = _unverified_issuer(token)
+        if foreign is not None and foreign != idp.issuer:
+            # Each issuer has its own keys, so another issuer's token fails the
+            # signature check first; naming the issuer is the useful part.
+            return f"token was issued by {foreign!r}, not by {idp.issuer!r}"
         return "token signature does not verify with the provider's published keys (JWKS)"
     issuer = decoded.claims.get("iss")
     if issuer != idp.issuer:
         return f"token was issued by {issuer!r}, not by {idp.issuer!r}"
     return "unknown token: this provider never issued it (or the test reset the provider)"
+
+
+def _unverified_issuer(token: str) -> str | None:
+    try:
+        segment = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, IndexError):
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None
 
 
 Responder = Callable[[httpx.Request, TokenInfo], "httpx.Response | dict[str, Any]"]

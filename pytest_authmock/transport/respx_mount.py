@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import respx
 
+from pytest_authmock.provider.faults import carry_out
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
 from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
@@ -37,9 +38,12 @@ class RespxMount:
             self._add_resource(resource)
         idp.on_protect(self._add_resource)
 
-    def _side_effect(self, request: httpx.Request) -> httpx.Response:
+    def _side_effect(self, request: httpx.Request) -> Any:
         # mTLS simulation: an RFC 9440 Client-Cert header becomes the peer certificate.
-        return handle_with_client_cert_header(self.idp.handle, request)
+        response = handle_with_client_cert_header(self.idp.handle, request)
+        # Planned connection faults: raise the httpx exception a socket would, or
+        # wait out a delay (awaited for async clients, so the loop keeps running).
+        return carry_out(request, response)
 
     def _add_resource(self, resource: ProtectedResource) -> None:
         pattern = _origin_pattern(resource.url)

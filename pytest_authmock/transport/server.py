@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import select
 import socket
 import socketserver
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +40,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from cryptography import x509
+
+from pytest_authmock.provider.faults import FaultAction, action_of
 
 __all__ = [
     "AccessRecord",
@@ -405,6 +409,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # generic 500 and the fixture fails the test with the exception.
             owner.errors.append(exc)
             return self._plain(500, f"the fake provider raised {type(exc).__name__}")
+        # Planned connection faults (pytest_authmock/provider/faults.py, issue 6):
+        # the core says what to do, the socket work is done here.
+        action = action_of(response)
+        if action is not None and not self._carry_out(action):
+            return 0
         self._write(
             response.status_code,
             response.reason_phrase,
@@ -412,6 +421,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             content,
         )
         return response.status_code
+
+    def _carry_out(self, action: FaultAction) -> bool:
+        """Delay, stall or drop the connection; ``True`` if the answer is still to be sent."""
+        if action.kind == "delay":
+            # Waits on the socket rather than sleeping: a client that gives up
+            # (read timeout) or stop() ends the wait, and nothing is sent then.
+            return not self._wait_for_peer(action.seconds)
+        self.close_connection = True
+        if action.kind == "timeout":
+            # Never answer: hold the connection until the client hangs up.
+            self._wait_for_peer(action.seconds)
+        elif action.kind == "refuse":
+            # RST instead of FIN: the closest an accepted connection gets to refused.
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+        return False
+
+    def _wait_for_peer(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; ``True`` as soon as the peer closes (or stop() runs)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._connection._closing:
+                return True
+            try:
+                readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.1))
+            except (OSError, ValueError):
+                return True
+            if readable:
+                return True
 
     def _read_body(self) -> bytes | int:
         """The request body, or the status of the error answer already sent."""
