@@ -142,6 +142,7 @@ def client_auth_for(
     )
 
 
+# --8<-- [start:grant_protocol]
 class Grant(Protocol):
     """One way to obtain a token (RFC 6749 §4)."""
 
@@ -152,6 +153,9 @@ class Grant(Protocol):
     idempotent: ClassVar[bool]
 
     def form(self) -> dict[str, str]: ...
+
+
+# --8<-- [end:grant_protocol]
 
 
 def _scope(scopes: Sequence[str] | None) -> dict[str, str]:
