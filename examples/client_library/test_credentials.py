@@ -37,3 +37,20 @@ def test_resolution_login_status_logout(idp: FakeIdP, tmp_path: Path) -> None:
     assert resolver.resolve().source is CredentialSource.CLIENT_CREDENTIALS
     assert resolver.resolve(token="from-a-flag").source is CredentialSource.FLAG
     # --8<-- [end:resolver]
+
+
+def test_a_damaged_session_file_has_a_way_out(tmp_path: Path) -> None:
+    home = AuthHome.open("mytool", directory=tmp_path, keyring="never")
+    home.store.path("default").parent.mkdir(parents=True)
+    home.store.path("default").write_text("{ truncated")
+    # --8<-- [start:store]
+    from pytest_authmock.client import StoreError
+
+    resolver = home.resolver(env_var="MYTOOL_TOKEN")
+    try:
+        resolver.resolve()
+    except StoreError as exc:
+        print(exc)  # "the session file …/default.session is corrupt; run logout to delete it, …"
+        logout(resolver)  # deletes even a damaged file; then log in again
+    assert resolver.resolve().source is CredentialSource.ANONYMOUS
+    # --8<-- [end:store]

@@ -327,3 +327,30 @@ def test_expired_session_without_refresh_is_reported(
         assert isinstance(creds.auth, OAuth2Auth)
         with httpx.Client(auth=creds.auth) as http, pytest.raises(LoginRequired, match="again"):
             http.get(url(server))
+
+
+def test_async_refresh_of_a_stored_session_is_saved(
+    resolver: CredentialResolver, server: Any, home: AuthHome
+) -> None:
+    import asyncio
+
+    client = server.add_client(access_token_ttl=300)
+    user = server.add_user()
+    server.protect(url(server))
+    home.contexts.set_value("client-id", client.client_id)
+    home.contexts.set_value("client-secret", client.client_secret)
+    first = login_password(resolver, user.username, user.password)
+    server.clock.advance(301)
+
+    async def main(auth: httpx.Auth) -> list[int]:
+        async with httpx.AsyncClient(auth=auth) as http:
+            responses = await asyncio.gather(*(http.get(url(server)) for _ in range(16)))
+        return [r.status_code for r in responses]
+
+    with resolver.resolve() as creds:
+        assert creds.auth is not None
+        assert asyncio.run(main(creds.auth)) == [200] * 16
+    stored = home.store.load("default")
+    assert stored is not None
+    assert stored.token.refresh_token != first.token.refresh_token
+    assert server.journal.count(endpoint="token", grant_type="refresh_token") == 1
