@@ -131,13 +131,17 @@ class TLSMaterial:
     ``--certs-dir``).
     """
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(
+        self, directory: str | Path, *, identities: Sequence[str] = SERVER_IDENTITIES
+    ) -> None:
+        """``identities`` are the names and addresses the server certificate is
+        valid for; ``authmock serve`` adds its ``--host`` and ``--issuer`` host."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._ca = trustme.CA(
             organization_name=_ORGANIZATION, organization_unit_name="pytest-authmock test CA"
         )
-        self._server_cert = self._ca.issue_cert(*SERVER_IDENTITIES, common_name="authmock server")
+        self._server_cert = self._ca.issue_cert(*identities, common_name="authmock server")
         self.ca_certificate: x509.Certificate = x509.load_pem_x509_certificate(
             self._ca.cert_pem.bytes()
         )

@@ -1,0 +1,207 @@
+"""Settings of ``authmock serve``: defaults, then the ``--config`` TOML file, then flags.
+
+Everything is validated here, before a socket is opened, so that a typo fails
+with one line naming the key and where it was found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "CLIENT_KEYS",
+    "RESOURCE_KEYS",
+    "USER_KEYS",
+    "ConfigError",
+    "Settings",
+    "load_config",
+]
+
+
+class ConfigError(ValueError):
+    """A bad option or configuration value; the message is one line for the user."""
+
+
+#: Keys of a ``[[clients]]`` table: the keywords of ``FakeIdP.add_client`` plus
+#: ``p12_password`` for the PKCS#12 file written with ``--mtls``.
+CLIENT_KEYS = (
+    "client_id",
+    "client_secret",
+    "public",
+    "grant_types",
+    "scopes",
+    "audience",
+    "token_endpoint_auth_method",
+    "claims",
+    "access_token_ttl",
+    "refresh_token_ttl",
+    "token_format",
+    "tls_client_auth_subject_dn",
+    "tls_client_auth_san_dns",
+    "p12_password",
+)
+#: Keys of a ``[[users]]`` table: the keywords of ``FakeIdP.add_user``.
+USER_KEYS = ("username", "password", "claims", "profile", "sub", "disabled")
+#: Keys of a ``[[resources]]`` table: ``url`` (absolute, or a path on the issuer's
+#: origin) and the keywords of ``FakeIdP.protect``.
+RESOURCE_KEYS = ("url", "scopes", "audience", "methods", "leeway")
+
+_SERVER_KEYS = ("host", "port", "tls", "mtls", "certs_dir", "issuer", "seed", "quiet")
+_PROVIDER_KEYS = (
+    "token_format",
+    "algorithm",
+    "access_token_ttl",
+    "refresh_token_ttl",
+    "id_token_ttl",
+    "audience",
+    "refresh_token_rotation",
+)
+_TABLES = ("clients", "users", "resources")
+TOP_LEVEL_KEYS = _SERVER_KEYS + _PROVIDER_KEYS + _TABLES
+
+
+@dataclasses.dataclass
+class Settings:
+    """What ``authmock serve`` runs with, after merging every source."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    tls: bool = False
+    mtls: bool = False
+    certs_dir: Path | None = None
+    issuer: str | None = None
+    seed: int | None = None
+    quiet: bool = False
+    #: ``FakeIdP`` keyword arguments (token_format, TTLs, ...).
+    provider: dict[str, Any] = dataclasses.field(default_factory=dict)
+    clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls or self.mtls
+
+
+def load_config(path: Path, settings: Settings) -> None:
+    """Read a TOML file into ``settings`` (flags are applied afterwards)."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    where = f"config file {path.name}"
+    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(TOP_LEVEL_KEYS)}"
+        )
+    for key in ("host", "issuer"):
+        if key in data:
+            setattr(settings, key, _string(data[key], f"{where}: {key}"))
+    if "port" in data:
+        settings.port = port_number(data["port"], f"{where}: port")
+    for key in ("tls", "mtls", "quiet"):
+        if key in data:
+            setattr(settings, key, _boolean(data[key], f"{where}: {key}"))
+    if "certs_dir" in data:
+        settings.certs_dir = Path(_string(data["certs_dir"], f"{where}: certs_dir"))
+    if "seed" in data:
+        settings.seed = _integer(data["seed"], f"{where}: seed")
+    for key in _PROVIDER_KEYS:
+        if key in data:
+            value = data[key]
+            if key.endswith("_ttl"):
+                value = ttl(value, f"{where}: {key}")
+            settings.provider[key] = value
+    settings.clients.extend(_tables(data, "clients", CLIENT_KEYS, where))
+    settings.users.extend(_tables(data, "users", USER_KEYS, where))
+    settings.resources.extend(_tables(data, "resources", RESOURCE_KEYS, where))
+
+
+def _tables(
+    data: dict[str, Any], name: str, keys: tuple[str, ...], where: str
+) -> list[dict[str, Any]]:
+    tables = data.get(name, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{where}: {name} must be an array of tables ([[{name}]])")
+    for index, table in enumerate(tables):
+        unknown = sorted(set(table) - set(keys))
+        if unknown:
+            raise ConfigError(
+                f"{where}: {name}[{index}] has unknown key {unknown[0]!r}; "
+                f"known keys: {', '.join(keys)}"
+            )
+        for key in ("access_token_ttl", "refresh_token_ttl"):
+            if key in table:
+                table[key] = ttl(table[key], f"{where}: {name}[{index}].{key}")
+    return [dict(table, _where=f"{where}: {name}[{index}]") for index, table in enumerate(tables)]
+
+
+def ttl(value: object, where: str) -> int | None:
+    """A TTL in seconds; ``0``, ``"none"`` or ``"never"`` mean the token never expires."""
+    if isinstance(value, str) and value.strip().lower() in ("none", "never"):
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"{where} must be a whole number of seconds or 'none'; got {value!r}"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where} must be a whole number of seconds or 'none'; got {value!r}")
+    return None if value == 0 else value
+
+
+def port_number(value: object, where: str) -> int:
+    number = _integer(value, where)
+    if not 0 <= number <= 65535:
+        raise ConfigError(
+            f"{where} must be between 0 and 65535 (0 picks a free port); got {number}"
+        )
+    return number
+
+
+def split_pair(value: str, option: str, left: str, right: str) -> tuple[str, str]:
+    """``ID:SECRET`` -> (id, secret); the secret may contain ':'. Never echoes it."""
+    name, sep, secret = value.partition(":")
+    usage = f"{option} expects {left}:{right} (e.g. {option} {left.lower()}:{right.lower()})"
+    if not sep:
+        # Without a colon the value may be a pasted secret: do not repeat it.
+        raise ConfigError(f"{usage}; the value has no ':'")
+    if not name:
+        raise ConfigError(f"{usage}; the {left} part is empty")
+    if not secret:
+        raise ConfigError(f"{usage}; the {right} part for {name!r} is empty")
+    return name, secret
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a non-empty string; got {value!r}")
+    return value
+
+
+def _boolean(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false; got {value!r}")
+    return value
+
+
+def _integer(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{where} must be a whole number; got {value!r}")
+    return value
