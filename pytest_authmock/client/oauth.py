@@ -94,6 +94,7 @@ class OAuthClient:
         self._metadata: ProviderMetadata | None = None
         self._metadata_at = 0.0
         self._metadata_lock = threading.Lock()
+        self._http_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OAuthClient(issuer={self.issuer!r}, client_auth={self.client_auth!r})"
@@ -120,7 +121,9 @@ class OAuthClient:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(verify=self._verify_arg(), timeout=self._timeout)
+            with self._http_lock:  # two threads must not each make (and leak) one
+                if self._http is None:
+                    self._http = httpx.Client(verify=self._verify_arg(), timeout=self._timeout)
         return self._http
 
     @asynccontextmanager

@@ -13,6 +13,7 @@ from pytest_authmock.client.errors import (
     InvalidToken,
     ProviderError,
     TokenExpired,
+    TokenRevoked,
 )
 
 __all__ = ["check_revocation", "introspection_result", "oauth_error", "userinfo_result"]
@@ -87,6 +88,8 @@ def userinfo_result(response: httpx.Response) -> dict[str, Any]:
         description = challenge.get("error_description", "")
         if "expired" in description.lower():
             raise TokenExpired(f"the token has expired ({description}); get a new one")
+        if "revoked" in description.lower():
+            raise TokenRevoked(f"the token was revoked ({description}); get a new one")
         raise InvalidToken(
             f"the provider does not accept the token at userinfo"
             f" ({challenge.get('error', 'HTTP ' + str(response.status_code))}"

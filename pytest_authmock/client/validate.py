@@ -15,7 +15,12 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pytest_authmock.client.errors import ConfigurationError, InvalidToken, TokenExpired
+from pytest_authmock.client.errors import (
+    ConfigurationError,
+    InvalidToken,
+    TokenExpired,
+    TokenRevoked,
+)
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
 
@@ -72,6 +77,10 @@ def _rejected(token: str, now: float, where: str, detail: str = "") -> InvalidTo
     if (isinstance(exp, (int, float)) and exp <= now) or "expired" in detail.lower():
         return TokenExpired(
             f"the token {fingerprint(token)} has expired{suffix}; create or request a new one"
+        )
+    if "revoked" in detail.lower():
+        return TokenRevoked(
+            f"the token {fingerprint(token)} was revoked{suffix}; create or request a new one"
         )
     return InvalidToken(
         f"the provider does not accept the token {fingerprint(token)} ({where}: unknown,"
@@ -151,7 +160,7 @@ def validate_token(oauth: OAuthClient, token: str, *, method: Method = "auto") -
     if chosen == "userinfo":
         try:
             return _from_userinfo(token, oauth.userinfo(token))
-        except TokenExpired:
+        except (TokenExpired, TokenRevoked):
             raise
         except InvalidToken as exc:
             raise _rejected(token, now, "userinfo", str(exc)) from None
@@ -175,7 +184,7 @@ async def avalidate_token(
     if chosen == "userinfo":
         try:
             return _from_userinfo(token, await oauth.auserinfo(token))
-        except TokenExpired:
+        except (TokenExpired, TokenRevoked):
             raise
         except InvalidToken as exc:
             raise _rejected(token, now, "userinfo", str(exc)) from None

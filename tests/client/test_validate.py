@@ -128,3 +128,13 @@ def test_userinfo_without_openid_scope_says_so(server: Any, make_oauth: Any) -> 
     token = server.issue_token(cli, user=server.add_user(), scopes=[])
     with pytest.raises(ProviderError, match="lacks the 'openid' scope"):
         validate_token(make_oauth(client_id="cli"), token)
+
+
+def test_revoked_token_at_userinfo_is_told_apart(server: Any, make_oauth: Any) -> None:
+    from pytest_authmock.client import TokenRevoked
+
+    cli = server.add_client("cli", public=True)
+    token = server.issue_token(cli, user=server.add_user(), scopes=["openid"])
+    server.revoke_token(token)
+    with pytest.raises(TokenRevoked, match="revoked"):
+        validate_token(make_oauth(client_id="cli"), token)
