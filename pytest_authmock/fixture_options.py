@@ -9,20 +9,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_authmock.provider.config import ProviderConfig
 
+if TYPE_CHECKING:
+    from pytest_authmock.provider.declarative import Declaration
+    from pytest_authmock.provider.idp import FakeIdP
+
 DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
-FIXTURE_OPTIONS = ("seed", "teardown_check")
+FIXTURE_OPTIONS = ("seed", "teardown_check", "assert_all_faults_fired", "clock_skew", "config")
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
 #: pytest_authmock.server_fixtures, ignored by the in-process idp.
 SERVER_OPTIONS = ("tls", "mtls")
 _TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
-_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check")
+_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired")
 
 SEED_KEY = pytest.StashKey[int]()
 DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
@@ -34,7 +39,8 @@ MARKER_HELP = (
     "authmock(issuer=URL, token_format='jwt'|'opaque', "
     "algorithm='RS256'|'ES256', access_token_ttl=3600, refresh_token_ttl=2592000, "
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, seed=None, "
-    "teardown_check=True, tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
+    "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
+    "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
 
@@ -44,6 +50,25 @@ class FixtureOptions:
     config: ProviderConfig
     seed: int
     teardown_check: bool
+    #: Report planned faults that never fired at teardown (issue 6).
+    assert_all_faults_fired: bool = True
+    #: Seconds the provider's clock runs ahead of the test's (negative: behind).
+    clock_skew: float = 0.0
+    #: The ``config=`` TOML setup, applied to each new provider.
+    declaration: Declaration | None = None
+
+    def apply(self, provider: FakeIdP) -> None:
+        """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
+        provider.faults.assert_all_fired = self.assert_all_faults_fired
+        if self.declaration is not None:
+            from pytest_authmock.provider.declarative import ConfigError
+
+            try:
+                self.declaration.apply(provider)
+            except ConfigError as error:
+                pytest.fail(f"pytest-authmock: {error}", pytrace=False)
+        if self.clock_skew:
+            provider.clock.skew = self.clock_skew
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -83,6 +108,13 @@ def _parse_ini(name: str, raw: str) -> Any:
         raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
     if name == "audience" and value.lower() == "none":
         return None
+    if name == "clock_skew":
+        try:
+            return float(value)
+        except ValueError:
+            raise pytest.UsageError(
+                f"ini option {key} must be a number of seconds; got {raw!r}"
+            ) from None
     return value
 
 
@@ -95,6 +127,10 @@ def configure(config: pytest.Config) -> None:
         raw = config.getini(f"authmock_{name}")
         if raw not in (None, ""):
             defaults[name] = _parse_ini(name, str(raw))
+    if "config" in defaults:
+        # Relative to the ini file, like every other path in it.
+        base = config.inipath.parent if config.inipath else config.rootpath
+        defaults["config"] = str(base / defaults["config"])
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)
@@ -140,6 +176,28 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         options.update(marker.kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
+    declaration = _declaration(request, options.pop("config", None), marker)
+    if declaration is not None:
+        # The file's provider options sit between the ini defaults and the marker.
+        marker_kwargs = marker.kwargs if marker is not None else {}
+        for name, value in declaration.options.items():
+            if name not in marker_kwargs:
+                options[name] = value
+        if declaration.seed is not None and "seed" not in marker_kwargs:
+            options["seed"] = declaration.seed
+    assert_fired = options.pop("assert_all_faults_fired", True)
+    if not isinstance(assert_fired, bool):
+        pytest.fail(
+            "@pytest.mark.authmock option assert_all_faults_fired must be True or False; "
+            f"got {assert_fired!r}",
+            pytrace=False,
+        )
+    clock_skew = options.pop("clock_skew", 0.0)
+    if isinstance(clock_skew, bool) or not isinstance(clock_skew, (int, float)):
+        pytest.fail(
+            f"@pytest.mark.authmock option clock_skew must be a number of seconds; got {clock_skew!r}",
+            pytrace=False,
+        )
     seed = options.pop("seed", None)
     if seed is None:
         seed = test_seed(config.stash.get(SEED_KEY, 0), request.node.nodeid)
@@ -158,7 +216,36 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     except (TypeError, ValueError) as error:
         pytest.fail(f"@pytest.mark.authmock: {error}", pytrace=False)
     request.node.stash[TEST_SEED_KEY] = seed
-    return FixtureOptions(config=provider_config, seed=seed, teardown_check=teardown_check)
+    return FixtureOptions(
+        config=provider_config,
+        seed=seed,
+        teardown_check=teardown_check,
+        assert_all_faults_fired=assert_fired,
+        clock_skew=float(clock_skew),
+        declaration=declaration,
+    )
+
+
+def _declaration(
+    request: pytest.FixtureRequest, path: object, marker: pytest.Mark | None
+) -> Declaration | None:
+    """Load the ``config=`` TOML setup (marker paths are relative to the test file)."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, Path)):
+        pytest.fail(
+            f"@pytest.mark.authmock option config must be a path to a TOML file; got {path!r}",
+            pytrace=False,
+        )
+    from pytest_authmock.provider.declarative import ConfigError, load
+
+    resolved = Path(path)
+    if not resolved.is_absolute() and marker is not None and "config" in marker.kwargs:
+        resolved = Path(request.node.path).parent / resolved
+    try:
+        return load(resolved)
+    except ConfigError as error:
+        pytest.fail(f"pytest-authmock: {error}", pytrace=False)
 
 
 def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:

@@ -12,12 +12,17 @@ from typing import Any
 import pytest
 
 from pytest_authmock import fixture_options
+from pytest_authmock.factory_fixtures import (  # noqa: F401
+    authmock_factory_servers,
+    idp_factory,
+    idp_server_factory,
+)
 from pytest_authmock.fixture_options import SEED_KEY, TEST_SEED_KEY
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.server_fixtures import authmock_server_pool, idp_server  # noqa: F401
 from pytest_authmock.transport.respx_mount import RespxMount
 
-_FIXTURES = ("idp", "idp_server")
+_FIXTURES = ("idp", "idp_server", "idp_factory", "idp_server_factory")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,6 +91,7 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
     """
     options = fixture_options.resolve(request)
     provider = FakeIdP.from_config(options.config, seed=options.seed)
+    options.apply(provider)  # skew, config= setup, fault check (issue 6)
     mount = RespxMount(provider).start()
     yield provider
     try:

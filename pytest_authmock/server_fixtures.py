@@ -357,6 +357,7 @@ def idp_server(
     mode = server_mode(request)
     provider = authmock_server_pool.provider(mode, options.config, options.seed)
     try:
+        options.apply(provider)  # skew, config= setup, fault check (issue 6)
         yield provider
         problems = provider.check()
         problems.extend(
