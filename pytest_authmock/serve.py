@@ -137,9 +137,10 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.host = args.host
     if args.port is not None:
         try:
-            settings.port = port_number(int(args.port), "--port")
+            port = int(args.port)
         except ValueError:
             raise ConfigError(f"--port must be a whole number; got {args.port!r}") from None
+        settings.port = port_number(port, "--port")
     for flag in ("tls", "mtls", "quiet"):
         if getattr(args, flag):
             setattr(settings, flag, True)
