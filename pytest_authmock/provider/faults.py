@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import httpx
 
-from pytest_authmock.provider.http import NO_STORE, read_form
+from pytest_authmock.provider.http import NO_STORE, auth_scheme, parse_basic, read_form
 
 #: The key of ``httpx.Response.extensions`` under which the core hands a transport
 #: the connection fault it must carry out.
@@ -315,6 +315,28 @@ class FaultPlan:
                 " (opt out with @pytest.mark.authmock(assert_all_faults_fired=False))"
             )
         return found
+
+
+def request_trace(endpoint: str, request: httpx.Request) -> dict[str, Any]:
+    """Journal fields of a request a fault answered unprocessed: grant type and client id."""
+    if endpoint not in ("token", "introspection", "revocation"):
+        return {}
+    try:
+        params = read_form(request)
+    except Exception:
+        return {}
+    trace: dict[str, Any] = {}
+    if endpoint == "token" and "grant_type" in params:
+        trace["grant_type"] = params["grant_type"]
+    client_id = params.get("client_id")
+    if client_id is None and auth_scheme(request) == "basic":
+        try:
+            client_id = parse_basic(request.headers["authorization"])[0]
+        except Exception:
+            client_id = None
+    if client_id is not None:
+        trace["client_id"] = client_id
+    return trace
 
 
 def _grant_type(request: httpx.Request) -> str | None:

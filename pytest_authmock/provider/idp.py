@@ -23,7 +23,13 @@ from pytest_authmock.provider.config import (
     check_ttl,
 )
 from pytest_authmock.provider.errors import NotFound, OAuthError
-from pytest_authmock.provider.faults import Fault, FaultPlan, carry_out, journal_status
+from pytest_authmock.provider.faults import (
+    Fault,
+    FaultPlan,
+    carry_out,
+    journal_status,
+    request_trace,
+)
 from pytest_authmock.provider.http import error_response, json_response
 from pytest_authmock.provider.identities import IdentityFactory
 from pytest_authmock.provider.journal import Expectation, Journal, entry_for
@@ -396,6 +402,7 @@ class FakeIdP(ScenarioControls):
                 # out by the transport, never here under the lock.
                 fault = self.faults.take(endpoint, request)
                 if fault is not None and fault.replaces:
+                    trace.update(request_trace(endpoint, request))
                     response = fault.replacement(self.clock.now())
                     trace["error"] = None if fault.no_answer else _error_code(response)
                 elif resource is not None:

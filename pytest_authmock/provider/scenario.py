@@ -24,7 +24,8 @@ _DEFAULT_BODY: Any = object()
 
 def _call(name: str, *args: Any, **kwargs: Any) -> str:
     parts = [repr(a) for a in args]
-    parts += [f"{k}={v!r}" for k, v in kwargs.items() if v is not None]
+    # None means "not given" except for times, where it means "every request".
+    parts += [f"{k}={v!r}" for k, v in kwargs.items() if v is not None or k == "times"]
     return f"{name}({', '.join(parts)})"
 
 
