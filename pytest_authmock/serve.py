@@ -297,6 +297,11 @@ class Service:
                 self.idp.protect,
                 {"url": origin + url if url.startswith("/") else url, **spec},
             )
+        if settings.declaration is not None:  # kid, clock_skew, [[faults]]
+            try:
+                settings.declaration.apply(self.idp)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
 
     def _add_client(self, spec: dict[str, Any], material: Any) -> None:
         where = spec.pop("_where")

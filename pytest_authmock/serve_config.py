@@ -85,6 +85,9 @@ class Settings:
     clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The config file's ``kid``, ``clock_skew`` and ``[[faults]]`` (a
+    #: ``declarative.Declaration`` with no clients, users or resources).
+    declaration: Any = None
 
     @property
     def uses_tls(self) -> bool:
@@ -92,7 +95,14 @@ class Settings:
 
 
 def load_config(path: Path, settings: Settings) -> None:
-    """Read a TOML file into ``settings`` (flags are applied afterwards)."""
+    """Read a TOML file into ``settings`` (flags are applied afterwards).
+
+    The provider part of the format is the fixtures' (``config=`` marker option):
+    :mod:`pytest_authmock.provider.declarative` validates it, including ``kid``,
+    ``clock_skew`` and ``[[faults]]``; the server keys are read here.
+    """
+    from pytest_authmock.provider import declarative
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -103,14 +113,12 @@ def load_config(path: Path, settings: Settings) -> None:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
     where = f"config file {path.name}"
-    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(TOP_LEVEL_KEYS)}"
-        )
-    for key in ("host", "issuer"):
-        if key in data:
-            setattr(settings, key, _string(data[key], f"{where}: {key}"))
+    try:
+        declaration = declarative.parse(data, path)
+    except declarative.ConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    if "host" in data:
+        settings.host = _string(data["host"], f"{where}: host")
     if "port" in data:
         settings.port = port_number(data["port"], f"{where}: port")
     for key in ("tls", "mtls", "quiet"):
@@ -118,36 +126,20 @@ def load_config(path: Path, settings: Settings) -> None:
             setattr(settings, key, _boolean(data[key], f"{where}: {key}"))
     if "certs_dir" in data:
         settings.certs_dir = Path(_string(data["certs_dir"], f"{where}: certs_dir"))
-    if "seed" in data:
-        settings.seed = _integer(data["seed"], f"{where}: seed")
-    for key in _PROVIDER_KEYS:
-        if key in data:
-            value = data[key]
-            if key.endswith("_ttl"):
-                value = ttl(value, f"{where}: {key}")
-            settings.provider[key] = value
-    settings.clients.extend(_tables(data, "clients", CLIENT_KEYS, where))
-    settings.users.extend(_tables(data, "users", USER_KEYS, where))
-    settings.resources.extend(_tables(data, "resources", RESOURCE_KEYS, where))
-
-
-def _tables(
-    data: dict[str, Any], name: str, keys: tuple[str, ...], where: str
-) -> list[dict[str, Any]]:
-    tables = data.get(name, [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{where}: {name} must be an array of tables ([[{name}]])")
-    for index, table in enumerate(tables):
-        unknown = sorted(set(table) - set(keys))
-        if unknown:
-            raise ConfigError(
-                f"{where}: {name}[{index}] has unknown key {unknown[0]!r}; "
-                f"known keys: {', '.join(keys)}"
-            )
-        for key in ("access_token_ttl", "refresh_token_ttl"):
-            if key in table:
-                table[key] = ttl(table[key], f"{where}: {name}[{index}].{key}")
-    return [dict(table, _where=f"{where}: {name}[{index}]") for index, table in enumerate(tables)]
+    options = dict(declaration.options)
+    if "issuer" in options:
+        settings.issuer = _string(options.pop("issuer"), f"{where}: issuer")
+    settings.provider.update(options)
+    if declaration.seed is not None:
+        settings.seed = declaration.seed
+    for name in ("clients", "users", "resources"):
+        tables = getattr(declaration, name)
+        getattr(settings, name).extend(
+            dict(table, _where=f"{where}: {name}[{index}]") for index, table in enumerate(tables)
+        )
+    # kid, clock_skew and faults are applied to the provider after registration.
+    declaration.clients, declaration.users, declaration.resources = [], [], []
+    settings.declaration = declaration
 
 
 def ttl(value: object, where: str) -> int | None:

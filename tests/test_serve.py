@@ -500,3 +500,31 @@ def test_help_lists_every_option() -> None:
         "--quiet",
     ):
         assert option in text
+
+
+def test_config_file_faults_kid_and_skew_are_shared_with_the_fixtures(
+    serve: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "authmock.toml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            kid = "tenant-a-2024"
+            clock_skew = 120
+
+            [[faults]]
+            kind = "fail"
+            status = 503
+            endpoint = "token"
+            times = 1
+            """
+        )
+    )
+    running = serve("--config", str(config))
+    url = running.issuer + "/oauth2/token"
+    form = {"grant_type": "client_credentials"}
+    assert httpx.post(url, data=form, auth=DEMO_CLIENT, verify=PLAIN).status_code == 503
+    assert httpx.post(url, data=form, auth=DEMO_CLIENT, verify=PLAIN).status_code == 200
+    assert running.service.idp.clock.skew == 120
+    jwks = httpx.get(running.issuer + "/.well-known/jwks.json", verify=PLAIN).json()
+    assert "tenant-a-2024" in [key["kid"] for key in jwks["keys"]]
