@@ -19,7 +19,11 @@ from pytest_authmock.factory_fixtures import (  # noqa: F401
 )
 from pytest_authmock.fixture_options import SEED_KEY, TEST_SEED_KEY
 from pytest_authmock.provider.idp import FakeIdP
-from pytest_authmock.server_fixtures import authmock_server_pool, idp_server  # noqa: F401
+from pytest_authmock.server_fixtures import (  # noqa: F401
+    authmock_pki,
+    authmock_server_pool,
+    idp_server,
+)
 from pytest_authmock.transport.respx_mount import RespxMount
 
 _FIXTURES = ("idp", "idp_server", "idp_factory", "idp_server_factory")

@@ -38,7 +38,7 @@ from pytest_authmock.provider.models import Client
 from pytest_authmock.transport.server import LoopbackServer
 from pytest_authmock.transport.tls import ClientCertificate, TLSMaterial
 
-__all__ = ["IdPServer", "ServerPool", "idp_server"]
+__all__ = ["IdPServer", "ServerPool", "authmock_pki", "idp_server"]
 
 MODES = ("http", "tls", "mtls")
 
@@ -340,6 +340,17 @@ def authmock_server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield pool
     finally:
         pool.close()
+
+
+@pytest.fixture(scope="session")
+def authmock_pki(authmock_server_pool: ServerPool) -> TLSMaterial:
+    """The session's test CA (the one ``idp_server`` trusts), to issue certificates.
+
+    ``authmock_pki.issue_client_cert("ci-bot")`` works without a server too: the
+    in-process ``idp`` takes the certificate in an RFC 9440 ``Client-Cert``
+    header (``cert.header_value()``), a documented simulation of mTLS.
+    """
+    return authmock_server_pool.tls
 
 
 @pytest.fixture
