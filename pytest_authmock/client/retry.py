@@ -58,9 +58,12 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 def tls_failure(error: BaseException) -> Exception | None:
     """An actionable error for a failed TLS handshake, or ``None`` if it was not one."""
     seen: BaseException | None = error
-    while seen is not None and not isinstance(seen, ssl.SSLError):
+    visited: set[int] = set()
+    # Exception chains can loop (an error's context set to one of its causes).
+    while seen is not None and id(seen) not in visited and not isinstance(seen, ssl.SSLError):
+        visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
-    if seen is None:
+    if not isinstance(seen, ssl.SSLError):
         return None
     reason = str(getattr(seen, "reason", None) or seen)
     if "CERTIFICATE_VERIFY_FAILED" in reason or "HOSTNAME" in reason.upper():

@@ -154,3 +154,20 @@ def test_invalid_policies_are_rejected() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError, match="negative"):
         RetryPolicy(backoff_base=-1)
+
+
+def test_tls_failure_detection_survives_cyclic_exception_chains() -> None:
+    import ssl
+
+    from pytest_authmock.client.retry import tls_failure
+
+    a = httpx.ReadError("a")
+    b = OSError("b")
+    a.__context__ = b
+    b.__context__ = a
+    assert tls_failure(a) is None
+    wrapped = httpx.ConnectError("handshake")
+    wrapped.__cause__ = ssl.SSLError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+    )
+    assert "CA bundle" in str(tls_failure(wrapped))
