@@ -12,7 +12,6 @@ import functools
 import logging
 import ssl
 import threading
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,7 +37,7 @@ from pytest_authmock.client.responses import (
     userinfo_result,
 )
 from pytest_authmock.client.retry import RetryPolicy
-from pytest_authmock.client.tokens import Clock, Token
+from pytest_authmock.client.tokens import Clock, Token, wall_clock
 
 __all__ = ["OAuthClient"]
 
@@ -72,7 +71,7 @@ class OAuthClient:
         verify: ssl.SSLContext | bool = True,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
-        clock: Clock = time.time,
+        clock: Clock = wall_clock,
         metadata_ttl: float = 3600.0,
     ) -> None:
         if not issuer.startswith(("https://", "http://")):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -24,6 +23,7 @@ from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
 from pytest_authmock.client.status import AuthStatus, CredentialSource
 from pytest_authmock.client.store import Session, TokenStore
+from pytest_authmock.client.tokens import wall_clock
 
 __all__ = ["CredentialResolver", "Credentials"]
 
@@ -80,7 +80,7 @@ class CredentialResolver:
         default_client_id: str | None = None,
         oauth_factory: OAuthFactory | None = None,
         leeway: float = 30.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock,
     ) -> None:
         self.contexts = contexts
         self.store = store

@@ -54,7 +54,7 @@ class Session:
     client_id: str | None = None
     username: str | None = None
     display_name: str | None = None
-    created_at: float = dataclasses.field(default_factory=time.time)
+    created_at: float = dataclasses.field(default_factory=lambda: time.time())
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -11,10 +11,19 @@ from typing import Any
 from pytest_authmock.client.errors import ProviderError
 from pytest_authmock.client.redact import fingerprint
 
-__all__ = ["Clock", "Token"]
+__all__ = ["Clock", "Token", "wall_clock"]
 
 #: A clock returns seconds since the epoch; ``time.time`` unless a test injects one.
 Clock = Callable[[], float]
+
+
+def wall_clock() -> float:
+    """``time.time()``, looked up at each call so that freezegun and time-machine apply.
+
+    A default argument ``clock=time.time`` would bind the real function at import
+    time, and a frozen test clock would never reach the client.
+    """
+    return time.time()
 
 
 @dataclasses.dataclass(frozen=True)

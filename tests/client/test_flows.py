@@ -216,3 +216,25 @@ def test_introspection_and_revocation(server: Any, make_oauth: Any) -> None:
         return await oauth.aintrospect(token.access_token)
 
     assert asyncio.run(again()) == {"active": False}
+
+
+def test_freezegun_moves_the_client_and_the_provider_together(idp: Any) -> None:
+    from freezegun import freeze_time
+
+    from pytest_authmock.client import OAuthClient
+
+    client = idp.add_client(access_token_ttl=300)
+    user = idp.add_user()
+    idp.protect(API)
+    with freeze_time() as frozen:
+        oauth = OAuthClient(
+            idp.issuer, client_id=client.client_id, client_secret=client.client_secret
+        )
+        auth = OAuth2Auth.password(oauth, user.username, user.password, leeway=30)
+        with oauth, httpx.Client(auth=auth) as http:
+            assert http.get(API).status_code == 200
+            frozen.tick(280)  # inside the leeway on the client's (frozen) clock
+            assert http.get(API).status_code == 200
+    # Refreshed proactively: the API never saw the token expire.
+    assert idp.journal.count(endpoint="token", grant_type="refresh_token") == 1
+    assert [e.status_code for e in idp.journal if e.endpoint == "resource"] == [200, 200]
