@@ -39,6 +39,7 @@ def _read(value: PathOrBytes, what: str) -> bytes:
 
 
 def _base_context(ca: PathOrBytes | None) -> ssl.SSLContext:
+    # A fresh context every time: the client certificate is loaded into it.
     if ca is None:
         context = ssl.create_default_context()
         try:

@@ -46,6 +46,24 @@ logger = logging.getLogger("pytest_authmock.client")
 _JSON = {"Accept": "application/json"}
 
 
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """The system's and certifi's roots, built once per process.
+
+    Loading a CA bundle takes tens of milliseconds; httpx would do it for every
+    client made with ``verify=True``, and a CLI makes a few per run. A context
+    is safe to share between clients and threads once configured.
+    """
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    except ImportError:  # pragma: no cover - httpx depends on certifi
+        pass
+    return context
+
+
 class OAuthClient:
     """A client of one issuer.
 
@@ -105,16 +123,8 @@ class OAuthClient:
     # -- plumbing ---------------------------------------------------------------
 
     def _verify_arg(self) -> ssl.SSLContext | bool:
-        # Building the default context loads the CA bundle (tens of ms); do it
-        # once, not for every async client made per call.
-        if self._verify is True and self.issuer.startswith("https://"):
-            self._verify = ssl.create_default_context()
-            try:
-                import certifi
-
-                self._verify.load_verify_locations(certifi.where())
-            except ImportError:  # pragma: no cover - httpx depends on certifi
-                pass
+        if self._verify is True:
+            self._verify = default_ssl_context()
         return self._verify
 
     @property
