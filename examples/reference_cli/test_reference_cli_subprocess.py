@@ -99,3 +99,33 @@ def test_network_problem_exit_code(tmp_path: Path) -> None:
     result = run("--retries", "1", "login", input="some-token\n")
     assert result.returncode == 4
     assert "network problem" in result.stderr
+
+
+def test_concurrent_processes_refresh_a_shared_session_once(server: Any, tmp_path: Path) -> None:
+    # Four CLI processes start together after the provider expired the stored
+    # token. Each gets 401, but under the store's inter-process lock only the
+    # first presents the refresh token; the others find its new token on disk.
+    # (Replaying a rotated refresh token would revoke the whole session.)
+    server.add_client("refcli", public=True)
+    alice = server.add_user("alice")
+    api = f"{server.url}/api/streams"
+    server.protect(api)
+    run = Program(tmp_path / "home")
+    run("context", "create", "default", "--issuer", server.issuer, "--use")
+    assert run("login", "alice", "--secret", alice.password).returncode == 0
+    server.clock.advance(3601)
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(CLI), "get", api],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=run.env,
+        )
+        for _ in range(4)
+    ]
+    outputs = [proc.communicate(timeout=60) for proc in procs]
+    assert [out.splitlines()[0] for out, _ in outputs] == ["200 (session)"] * 4, outputs
+    assert server.journal.count(endpoint="token", grant_type="refresh_token") == 1
+    assert server.journal.count(endpoint="token", status_code=400) == 0
