@@ -38,7 +38,8 @@ USED_KEY = pytest.StashKey[bool]()
 MARKER_HELP = (
     "authmock(issuer=URL, token_format='jwt'|'opaque', "
     "algorithm='RS256'|'ES256', access_token_ttl=3600, refresh_token_ttl=2592000, "
-    "id_token_ttl=3600, audience=None, refresh_token_rotation=True, seed=None, "
+    "id_token_ttl=3600, audience=None, refresh_token_rotation=True, "
+    "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"

@@ -63,6 +63,7 @@ _PROVIDER_KEYS = (
     "id_token_ttl",
     "audience",
     "refresh_token_rotation",
+    "unauthorized_grant_error",
 )
 _TABLES = ("clients", "users", "resources")
 TOP_LEVEL_KEYS = _SERVER_KEYS + _PROVIDER_KEYS + _TABLES

@@ -6,6 +6,8 @@ import dataclasses
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from pytest_authmock.provider.variants import UNAUTHORIZED_GRANT_ERRORS
+
 TokenFormat = Literal["jwt", "opaque"]
 Algorithm = Literal["RS256", "ES256"]
 
@@ -36,6 +38,9 @@ class ProviderConfig:
     audience: str | None = None
     # RFC 9700 §4.14: rotate refresh tokens and revoke the family on reuse.
     refresh_token_rotation: bool = True
+    # RFC 6749 §5.2 answers a grant the client may not use with unauthorized_client;
+    # set what your real provider answers (the contract suite tells you).
+    unauthorized_grant_error: str = "unauthorized_client"
 
     def __post_init__(self) -> None:
         _check_issuer(self.issuer)
@@ -55,6 +60,11 @@ class ProviderConfig:
         if self.audience is not None and (not isinstance(self.audience, str) or not self.audience):
             raise ValueError(
                 f"authmock option audience must be a non-empty string; got {self.audience!r}"
+            )
+        if self.unauthorized_grant_error not in UNAUTHORIZED_GRANT_ERRORS:
+            raise ValueError(
+                "authmock option unauthorized_grant_error must be one of "
+                f"{', '.join(UNAUTHORIZED_GRANT_ERRORS)}; got {self.unauthorized_grant_error!r}"
             )
         if not isinstance(self.refresh_token_rotation, bool):
             raise TypeError(

@@ -23,6 +23,7 @@ from pytest_authmock.provider.http import json_response, read_form
 from pytest_authmock.provider.models import AUTH_METHODS, TokenRecord
 from pytest_authmock.provider.resource import check_bearer, live_record
 from pytest_authmock.provider.tokens import SCOPE_CLAIMS, profile_claims
+from pytest_authmock.provider.variants import unauthorized_grant_error
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
@@ -118,9 +119,10 @@ def token(
         )
     if not client.allows_grant(grant_type):
         allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
-        raise UnauthorizedClient(
+        raise unauthorized_grant_error(
+            idp.config.unauthorized_grant_error,
             f"client {client.client_id!r} is not allowed the grant {grant_type!r}; allowed: "
-            f"{allowed}. Pass grant_types=[...] to add_client()"
+            f"{allowed}. Pass grant_types=[...] to add_client()",
         )
     grant = GrantRequest(
         client=client,

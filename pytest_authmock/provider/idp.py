@@ -68,6 +68,7 @@ class FakeIdP(ScenarioControls):
         id_token_ttl: int = 3600,
         audience: str | None = None,
         refresh_token_rotation: bool = True,
+        unauthorized_grant_error: str = "unauthorized_client",
         seed: int | None = None,
         mtls_base_url: str | None = None,
     ) -> None:
@@ -80,6 +81,7 @@ class FakeIdP(ScenarioControls):
             id_token_ttl=id_token_ttl,
             audience=audience,
             refresh_token_rotation=refresh_token_rotation,
+            unauthorized_grant_error=unauthorized_grant_error,
         )
         #: The seed that makes every Faker-filled field of this provider reproducible.
         self.seed: int = secrets.randbelow(2**32) if seed is None else int(seed)

@@ -252,3 +252,15 @@ def test_each_issuer_has_its_own_keys() -> None:
     value = a.issue_token()
     assert not _verifies(value, b.jwks())
     assert "issued by 'https://a.tenant.test'" in str(b.check_bearer(f"Bearer {value}").description)
+
+
+@pytest.mark.parametrize("variant", ["unauthorized_client", "invalid_grant", "unsupported_grant_type", "invalid_client"])
+def test_the_error_for_a_disallowed_grant_is_switchable(variant: str) -> None:
+    idp = FakeIdP(unauthorized_grant_error=variant)
+    client = idp.add_client(grant_types=["client_credentials"])
+    with httpx.Client(transport=httpx.MockTransport(idp.handler)) as http:
+        response = token(http, idp, client, grant_type="password", username="a", password="b")
+    assert response.json()["error"] == variant
+    assert response.status_code == (401 if variant == "invalid_client" else 400)
+    with pytest.raises(ValueError, match="unauthorized_grant_error must be one of"):
+        FakeIdP(unauthorized_grant_error="nope")
