@@ -349,7 +349,10 @@ class _Connection:
         try:
             url = _url(owner.public_url, head.target)
         except (httpx.InvalidURL, ValueError):
-            return http11.render_plain(400, "request target is not a valid URL path"), 400
+            head.close = True
+            return http11.render_plain(
+                400, "request target is not a valid URL path", close=True
+            ), 400
         # A ByteStream plus read() is ~25 us cheaper than content=, which re-encodes.
         request = httpx.Request(
             head.method, url, headers=head.headers, stream=httpx.ByteStream(body)
