@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from typing import Any
 
 import httpx
@@ -73,6 +75,8 @@ def test_set_value_and_secret_encrypted_at_rest(home: AuthHome) -> None:
     assert ctx.scopes == ("read", "write")
     assert ctx.has_client_credentials
     assert b"VERY-SECRET-VALUE" not in everything_on_disk(home)
+    if os.name == "posix":
+        assert stat.S_IMODE(home.contexts.path.stat().st_mode) == 0o600
     assert "VERY-SECRET-VALUE" not in repr(ctx)
     home.contexts.set_value("client-secret", None)
     assert not home.contexts.get().has_client_credentials
