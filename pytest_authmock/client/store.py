@@ -88,8 +88,10 @@ class TokenStore:
         return FileLock(self.directory / "sessions" / f".{check_context_name(context)}.lock")
 
     def _ensure_dir(self) -> None:
-        sessions = self.directory / "sessions"
-        sessions.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The home itself first: parents=True would create it with the umask's
+        # mode (often 0755), and its listing shows which contexts have sessions.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (self.directory / "sessions").mkdir(mode=0o700, exist_ok=True)
 
     # -- read -----------------------------------------------------------------------
 

@@ -60,6 +60,7 @@ def test_files_are_private(home: AuthHome) -> None:
     assert stat.S_IMODE(home.store.path("default").stat().st_mode) == 0o600
     assert stat.S_IMODE((home.directory / "store.key").stat().st_mode) == 0o600
     assert stat.S_IMODE((home.directory / "sessions").stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.directory.stat().st_mode) == 0o700
 
 
 @posix_only
