@@ -119,7 +119,9 @@ def cli(
 
 def _expiry(identity: TokenIdentity) -> str:
     when = identity.expires_at_datetime
-    return f"expires on {when:%Y-%m-%d %H:%M} UTC" if when else "does not expire"
+    if when is not None:
+        return f"expires on {when:%Y-%m-%d %H:%M} UTC"
+    return "does not expire" if identity.expiry_known else "has an expiry the provider did not tell"
 
 
 @cli.command()

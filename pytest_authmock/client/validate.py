@@ -41,6 +41,9 @@ class TokenIdentity:
     expires_at: float | None = None
     scopes: tuple[str, ...] = ()
     checked_with: str = "introspection"
+    #: False when the provider did not say (userinfo with an opaque token):
+    #: ``expires_at=None`` then means "unknown", not "never".
+    expiry_known: bool = True
 
     @property
     def display_name(self) -> str:
@@ -128,6 +131,7 @@ def _from_userinfo(token: str, body: Mapping[str, Any]) -> TokenIdentity:
         expires_at=float(exp) if isinstance(exp, (int, float)) else None,
         scopes=tuple(scope.split()) if isinstance(scope, str) else (),
         checked_with="userinfo",
+        expiry_known=bool(claims),
     )
 
 

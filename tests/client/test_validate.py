@@ -138,3 +138,25 @@ def test_revoked_token_at_userinfo_is_told_apart(server: Any, make_oauth: Any) -
     server.revoke_token(token)
     with pytest.raises(TokenRevoked, match="revoked"):
         validate_token(make_oauth(client_id="cli"), token)
+
+
+@pytest.mark.authmock(token_format="opaque")
+def test_opaque_token_via_userinfo_has_an_unknown_expiry(idp: Any) -> None:
+    cli = idp.add_client("cli", public=True)
+    token = idp.issue_token(cli, user=idp.add_user(), scopes=["openid"])
+    with OAuthClient(idp.issuer, client_id="cli") as oauth:
+        identity = validate_token(oauth, token)
+    assert identity.expires_at is None
+    assert identity.expiry_known is False
+
+
+@pytest.mark.authmock(token_format="opaque", access_token_ttl=None)
+def test_never_expiring_opaque_token_via_introspection(idp: Any) -> None:
+    client = idp.add_client()
+    token = idp.issue_token(client, user=idp.add_user())
+    with OAuthClient(
+        idp.issuer, client_id=client.client_id, client_secret=client.client_secret
+    ) as oauth:
+        identity = validate_token(oauth, token)
+    assert identity.expires_at is None
+    assert identity.expiry_known is True
