@@ -18,7 +18,6 @@ from typing import Any
 from pytest_authmock.client.errors import ConfigurationError, StoreError
 from pytest_authmock.client.filelock import FileLock
 from pytest_authmock.client.keys import Cipher
-from pytest_authmock.client.redact import fingerprint
 from pytest_authmock.client.store import check_context_name
 
 __all__ = ["Context", "ContextStore"]
@@ -41,7 +40,7 @@ class Context:
     auth_method: str | None = None
 
     def __repr__(self) -> str:
-        secret = fingerprint(self.client_secret) if self.client_secret else None
+        secret = "'***'" if self.client_secret else None
         return (
             f"Context(name={self.name!r}, issuer={self.issuer!r}, client_id={self.client_id!r},"
             f" client_secret={secret}, scopes={self.scopes!r})"

@@ -55,10 +55,7 @@ class ClientSecretBasic:
     confidential: ClassVar[bool] = True
 
     def __repr__(self) -> str:
-        return (
-            f"ClientSecretBasic(client_id={self.client_id!r},"
-            f" client_secret={fingerprint(self.client_secret)})"
-        )
+        return f"ClientSecretBasic(client_id={self.client_id!r}, client_secret='***')"
 
     def apply(self, headers: dict[str, str], form: dict[str, str]) -> None:
         # RFC 6749 §2.3.1: both parts are form-urlencoded before base64, so a
@@ -80,10 +77,7 @@ class ClientSecretPost:
     confidential: ClassVar[bool] = True
 
     def __repr__(self) -> str:
-        return (
-            f"ClientSecretPost(client_id={self.client_id!r},"
-            f" client_secret={fingerprint(self.client_secret)})"
-        )
+        return f"ClientSecretPost(client_id={self.client_id!r}, client_secret='***')"
 
     def apply(self, headers: dict[str, str], form: dict[str, str]) -> None:
         form["client_id"] = self.client_id
@@ -196,7 +190,7 @@ class PasswordGrant:
 
     def __repr__(self) -> str:
         return (
-            f"PasswordGrant(username={self.username!r}, password={fingerprint(self.password)},"
+            f"PasswordGrant(username={self.username!r}, password='***',"
             f" scopes={tuple(self.scopes)!r})"
         )
 

@@ -1,7 +1,9 @@
 """Helpers that keep secrets out of reprs, messages and logs.
 
-A token or a secret is never shown; a short fingerprint is, so that two log
-lines can still be matched up ("the token that failed is the one we stored").
+A token is never shown; a short fingerprint is, so that two log lines can
+still be matched up ("the token that failed is the one we stored"). Passwords
+and client secrets are masked without a fingerprint: people choose them, and a
+hash prefix of a weak one would let a dictionary confirm a guess.
 """
 
 from __future__ import annotations

@@ -102,3 +102,17 @@ def test_reprs_never_show_secrets(obj: object) -> None:
 def test_oauth_client_rejects_two_ways_of_naming_the_client() -> None:
     with pytest.raises(TypeError, match="either"):
         OAuthClient("https://idp.example", NoClientAuth("a"), client_id="b")
+
+
+def test_passwords_and_secrets_are_masked_not_fingerprinted() -> None:
+    from pytest_authmock.client import Context, fingerprint
+
+    for obj, secret in (
+        (PasswordGrant("alice", "hunter2"), "hunter2"),
+        (ClientSecretBasic("cid", "s3cret"), "s3cret"),
+        (ClientSecretPost("cid", "s3cret"), "s3cret"),
+        (Context("prod", client_id="cid", client_secret="s3cret"), "s3cret"),
+    ):
+        assert "'***'" in repr(obj)
+        assert fingerprint(secret) not in repr(obj)
+    assert fingerprint("rt") in repr(RefreshTokenGrant("rt"))  # tokens: a fingerprint
