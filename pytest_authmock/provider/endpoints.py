@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from cryptography import x509
 
+from pytest_authmock.provider import apitokens, authorize, device
 from pytest_authmock.provider.clientauth import authenticate
 from pytest_authmock.provider.errors import (
     InvalidClient,
@@ -35,9 +36,23 @@ PATHS: dict[str, str] = {
     "revocation": "/oauth2/revoke",
     "userinfo": "/oauth2/userinfo",
     "jwks": "/.well-known/jwks.json",
+    "authorization": authorize.PATH,
+    "device_authorization": device.PATH,
+    "device_verification": device.VERIFICATION_PATH,
+    "api_tokens": apitokens.PATH,
+    "api_tokens_openapi": apitokens.OPENAPI_PATH,
 }
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
+
+# The grants whose logic lives with their endpoints (they import grants.py, so
+# grants.py cannot list them itself without an import cycle).
+GRANTS.update(
+    {
+        device.GRANT_TYPE: device.device_code_grant,
+        authorize.GRANT_TYPE: authorize.authorization_code_grant,
+    }
+)
 
 Trace = dict[str, Any]
 Handler = Callable[["FakeIdP", httpx.Request, "x509.Certificate | None", Trace], httpx.Response]
@@ -54,8 +69,19 @@ def metadata(idp: FakeIdP) -> dict[str, Any]:
         "revocation_endpoint": base + PATHS["revocation"],
         "userinfo_endpoint": base + PATHS["userinfo"],
         "grant_types_supported": sorted(GRANTS),
-        # No authorization endpoint (yet), so no browser response types.
-        "response_types_supported": [],
+        "authorization_endpoint": base + PATHS["authorization"],
+        "device_authorization_endpoint": base + PATHS["device_authorization"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": (
+            ["S256", "plain"] if idp.store.flows.settings.allow_plain_pkce else ["S256"]
+        ),
+        # RFC 9207: authorization responses carry ``iss``.
+        "authorization_response_iss_parameter_supported": True,
+        # Not registered names: where the API-token management API and its
+        # OpenAPI description live.
+        "api_tokens_endpoint": base + PATHS["api_tokens"],
+        "api_tokens_openapi_uri": base + PATHS["api_tokens_openapi"],
         "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
@@ -250,6 +276,11 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     PATHS["introspection"]: ("introspection", introspection),
     PATHS["revocation"]: ("revocation", revocation),
     PATHS["userinfo"]: ("userinfo", userinfo),
+    PATHS["authorization"]: ("authorization", authorize.authorization),
+    PATHS["device_authorization"]: ("device_authorization", device.device_authorization),
+    PATHS["device_verification"]: ("device_verification", device.verification_page),
+    PATHS["api_tokens"]: ("api_tokens", apitokens.api_tokens),
+    PATHS["api_tokens_openapi"]: ("openapi", apitokens.openapi),
 }
 
 
@@ -260,6 +291,8 @@ def fault_endpoints() -> tuple[str, ...]:
 
 def route(path: str) -> tuple[str, Handler]:
     found = ROUTES.get(path)
+    if found is None and path.startswith(apitokens.PATH + "/"):
+        found = ROUTES[apitokens.PATH]  # /api/tokens/{id}
     if found is None:
         raise NotFound(f"no endpoint at {path!r}; every endpoint is listed at {DISCOVERY_PATHS[0]}")
     return found

@@ -76,3 +76,34 @@ class InsufficientScope(OAuthError):
     def __init__(self, description: str, *, required: tuple[str, ...]) -> None:
         super().__init__(description)
         self.required = required
+
+
+class AccessDenied(OAuthError):
+    """RFC 6749 §4.1.2.1 / RFC 8628 §3.5 ``access_denied``: the user said no."""
+
+    error = "access_denied"
+
+
+class Forbidden(OAuthError):
+    """403 ``access_denied``: authenticated, but this action is not allowed for the caller."""
+
+    status_code = 403
+    error = "access_denied"
+
+
+class AuthorizationPending(OAuthError):
+    """RFC 8628 §3.5: the user has not approved or denied the device yet; keep polling."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 §3.5: polling faster than the interval; the interval grows by 5 s."""
+
+    error = "slow_down"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 §3.5: the device code has expired; start a new device authorization."""
+
+    error = "expired_token"

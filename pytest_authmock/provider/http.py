@@ -10,7 +10,12 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import httpx
 
-from pytest_authmock.provider.errors import InvalidClient, InvalidRequest, OAuthError
+from pytest_authmock.provider.errors import (
+    InvalidClient,
+    InvalidRequest,
+    MethodNotAllowed,
+    OAuthError,
+)
 
 #: Larger bodies are refused: no legitimate OAuth request comes close.
 MAX_BODY_BYTES = 64 * 1024
@@ -125,3 +130,12 @@ def parse_basic(header: str) -> tuple[str, str]:
 def auth_scheme(request: httpx.Request) -> str:
     header: str = request.headers.get("authorization", "")
     return header.partition(" ")[0].lower()
+
+
+def require_method(request: httpx.Request, *methods: str) -> None:
+    """Refuse any other method with 405 and an ``Allow`` header (RFC 9110 §15.5.6)."""
+    if request.method not in methods:
+        raise MethodNotAllowed(
+            f"{request.method} is not allowed here; use {' or '.join(methods)}",
+            headers={"Allow": ", ".join(methods)},
+        )

@@ -30,6 +30,7 @@ from pytest_authmock.provider.faults import (
     journal_status,
     request_trace,
 )
+from pytest_authmock.provider.flowsapi import FlowsAPI
 from pytest_authmock.provider.http import error_response, json_response
 from pytest_authmock.provider.identities import IdentityFactory
 from pytest_authmock.provider.journal import Expectation, Journal, entry_for
@@ -49,7 +50,7 @@ from pytest_authmock.provider.tokens import TokenMinter
 _DEFAULT: Any = object()
 
 
-class FakeIdP(ScenarioControls):
+class FakeIdP(ScenarioControls, FlowsAPI):
     """A fake OAuth 2.0 / OpenID Connect provider.
 
     In tests, use the ``idp`` or ``idp_server`` fixture rather than constructing
@@ -152,6 +153,7 @@ class FakeIdP(ScenarioControls):
         tls_client_auth_subject_dn: str | None = None,
         tls_client_auth_san_dns: str | None = None,
         self_signed_certificates: Iterable[x509.Certificate] | None = None,
+        redirect_uris: Iterable[str] | None = None,
     ) -> Client:
         """Register a client; Faker fills the id and (for confidential clients) the secret.
 
@@ -190,6 +192,7 @@ class FakeIdP(ScenarioControls):
                 tls_client_auth_subject_dn=tls_client_auth_subject_dn,
                 tls_client_auth_san_dns=tls_client_auth_san_dns,
                 self_signed_certificates=self_signed_certificates,
+                redirect_uris=redirect_uris,
                 existing=self.store.clients,
             )
             self.store.clients[client.client_id] = client

@@ -15,7 +15,13 @@ AUTH_METHODS: tuple[str, ...] = (
     "tls_client_auth",
     "self_signed_tls_client_auth",
 )
-GRANT_TYPES: tuple[str, ...] = ("client_credentials", "password", "refresh_token")
+GRANT_TYPES: tuple[str, ...] = (
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "authorization_code",
+    "urn:ietf:params:oauth:grant-type:device_code",
+)
 
 
 def fingerprint(secret: str) -> str:
@@ -44,6 +50,9 @@ class Client:
     tls_client_auth_san_dns: str | None = None
     self_signed_certificates: tuple[x509.Certificate, ...] = ()
     disabled: bool = False
+    #: Registered redirect URIs for the authorization-code flow (exact match,
+    #: any port for loopback ones, RFC 8252 §7.3).
+    redirect_uris: tuple[str, ...] = ()
 
     def allows_grant(self, grant_type: str) -> bool:
         return self.grant_types is None or grant_type in self.grant_types
@@ -100,6 +109,8 @@ class TokenRecord:
     revoked: bool = False
     used: bool = False  # refresh tokens: already exchanged (rotation)
     claims: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: When a protected resource last accepted the token (API tokens list it).
+    last_used_at: float | None = None
 
     def expired(self, now: float, leeway: float = 0.0) -> bool:
         return self.expires_at is not None and now >= self.expires_at + leeway

@@ -10,6 +10,7 @@ from cryptography import x509
 from pytest_authmock.provider.config import TOKEN_FORMATS, check_ttl
 from pytest_authmock.provider.grants import parse_scope
 from pytest_authmock.provider.models import AUTH_METHODS, GRANT_TYPES, Client
+from pytest_authmock.provider.redirects import check_redirect_uris
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
@@ -39,6 +40,7 @@ def build_client(
     tls_client_auth_san_dns: str | None,
     self_signed_certificates: Iterable[x509.Certificate] | None,
     existing: Container[str],
+    redirect_uris: Iterable[str] | None = None,
 ) -> Client:
     if not isinstance(client_id, str) or not client_id:
         raise ValueError(f"client_id must be a non-empty string; got {client_id!r}")
@@ -110,6 +112,7 @@ def build_client(
         tls_client_auth_subject_dn=tls_client_auth_subject_dn,
         tls_client_auth_san_dns=tls_client_auth_san_dns,
         self_signed_certificates=certificates,
+        redirect_uris=check_redirect_uris(redirect_uris, client_id=client_id),
     )
 
 

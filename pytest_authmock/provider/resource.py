@@ -152,6 +152,7 @@ def check_bearer(
         return _failure(realm, error, scope=error.required)
     except OAuthError as error:
         return _failure(realm, error)
+    record.last_used_at = idp.clock.now()
     info = TokenInfo(
         sub=record.sub,
         client_id=record.client_id,

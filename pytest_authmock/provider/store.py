@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pytest_authmock.provider.flowstate import FlowState
 from pytest_authmock.provider.models import Client, TokenRecord, User
 
 
@@ -15,6 +16,8 @@ class Store:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, TokenRecord] = {}  # token value -> record (access and refresh)
         self.families: defaultdict[str, list[TokenRecord]] = defaultdict(list)
+        #: Device codes, authorization codes, API tokens and CSRF tokens.
+        self.flows = FlowState()
 
     def add_token(self, record: TokenRecord) -> None:
         self.tokens[record.value] = record
