@@ -188,3 +188,30 @@ def test_untrusted_server_certificate_says_pass_the_ca(mtls_server: Any) -> None
     oauth = OAuthClient(mtls_server.issuer, client_id="x", retry=RetryPolicy.never())
     with oauth, pytest.raises(ConfigurationError, match="CA bundle"):
         oauth.metadata()
+
+
+def test_tls_client_auth_in_process_through_the_client_cert_header(
+    idp: Any, authmock_pki: Any
+) -> None:
+    # In-process there is no handshake: the transport reads the certificate a
+    # TLS-terminating proxy would forward (RFC 9440 Client-Cert). The library
+    # is unchanged; only its HTTP client carries the header.
+    cert = authmock_pki.issue_client_cert("svc")
+    idp.add_client(
+        "svc",
+        token_endpoint_auth_method="tls_client_auth",
+        tls_client_auth_subject_dn=cert.subject_dn,
+    )
+    headers = {"Client-Cert": cert.header_value()}
+    with httpx.Client(headers=headers) as http:
+        oauth = OAuthClient(
+            idp.issuer, client_id="svc", auth_method="tls_client_auth", http_client=http
+        )
+        token = oauth.request_token(ClientCredentialsGrant())
+    assert token.access_token
+    with httpx.Client() as http:  # no certificate: refused
+        oauth = OAuthClient(
+            idp.issuer, client_id="svc", auth_method="tls_client_auth", http_client=http
+        )
+        with pytest.raises(InvalidCredentials, match="tls_client_auth"):
+            oauth.request_token(ClientCredentialsGrant())
