@@ -24,6 +24,7 @@ provider's lock, so other requests are served meanwhile.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 import sys
@@ -413,7 +414,10 @@ async def aperform(
     return _strip(response)
 
 
+@functools.cache
 def _async_dispatch_codes() -> tuple[CodeType, ...]:
+    # On first use, not at import: respx costs ~60 ms to import, which
+    # `authmock serve` (no respx at all) would pay in its cold start.
     codes: list[CodeType] = [httpx.MockTransport.handle_async_request.__code__]
     try:
         import respx.router
@@ -424,9 +428,6 @@ def _async_dispatch_codes() -> tuple[CodeType, ...]:
     return tuple(codes)
 
 
-_ASYNC_CODES = _async_dispatch_codes()
-
-
 def called_from_async(depth: int = 16) -> bool:
     """Whether the handler runs for an async client (respx or ``httpx.MockTransport``).
 
@@ -434,9 +435,10 @@ def called_from_async(depth: int = 16) -> bool:
     await what it returns on the async path; a delay must then be awaited, not
     slept, or it would block the event loop.
     """
+    codes = _async_dispatch_codes()
     frame = sys._getframe(1)
     for _ in range(depth):
-        if frame.f_code in _ASYNC_CODES:
+        if frame.f_code in codes:
             return True
         if frame.f_back is None:
             return False
