@@ -118,7 +118,9 @@ def revoke(idp: FakeIdP, token_id: str, *, caller: TokenRecord | None = None) ->
 
 def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise InvalidRequest(f"name must be a non-empty string of at most 100 characters; got {name!r}")
+        raise InvalidRequest(
+            f"name must be a non-empty string of at most 100 characters; got {name!r}"
+        )
     return name.strip()
 
 
@@ -156,7 +158,7 @@ def _caller(
         idp, header, scopes=(idp.store.flows.settings.api_token_admin_scope,), peer_cert=peer
     )
     if result.token is None:
-        trace["error"] = result.error or "invalid_token"
+        trace["error"] = result.error  # None for a bare challenge (RFC 6750 §3.1)
         return result.to_response()
     trace["client_id"] = result.token.client_id
     trace["username"] = result.token.username

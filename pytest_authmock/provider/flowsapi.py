@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 from pytest_authmock.provider import apitokens, device
 from pytest_authmock.provider.clock import Clock
-from pytest_authmock.provider.errors import NotFound
+from pytest_authmock.provider.errors import NotFound, OAuthError
 from pytest_authmock.provider.flowstate import ApiToken, DeviceAuthorization, FlowSettings
 from pytest_authmock.provider.models import Client, User
 from pytest_authmock.provider.store import Store
@@ -127,14 +127,22 @@ class FlowsAPI:
                         "session must be an access token from a user login (it has no session)"
                     )
                 bound = record.family_id
+            try:
+                checked = (
+                    apitokens.check_name(name),
+                    apitokens.check_scopes(list(scopes)),
+                    apitokens.check_expires_in(expires_in),
+                )
+            except OAuthError as error:  # the HTTP API's wording, as a Python error
+                raise ValueError(error.description) from None
             return apitokens.create(
                 self._idp,
                 client=resolved,
                 owner=owner.sub if owner is not None else resolved.client_id,
                 username=owner.username if owner is not None else None,
-                name=apitokens.check_name(name),
-                scopes=apitokens.check_scopes(list(scopes)),
-                expires_in=apitokens.check_expires_in(expires_in),
+                name=checked[0],
+                scopes=checked[1],
+                expires_in=checked[2],
                 bound_session=bound,
             )
 
