@@ -225,7 +225,7 @@ class FakeIdP(ScenarioControls, FlowsAPI):
                 username=name,
                 password=password or self._identities.secret(),
                 sub=sub or self._identities.sub(),
-                profile={**self._identities.profile(name), **dict(profile or {})},
+                profile=self._identities.complete_profile(name, profile),
                 claims=dict(claims or {}),
                 disabled=bool(disabled),
             )
