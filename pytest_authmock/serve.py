@@ -41,6 +41,16 @@ DEMO_USER = ("demo", "demo-password")
 #: Password of the ``<id>.p12`` files written with ``--mtls`` (unless a config
 #: client sets ``p12_password``). Test material, not a secret.
 P12_PASSWORD = "authmock"
+DEMO_SUB = "7f5c3a52-2d0e-4b8e-9a3f-6d1b0c2e4a10"
+DEMO_PROFILE = {
+    "name": "Demo User",
+    "given_name": "Demo",
+    "family_name": "User",
+    "preferred_username": DEMO_USER[0],
+    "email": "demo@example.test",
+    "email_verified": True,
+    "updated_at": 1700000000,
+}
 DEMO_RESOURCE = "/api/me"
 
 # Query parameters whose values are safe to print; every other value is redacted.
@@ -276,7 +286,15 @@ class Service:
         for spec in clients:
             self._add_client(dict(spec), material)
         users = settings.users or [
-            {"username": DEMO_USER[0], "password": DEMO_USER[1], "_where": "demo user"}
+            {
+                "username": DEMO_USER[0],
+                "password": DEMO_USER[1],
+                # Fully specified, so nothing is generated: the demo is the same
+                # on every run, and Faker's import stays off the cold start.
+                "sub": DEMO_SUB,
+                "profile": DEMO_PROFILE,
+                "_where": "demo user",
+            }
         ]
         for spec in users:
             spec = dict(spec)
@@ -474,11 +492,6 @@ def _warm_signing_key(algorithm: object) -> None:
         from pytest_authmock.provider.keys import session_key
 
         session_key(str(algorithm))
-
-    def load_faker() -> None:
-        import faker  # noqa: F401  - user profiles are Faker-filled
-
-    threading.Thread(target=load_faker, name="authmock-faker", daemon=True).start()
 
     threading.Thread(target=generate, name="authmock-keygen", daemon=True).start()
 
