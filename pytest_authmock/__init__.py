@@ -3,30 +3,54 @@
 The ``idp`` fixture gives every test a fresh provider; these are the names you
 type in annotations and assertions. Everything else is reachable in its module
 but not part of the stable surface.
+
+The names are imported on first use: ``import pytest_authmock.client`` in a
+production CLI must not pay for the fake provider (JOSE, respx, Faker), and
+``authmock serve`` must not pay for respx.
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from pytest_authmock._version import __version__
-from pytest_authmock.provider.clock import Clock
-from pytest_authmock.provider.config import ProviderConfig
-from pytest_authmock.provider.idp import FakeIdP
-from pytest_authmock.provider.journal import Journal, JournalEntry
-from pytest_authmock.provider.models import Client, User
-from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
 
 if TYPE_CHECKING:
+    from pytest_authmock.provider.clock import Clock
+    from pytest_authmock.provider.config import ProviderConfig
+    from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.provider.journal import Journal, JournalEntry
+    from pytest_authmock.provider.models import Client, User
+    from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
     from pytest_authmock.transport.respx_mount import RespxMount
+
+_LAZY = {
+    "BearerCheck": "pytest_authmock.provider.resource",
+    "Client": "pytest_authmock.provider.models",
+    "Clock": "pytest_authmock.provider.clock",
+    "FakeIdP": "pytest_authmock.provider.idp",
+    "Journal": "pytest_authmock.provider.journal",
+    "JournalEntry": "pytest_authmock.provider.journal",
+    "ProtectedResource": "pytest_authmock.provider.resource",
+    "ProviderConfig": "pytest_authmock.provider.config",
+    "RespxMount": "pytest_authmock.transport.respx_mount",
+    "TokenInfo": "pytest_authmock.provider.resource",
+    "User": "pytest_authmock.provider.models",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # RespxMount imports respx (~60 ms); `authmock serve` never needs it, so it
-    # is imported when first asked for.
-    if name == "RespxMount":
-        from pytest_authmock.transport.respx_mount import RespxMount
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_authmock' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return RespxMount
-    raise AttributeError(f"module 'pytest_authmock' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
 __all__ = [

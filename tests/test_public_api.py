@@ -1,0 +1,30 @@
+"""The public surface: every exported name resolves, and importing the client stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import pytest_authmock
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in pytest_authmock.__all__:
+        assert getattr(pytest_authmock, name) is not None
+    assert set(pytest_authmock.__all__) <= set(dir(pytest_authmock))
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        pytest_authmock.Nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_client_import_does_not_load_the_fake() -> None:
+    code = (
+        "import sys, pytest_authmock.client; "
+        "print(sorted(m for m in ('respx', 'faker', 'joserfc', 'pytest_authmock.provider') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
