@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_authmock import fixture_options
+from pytest_authmock.contract import options as contract_options
 from pytest_authmock.factory_fixtures import (  # noqa: F401
     authmock_factory_servers,
     idp_factory,
@@ -31,6 +32,9 @@ _FIXTURES = ("idp", "idp_server", "idp_factory", "idp_server_factory")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     fixture_options.add_options(parser)
+    # The contract suite's options (pytest --pyargs pytest_authmock.contract): they
+    # must exist before its conftest is found, so the plugin registers them.
+    contract_options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:

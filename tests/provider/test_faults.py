@@ -257,7 +257,7 @@ def test_faults_apply_in_the_order_planned(provider: FakeIdP, http: httpx.Client
 
 def test_unfired_faults_are_teardown_problems(idp: FakeIdP) -> None:
     never = idp.fail(503, endpoint="token")
-    partly = idp.fail(502, endpoint="jwks", times=2)
+    idp.fail(502, endpoint="jwks", times=2)
     httpx.get(idp.url_for("jwks"))
     assert idp.check() == [
         f"planned fault never fired: {never.describe()}",

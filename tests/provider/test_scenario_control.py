@@ -44,7 +44,8 @@ def test_rotation_with_a_grace_period(provider: FakeIdP, http: httpx.Client) -> 
     assert [key["kid"] for key in jwks["keys"]] == [new_kid, old_kid]
     new = token(http, provider, client, grant_type="client_credentials").json()["access_token"]
     assert (_header_kid(old), _header_kid(new)) == (old_kid, new_kid)
-    assert _verifies(old, jwks) and _verifies(new, jwks)
+    assert _verifies(old, jwks)
+    assert _verifies(new, jwks)
     assert http.get(api, headers=bearer(old)).status_code == 200
     provider.clock.advance(600)
     jwks = http.get(provider.url_for("jwks")).json()
@@ -155,7 +156,8 @@ def test_claims_per_client_user_and_request(provider: FakeIdP, http: httpx.Clien
     assert id_claims["tier"] == "gold"
     request = seen[0]
     assert (request.client_id, request.username) == (client.client_id, user.username)
-    assert "password" not in request.params and "client_secret" not in request.params
+    assert "password" not in request.params
+    assert "client_secret" not in request.params
     assert request.params["grant_type"] == "password"
 
 
@@ -180,7 +182,9 @@ def test_claims_hook_errors_are_reported(idp: FakeIdP) -> None:
         return {"sub": "someone-else"}
 
     response = httpx.post(
-        idp.url_for("token"), data={"grant_type": "client_credentials"}, auth=(client.client_id, str(client.client_secret))
+        idp.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        auth=(client.client_id, str(client.client_secret)),
     )
     assert response.status_code == 500
     assert response.json()["error"] == "server_error"
@@ -199,7 +203,9 @@ def test_claims_hook_exception_is_reported_with_its_traceback(idp: FakeIdP) -> N
 
     idp.claims_hook(explode)
     response = httpx.post(
-        idp.url_for("token"), data={"grant_type": "client_credentials"}, auth=(client.client_id, str(client.client_secret))
+        idp.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        auth=(client.client_id, str(client.client_secret)),
     )
     assert response.status_code == 500
     (problem,) = idp.check()
@@ -254,7 +260,9 @@ def test_each_issuer_has_its_own_keys() -> None:
     assert "issued by 'https://a.tenant.test'" in str(b.check_bearer(f"Bearer {value}").description)
 
 
-@pytest.mark.parametrize("variant", ["unauthorized_client", "invalid_grant", "unsupported_grant_type", "invalid_client"])
+@pytest.mark.parametrize(
+    "variant", ["unauthorized_client", "invalid_grant", "unsupported_grant_type", "invalid_client"]
+)
 def test_the_error_for_a_disallowed_grant_is_switchable(variant: str) -> None:
     idp = FakeIdP(unauthorized_grant_error=variant)
     client = idp.add_client(grant_types=["client_credentials"])
