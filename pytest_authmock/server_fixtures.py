@@ -125,7 +125,7 @@ class IdPServer(FakeIdP):
 
         For a client registered with ``tls_client_auth_subject_dn`` or
         ``tls_client_auth_san_dns`` the certificate matches what it registered;
-        otherwise its subject is ``CN=<client_id>,OU=clients,O=pytest-authmock``
+        otherwise its subject is ``O=pytest-authmock,OU=clients,CN=<client_id>`` (RFC 4514 order)
         (register that with ``tls_client_auth_subject_dn=cert.subject_dn``).
         ``expired=True`` and ``untrusted=True`` (signed by another CA) make
         certificates the server's handshake refuses.

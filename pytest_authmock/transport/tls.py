@@ -222,7 +222,7 @@ class TLSMaterial:
         """Issue a client certificate for ``client_id`` and write it to disk.
 
         The subject is ``subject_dn`` (an RFC 4514 string) or, by default,
-        ``CN=<client_id>,OU=clients,O=pytest-authmock``. ``san_dns`` become DNS
+        ``O=pytest-authmock,OU=clients,CN=<client_id>`` (RFC 4514 order). ``san_dns`` become DNS
         subjectAltNames. ``expired=True`` gives a certificate whose validity ended
         yesterday; ``untrusted=True`` signs it with a CA the server does not trust.
         The PKCS#12 password is random unless ``password`` is given. The files go
