@@ -7,6 +7,7 @@ import hmac
 
 import httpx
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
 from pytest_authmock.provider.http import auth_scheme, parse_basic
@@ -121,6 +122,15 @@ def _check_certificate(client: Client, method: str, cert: x509.Certificate | Non
         raise InvalidClient(
             f"the presented certificate is not one registered for client {client.client_id!r}"
         )
+    if _self_signed(cert):
+        # The loopback server lets registered self-signed certificates through the
+        # handshake (for self_signed_tls_client_auth); one of those must not pass
+        # as a CA-issued certificate with another client's subject (RFC 8705 §2.1).
+        raise InvalidClient(
+            f"client {client.client_id!r} uses tls_client_auth, which needs a certificate "
+            "issued by a trusted CA; the presented one is self-signed (register it with "
+            "self_signed_certificates=[...] for self_signed_tls_client_auth)"
+        )
     if client.tls_client_auth_subject_dn is not None:
         expected_dn = x509.Name.from_rfc4514_string(client.tls_client_auth_subject_dn)
         if cert.subject == expected_dn:
@@ -140,6 +150,16 @@ def _check_certificate(client: Client, method: str, cert: x509.Certificate | Non
         f"client {client.client_id!r} uses tls_client_auth but registered no subject; pass "
         "tls_client_auth_subject_dn=... or tls_client_auth_san_dns=... to add_client()"
     )
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _san_dns_names(cert: x509.Certificate) -> list[str]:
