@@ -195,3 +195,15 @@ def test_secret_client_presenting_a_certificate_gets_a_bound_opaque_token(
     assert (
         tls.client(None).get(api, headers={"Authorization": f"Bearer {token}"}).status_code == 401
     )
+
+
+def test_self_signed_certificate_cannot_pose_as_a_ca_issued_one(
+    provider: FakeIdP, tls: Presenter, pki: TLSMaterial
+) -> None:
+    """A registered self-signed certificate passes the handshake, but only for its client."""
+    solo = pki.self_signed_client_cert("solo", subject_dn="CN=payments")
+    provider.add_client("solo", self_signed_certificates=[solo.certificate])
+    provider.add_client("payments", tls_client_auth_subject_dn="CN=payments")
+    response = _token(tls, solo, "payments")
+    assert response.status_code == 401
+    assert "self-signed" in response.json()["error_description"]
