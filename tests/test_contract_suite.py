@@ -9,19 +9,8 @@ from pathlib import Path
 
 import pytest
 
-CONFIG = """
-{extra}
-
-[[clients]]
-client_id = "contract-ci"
-client_secret = "contract-ci-secret"
-grant_types = ["client_credentials", "password", "refresh_token",
-               "urn:ietf:params:oauth:grant-type:device_code"]
-
-[[users]]
-username = "contract-user"
-password = "contract-password"
-"""
+#: The same file docs/contract-testing.md shows.
+CONFIG = Path(__file__).resolve().parent.parent / "examples" / "contract" / "authmock-serve.toml"
 
 
 @pytest.fixture
@@ -31,7 +20,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
 
     def start(*args: str, extra: str = "") -> str:
         config = tmp_path / f"serve-{len(processes)}.toml"
-        config.write_text(CONFIG.format(extra=extra), encoding="utf-8")
+        # Top-level keys go before the first table.
+        config.write_text(extra + "\n" + CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
         process = subprocess.Popen(
             [sys.executable, "-m", "pytest_authmock.cli", "serve", "--config", str(config), "--port", "0", *args],
             stdout=subprocess.PIPE,
