@@ -10,10 +10,37 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :class:`AuthHome`, :class:`CredentialResolver`, :func:`login_password`,
   :func:`login_token`, :func:`logout`: what a command-line tool needs.
 * :func:`ssl_context_from_pem`, :func:`ssl_context_from_pkcs12`: mTLS.
+* :class:`DeviceFlow`, :func:`authorize_in_browser`, :func:`login_device`,
+  :func:`login_browser`: the device-code and browser (PKCE) logins;
+  :class:`ApiTokenAdmin`: create, list and revoke API tokens.
 """
 
+from pytest_authmock.client.api_tokens import (
+    ApiTokenAdmin,
+    ApiTokenForbidden,
+    ApiTokenInfo,
+    ApiTokenNotFound,
+    CreatedApiToken,
+)
 from pytest_authmock.client.auth import BearerAuth, OAuth2Auth
+from pytest_authmock.client.browser_login import (
+    AuthorizationCodeGrant,
+    BrowserLoginDenied,
+    BrowserLoginError,
+    LoopbackRedirectListener,
+    authorize_in_browser,
+    pkce_pair,
+)
 from pytest_authmock.client.contexts import Context, ContextStore
+from pytest_authmock.client.device import (
+    DeviceAuthorization,
+    DeviceCodeGrant,
+    DeviceFlow,
+    DeviceFlowCancelled,
+    DeviceFlowDenied,
+    DeviceFlowError,
+    DeviceFlowExpired,
+)
 from pytest_authmock.client.discovery import ProviderMetadata
 from pytest_authmock.client.errors import (
     AuthError,
@@ -39,6 +66,7 @@ from pytest_authmock.client.grants import (
     TlsClientAuth,
 )
 from pytest_authmock.client.home import AuthHome
+from pytest_authmock.client.interactive import login_browser, login_device
 from pytest_authmock.client.keys import FileKey, KeyringKey
 from pytest_authmock.client.login import login_password, login_token, logout
 from pytest_authmock.client.manager import TokenManager
@@ -53,10 +81,17 @@ from pytest_authmock.client.tokens import Token
 from pytest_authmock.client.validate import TokenIdentity, validate_token
 
 __all__ = [
+    "ApiTokenAdmin",
+    "ApiTokenForbidden",
+    "ApiTokenInfo",
+    "ApiTokenNotFound",
     "AuthError",
     "AuthHome",
     "AuthStatus",
+    "AuthorizationCodeGrant",
     "BearerAuth",
+    "BrowserLoginDenied",
+    "BrowserLoginError",
     "ClientAuth",
     "ClientCredentialsGrant",
     "ClientSecretBasic",
@@ -64,14 +99,23 @@ __all__ = [
     "ConfigurationError",
     "Context",
     "ContextStore",
+    "CreatedApiToken",
     "CredentialResolver",
     "CredentialSource",
     "Credentials",
+    "DeviceAuthorization",
+    "DeviceCodeGrant",
+    "DeviceFlow",
+    "DeviceFlowCancelled",
+    "DeviceFlowDenied",
+    "DeviceFlowError",
+    "DeviceFlowExpired",
     "FileKey",
     "InvalidCredentials",
     "InvalidToken",
     "KeyringKey",
     "LoginRequired",
+    "LoopbackRedirectListener",
     "NoClientAuth",
     "OAuth2Auth",
     "OAuthClient",
@@ -91,10 +135,14 @@ __all__ = [
     "TokenManager",
     "TokenRevoked",
     "TokenStore",
+    "authorize_in_browser",
     "fingerprint",
+    "login_browser",
+    "login_device",
     "login_password",
     "login_token",
     "logout",
+    "pkce_pair",
     "ssl_context_from_pem",
     "ssl_context_from_pkcs12",
     "validate_token",
