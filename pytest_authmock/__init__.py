@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from pytest_authmock._version import __version__
 
 if TYPE_CHECKING:
+    from pytest_authmock.provider.claims import ClaimsRequest
     from pytest_authmock.provider.clock import Clock
     from pytest_authmock.provider.config import ProviderConfig
+    from pytest_authmock.provider.faults import Fault
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.journal import Journal, JournalEntry
     from pytest_authmock.provider.models import Client, User
@@ -27,9 +29,11 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "BearerCheck": "pytest_authmock.provider.resource",
+    "ClaimsRequest": "pytest_authmock.provider.claims",
     "Client": "pytest_authmock.provider.models",
     "Clock": "pytest_authmock.provider.clock",
     "FakeIdP": "pytest_authmock.provider.idp",
+    "Fault": "pytest_authmock.provider.faults",
     "Journal": "pytest_authmock.provider.journal",
     "JournalEntry": "pytest_authmock.provider.journal",
     "ProtectedResource": "pytest_authmock.provider.resource",
@@ -55,9 +59,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BearerCheck",
+    "ClaimsRequest",
     "Client",
     "Clock",
     "FakeIdP",
+    "Fault",
     "Journal",
     "JournalEntry",
     "ProtectedResource",

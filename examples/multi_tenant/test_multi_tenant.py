@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from examples.multi_tenant.tenants import Gateway, Rejected
-from pytest_authmock import FakeIdP
-from pytest_authmock.provider.claims import ClaimsRequest
+from pytest_authmock import ClaimsRequest, FakeIdP
 
 
 def client_credentials(idp: FakeIdP, client_id: str, secret: str, **form: str) -> str:
