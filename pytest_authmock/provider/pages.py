@@ -33,7 +33,9 @@ _HEADERS = {
         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": with it, browsers send ``Origin: null`` on the form's POST and
+    # the origin check below could not tell our own page from a sandboxed attacker.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 
