@@ -132,6 +132,12 @@ def configure(config: pytest.Config) -> None:
         # Relative to the ini file, like every other path in it.
         base = config.inipath.parent if config.inipath else config.rootpath
         defaults["config"] = str(base / defaults["config"])
+        from pytest_authmock.provider.declarative import ConfigError, load
+
+        try:
+            load(defaults["config"])  # a bad file stops the run now, not every test later
+        except ConfigError as error:
+            raise pytest.UsageError(f"pytest-authmock ini option authmock_config: {error}") from None
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)

@@ -156,3 +156,11 @@ def test_authmock_serve_reads_the_same_file(tmp_path: Path) -> None:
     plain = SETUP.split("kid =")[0] + "\n[[clients]]\nclient_id = 'a'\nclient_secret = 'b'\n"
     serve_config.load_config(_write(tmp_path, plain, "plain.toml"), settings)
     assert settings.provider == load(tmp_path / "plain.toml").options
+
+
+def test_a_bad_ini_config_stops_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nauthmock_config = missing.toml\n")
+    pytester.makepyfile("def test_it(idp):\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*authmock_config: config file *missing.toml' does not exist*"])
