@@ -123,7 +123,8 @@ class LoopbackServer:
         self.host: str = str(bound_host)
         self.port: int = int(bound_port)
         scheme = "https" if tls is not None else "http"
-        netloc = f"[{self.host}]" if ":" in self.host else self.host
+        connect_host = client_host(self.host)
+        netloc = f"[{connect_host}]" if ":" in connect_host else connect_host
         #: The URL clients connect to, e.g. ``https://127.0.0.1:43117``.
         self.url = f"{scheme}://{netloc}:{self.port}"
         self.public_url = (public_url or self.url).rstrip("/")
@@ -317,7 +318,9 @@ class _Connection:
                         http11.render_plain(reject.status, reject.message, close=True)
                     )
                     self.server._emit(
-                        AccessRecord(self.client, "", "", reject.status, 0.0, peer_subject=subject)
+                        AccessRecord(
+                            self.client, "-", "-", reject.status, 0.0, peer_subject=subject
+                        )
                     )
                     return
                 started = time.perf_counter()
@@ -420,6 +423,14 @@ class _Connection:
         # makes the blocked read return.
         with contextlib.suppress(OSError):
             socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+
+
+def client_host(bound: str) -> str:
+    """Where a local client connects to reach a server bound to ``bound``.
+
+    A wildcard bind (``0.0.0.0``, ``::``, in a container) is reached on loopback.
+    """
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(bound, bound)  # noqa: S104
 
 
 @functools.lru_cache(maxsize=512)

@@ -278,3 +278,12 @@ def test_expect_100_continue_and_chunk_trailers(server: LoopbackServer) -> None:
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert b'"body": "abcdef"' in answer
+
+
+def test_wildcard_binds_are_reached_on_loopback() -> None:
+    from pytest_authmock.transport.server import client_host
+
+    assert client_host("0.0.0.0") == "127.0.0.1"  # noqa: S104 - a name, not a bind
+    assert client_host("::") == "::1"
+    assert client_host("127.0.0.1") == "127.0.0.1"
+    assert client_host("::1") == "::1"
