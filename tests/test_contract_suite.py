@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -70,6 +71,8 @@ def test_contract_suite_passes_against_authmock_serve(
         str(certs / "contract-ci.pem"),
         "--authmock-client-key",
         str(certs / "contract-ci-key.pem"),
+        "--authmock-choices-json",
+        str(tmp_path / "choices.json"),
     )
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0, result.stdout.str()
@@ -84,6 +87,8 @@ def test_contract_suite_passes_against_authmock_serve(
             "revoking an access token: takes effect at introspection",
         ]
     )
+    report = json.loads((tmp_path / "choices.json").read_text())
+    assert report["access token format"] == {"chosen": "JWT (typ 'at+jwt')", "fake": "token_format='jwt'"}
 
 
 def test_the_report_names_the_switch_that_matches_a_provider(

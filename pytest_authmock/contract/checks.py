@@ -32,6 +32,9 @@ class Choices:
         """``fake_option``: how to make the fake choose the same (``token_format='opaque'``)."""
         self.items[what] = (chosen, fake_option)
 
+    def as_json(self) -> dict[str, dict[str, str | None]]:
+        return {what: {"chosen": chosen, "fake": option} for what, (chosen, option) in self.items.items()}
+
     def lines(self) -> list[str]:
         out = []
         for what, (chosen, option) in sorted(self.items.items()):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -85,3 +87,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("authmock contract: provider choices")
     for line in found.lines():
         terminalreporter.write_line(line)
+    path = config.getoption("authmock_choices_json")
+    if path:
+        Path(path).write_text(json.dumps(found.as_json(), indent=2, sort_keys=True) + "\n")

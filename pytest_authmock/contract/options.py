@@ -62,6 +62,11 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--authmock-timeout", metavar="SECONDS", type=float, default=10.0, help="per request"
     )
+    group.addoption(
+        "--authmock-choices-json",
+        metavar="PATH",
+        help="also write the provider choices as JSON (to diff staging against the fake)",
+    )
 
 
 def _pair(value: str, option: str) -> tuple[str, str | None]:
