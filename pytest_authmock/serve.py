@@ -518,11 +518,12 @@ def main(
             settings = parse(sys.argv[1:] if argv is None else argv)
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
+            signal.signal(signal.SIGTERM, _terminate)
         _warm_signing_key(settings.provider.get("algorithm", "RS256"))
         service = Service(settings, out=out, err=err)
         service.start()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _terminate)
         service.announce()
         while not stop.wait(0.5):
             pass
