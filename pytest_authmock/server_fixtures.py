@@ -212,13 +212,16 @@ class ServerPool:
         self._servers: dict[str, list[LoopbackServer]] = {}
         self._listeners: dict[str, _Listener] = {}
         self._lock = threading.Lock()
+        self._tls_lock = threading.Lock()
         self._trust_cache: dict[tuple[str, frozenset[bytes]], ssl.SSLContext] = {}
 
     @property
     def tls(self) -> TLSMaterial:
-        if self._tls is None:
-            self._tls = TLSMaterial(self._cert_dir)
-        return self._tls
+        """The session CA, made on first use (plain-HTTP-only sessions never pay for it)."""
+        with self._tls_lock:
+            if self._tls is None:
+                self._tls = TLSMaterial(self._cert_dir)
+            return self._tls
 
     def servers(self) -> list[LoopbackServer]:
         return [server for group in self._servers.values() for server in group]
