@@ -9,6 +9,7 @@ redacted. Bad options or configuration print one line and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import shutil
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pytest_authmock.serve_config import (
     ConfigError,
@@ -369,6 +370,9 @@ class Service:
     # -- serving ------------------------------------------------------------------------
 
     def _handle(self, request: Any, cert: Any) -> Any:
+        # Runs in the connection's thread, just before the access record is
+        # logged from the same thread: a thread-local carries the extra fields.
+        self._local.who = _who(request)
         response = self.idp.handle(request, peer_cert=cert)
         error = None
         if response.status_code >= 400:
@@ -385,7 +389,8 @@ class Service:
             line = f"{stamp} {record.client} TLS handshake failed: {record.tls_error}"
         else:
             error = getattr(self._local, "error", None)
-            self._local.error = None
+            who = getattr(self._local, "who", ())
+            self._local.error, self._local.who = None, ()
             parts = [
                 stamp,
                 record.client,
@@ -395,6 +400,7 @@ class Service:
             ]
             if error:
                 parts.append(error)
+            parts.extend(who)
             parts.append(f"{record.duration_ms:.1f}ms")
             if record.peer_subject:
                 parts.append(f"cert={record.peer_subject}")
@@ -466,6 +472,28 @@ class Service:
                 server.stop()
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+
+def _who(request: Any) -> tuple[str, ...]:
+    """``grant=...`` and ``client=...`` of a form request: names, never credentials."""
+    fields: list[str] = []
+    params: dict[str, str] = {}
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        with contextlib.suppress(UnicodeDecodeError, ValueError):
+            params = dict(parse_qsl(request.content.decode("utf-8"), max_num_fields=64))
+    client_id = params.get("client_id")
+    authorization = request.headers.get("authorization", "")
+    if client_id is None and authorization[:6].lower() == "basic ":
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+            client_id = unquote_plus(decoded.partition(":")[0])  # the part before the secret
+    if "grant_type" in params:
+        fields.append(f"grant={params['grant_type']}")
+    if client_id:
+        fields.append(f"client={client_id}")
+    if "username" in params:
+        fields.append(f"user={params['username']}")
+    return tuple(fields)
 
 
 def redact_target(target: str) -> str:

@@ -111,6 +111,10 @@ def test_demo_configuration_works_at_once(serve: Any) -> None:
         )
     assert me.status_code == 200
     assert me.json()["username"] == DEMO_USER[0]
+    log = _wait_for(running.err, "user=demo")
+    assert "POST /oauth2/token 200 grant=password client=demo-client user=demo" in log
+    assert DEMO_USER[1] not in log
+    assert DEMO_CLIENT[1] not in log
 
 
 def test_request_log_redacts_secrets(serve: Any) -> None:
@@ -123,7 +127,10 @@ def test_request_log_redacts_secrets(serve: Any) -> None:
     )
     log = _wait_for(running.err, "/oauth2/token")
     line = next(line for line in log.splitlines() if "/oauth2/token" in line)
-    assert "POST /oauth2/token?client_secret=***&scope=read 401 invalid_client" in line
+    assert (
+        "POST /oauth2/token?client_secret=***&scope=read 401 invalid_client "
+        "grant=client_credentials client=demo-client" in line
+    )
     assert "hunter2" not in log
     assert "wrong-secret" not in log
 
