@@ -73,6 +73,10 @@ def start(idp: FakeIdP, client: Client, scope: tuple[str, ...]) -> DeviceAuthori
     )
     flows.devices[authz.device_code] = authz
     flows.user_codes[code] = authz
+    auto = flows.settings.auto_approve
+    user = idp.store.users.get(auto) if auto is not None else None
+    if user is not None and not user.disabled:
+        approve(authz, user)  # headless tests: as if the user confirmed at once
     return authz
 
 

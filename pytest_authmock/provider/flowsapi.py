@@ -44,7 +44,8 @@ class FlowsAPI:
         """The user the authorization endpoint signs in without a page, or ``None``.
 
         ``idp.auto_approve = alice`` makes every authorization request succeed
-        at once for alice (headless tests); ``None`` shows the sign-in page.
+        at once for alice, and approves every new device code for her (headless
+        tests); ``None`` shows the sign-in page and waits for the device page.
         """
         return self.store.flows.settings.auto_approve
 

@@ -35,7 +35,8 @@ class FlowSettings:
     device_interval: int = DEVICE_INTERVAL
     authorization_code_ttl: int = AUTHORIZATION_CODE_TTL
     #: A username: the authorization endpoint signs this user in and approves at
-    #: once, without a page (for headless tests). ``None``: show the login page.
+    #: once, without a page, and new device codes are approved for them at once
+    #: (headless tests). ``None``: the user has to use the pages.
     auto_approve: str | None = None
     #: RFC 7636 ``plain`` is refused unless switched on (RFC 9700 §2.1.1).
     allow_plain_pkce: bool = False

@@ -198,3 +198,13 @@ def test_confidential_client_authenticates(provider: FakeIdP, http: httpx.Client
     assert ok.status_code == 200
     wrong = http.post(url, auth=(client.client_id, "guess"))
     assert wrong.status_code == 401
+
+
+def test_auto_approve_approves_new_device_codes(provider: FakeIdP, http: httpx.Client) -> None:
+    provider.add_client("tv", public=True)
+    provider.auto_approve = provider.add_user("ada")
+    body = start_device(http, provider, "tv")
+    assert provider.device_authorizations() == []
+    response = poll(http, provider, "tv", body["device_code"])
+    assert response.status_code == 200
+    assert provider.journal.last(endpoint="token").username == "ada"
