@@ -7,6 +7,8 @@ client that reaches it. Tests written against these run over every transport in
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,8 +30,15 @@ def provider(request: pytest.FixtureRequest, transport: str) -> Any:
     return request.getfixturevalue("idp_server")
 
 
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    # Building a context loads the system CA bundle (~50-80 ms); the in-process
+    # transport never uses it, so one per session is plenty.
+    return ssl.create_default_context()
+
+
 @pytest.fixture
 def http(provider: Any) -> Iterator[httpx.Client]:
-    verify = getattr(provider, "httpx_verify", True)
+    verify = getattr(provider, "httpx_verify", None) or _default_context()
     with httpx.Client(verify=verify) as client:
         yield client
