@@ -15,6 +15,8 @@ def test_metadata_is_served_for_the_issuer(provider: Provider, choices: Choices)
         f"metadata issuer {metadata.get('issuer')!r} differs from {provider.settings.issuer!r}"
     )
     choices.record("metadata documents", " and ".join(provider.documents))
+    if "grant_types_supported" not in metadata:
+        choices.record("grant_types_supported", "not published (grants are tried, not skipped)")
 
 
 def test_metadata_answers_json(provider: Provider) -> None:
