@@ -118,3 +118,16 @@ def test_the_suite_needs_an_issuer_and_a_client(pytester: pytest.Pytester) -> No
     result = pytester.runpytest(*BASE)
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*needs --authmock-issuer URL and --authmock-client ID:SECRET*"])
+
+
+def test_the_suite_catches_a_provider_that_breaks_the_contract(
+    pytester: pytest.Pytester, serve: Callable[..., str]
+) -> None:
+    # A misbehaving provider (here the fake, told to label its metadata
+    # text/html) must fail the check, not pass it.
+    issuer = serve(
+        extra='[[faults]]\nkind = "wrong_content_type"\nendpoint = "discovery"\ntimes = "always"\n'
+    )
+    result = pytester.runpytest(*BASE, "--authmock-issuer", issuer, *CREDENTIALS)
+    assert result.parseoutcomes().get("failed") == 1, result.stdout.str()
+    result.stdout.fnmatch_lines(["FAILED *test_discovery.py::test_metadata_answers_json*"])

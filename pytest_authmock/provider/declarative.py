@@ -26,7 +26,7 @@ key lists, so the two cannot drift), plus three keys for scenarios::
     kind = "fail"                   # fail, rate_limit, delay, timeout, disconnect,
     status = 503                    # refuse, malformed_json, truncated_json,
     endpoint = "token"              # wrong_content_type: the idp method's name
-    times = 2                       # and its keywords
+    times = 2                       # and its keywords ("always" for times=None)
 
 Server keys (``host``, ``port``, ``tls``, ``mtls``, ``certs_dir``, ``quiet``)
 concern ``authmock serve`` only; the fixtures ignore them (``idp_server``'s
@@ -130,6 +130,8 @@ class Declaration:
         for index, spec in enumerate(self.faults):
             spec = dict(spec)
             kind = spec.pop("kind")
+            if spec.get("times") == "always":  # TOML has no None: every matching request
+                spec["times"] = None
             _call(f"{self._where}: faults[{index}]", getattr(idp, kind), spec)
 
     @property
