@@ -126,3 +126,23 @@ def test_forbidden_grant(
         f"{error} (RFC 6749 §5.2 names unauthorized_client)",
         f"unauthorized_grant_error={error!r}",
     )
+
+
+def test_unknown_scope(provider: Provider, needs_grant: Callable[[str], None], choices: Choices) -> None:
+    needs_grant("client_credentials")
+    response = provider.token(
+        {"grant_type": "client_credentials", "scope": "authmock-contract-no-such-scope"}
+    )
+    if response.status_code == 200:
+        granted = response.json().get("scope")
+        chosen = "granted anyway" if granted and "no-such-scope" in granted else f"ignored (scope {granted!r})"
+    else:
+        error = _error(response)
+        assert response.status_code == 400
+        assert error in KNOWN_ERRORS, f"unregistered error code {error!r}"
+        chosen = error
+    choices.record(
+        "an unknown scope",
+        chosen,
+        "add_client(scopes=[...]) refuses others with invalid_scope; without, any scope is granted",
+    )
