@@ -100,7 +100,7 @@ def revoke(idp: FakeIdP, token_id: str, *, caller: TokenRecord | None = None) ->
     """Revoke and forget a token; ``caller`` (the API's bearer) must own it and, for a
     session-bound token, belong to that session."""
     token = idp.store.flows.api_tokens.get(token_id)
-    if token is None or (caller is not None and token.owner != caller.sub):
+    if token is None or token.revoked or (caller is not None and token.owner != caller.sub):
         raise NotFound(f"no API token {token_id!r} (it may have been revoked already)")
     if (
         caller is not None
@@ -248,7 +248,12 @@ def api_tokens(
         if request.method == "POST":
             return _create_from(idp, request, caller)
         mine = sorted(
-            (t for t in idp.store.flows.api_tokens.values() if t.owner == caller.sub),
+            # Revoked ones too may linger here (revoked at /oauth2/revoke, RFC 7009).
+            (
+                t
+                for t in idp.store.flows.api_tokens.values()
+                if t.owner == caller.sub and not t.revoked
+            ),
             key=lambda t: (t.created_at, t.id),
         )
         return json_response(200, {"tokens": [t.describe(now) for t in mine]})
@@ -256,7 +261,7 @@ def api_tokens(
         revoke(idp, token_id, caller=caller)
         return httpx.Response(204, headers={"Cache-Control": "no-store"})
     token = idp.store.flows.api_tokens.get(token_id)
-    if token is None or token.owner != caller.sub:
+    if token is None or token.revoked or token.owner != caller.sub:
         raise NotFound(f"no API token {token_id!r} (it may have been revoked already)")
     return json_response(200, token.describe(now))
 

@@ -150,7 +150,7 @@ class FlowsAPI:
     def api_tokens(self, user: User | str | None = None) -> list[ApiToken]:
         """Live (not revoked) API tokens, oldest first; only ``user``'s if given."""
         with self._lock:
-            tokens = list(self.store.flows.api_tokens.values())
+            tokens = [t for t in self.store.flows.api_tokens.values() if not t.revoked]
             if user is not None:
                 sub = self._find_user(user).sub
                 tokens = [t for t in tokens if t.owner == sub]

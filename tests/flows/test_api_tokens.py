@@ -252,3 +252,18 @@ def test_test_api(provider: FakeIdP, http: httpx.Client, api: str) -> None:
         provider.create_api_token(ada, scopes="read")
     with pytest.raises(ValueError, match="from a user login"):
         provider.create_api_token(ada, session="nope")
+
+
+def test_revoked_at_the_revocation_endpoint(
+    provider: FakeIdP, http: httpx.Client, session: dict[str, Any], api: str
+) -> None:
+    body = create(http, provider, session["access_token"]).json()
+    response = http.post(
+        provider.url_for("revocation"), data={"token": body["token"]}, auth=_client_auth(provider)
+    )
+    assert response.status_code == 200
+    assert http.get(api, headers=bearer(body["token"])).status_code == 401
+    assert http.get(tokens_url(provider), headers=bearer(session["access_token"])).json() == {
+        "tokens": []
+    }
+    assert provider.api_tokens() == []
