@@ -23,9 +23,6 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from pytest_authmock.client.errors import AuthError, ConfigurationError, ProviderError
 from pytest_authmock.client.oauth import OAuthClient
@@ -225,6 +222,11 @@ def _check_redirect(params: dict[str, str], state: str, issuer: str) -> str:
 def _verify_id_token(oauth: OAuthClient, token: Token, nonce: str) -> None:
     if token.id_token is None:
         return
+    # Imported here: a client that never sees an ID token should not pay for joserfc.
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     metadata = oauth.metadata()
     if metadata.jwks_uri is None:
         raise ProviderError("the provider sent an ID token but publishes no jwks_uri to verify it")
