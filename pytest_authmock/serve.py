@@ -372,6 +372,8 @@ class Service:
     def _handle(self, request: Any, cert: Any) -> Any:
         # Runs in the connection's thread, just before the access record is
         # logged from the same thread: a thread-local carries the extra fields.
+        if self.settings.quiet:  # nothing is logged: skip the log fields
+            return self.idp.handle(request, peer_cert=cert)
         self._local.who = _who(request)
         response = self.idp.handle(request, peer_cert=cert)
         error = None

@@ -13,6 +13,7 @@ connection is then closed, because the stream can no longer be trusted.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
@@ -187,7 +188,7 @@ def render_response(
     lines = [
         b"HTTP/1.1 %d %s" % (status, (reason or _phrase(status)).encode("latin-1")),
         b"Server: pytest-authmock",
-        b"Date: " + formatdate(usegmt=True).encode("ascii"),
+        _date_header(),
     ]
     lines.extend(name + b": " + value for name, value in headers if name.lower() not in _SKIP)
     lines.append(b"Content-Length: %d" % len(body))
@@ -196,6 +197,21 @@ def render_response(
     head = b"\r\n".join(lines) + b"\r\n\r\n"
     # RFC 9110 §9.3.2: HEAD gets the headers GET would, without the content.
     return head if head_only else head + body
+
+
+_date_cache: tuple[int, bytes] = (0, b"")
+
+
+def _date_header() -> bytes:
+    # RFC 9110 §6.6.1: an origin server with a clock sends Date. Its resolution
+    # is a second, so it is formatted once per second, not per response.
+    global _date_cache
+    now = int(time.time())
+    second, header = _date_cache
+    if second != now:
+        header = b"Date: " + formatdate(now, usegmt=True).encode("ascii")
+        _date_cache = (now, header)
+    return header
 
 
 def render_plain(status: int, message: str, *, close: bool = False) -> bytes:

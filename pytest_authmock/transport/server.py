@@ -327,16 +327,17 @@ class _Connection:
                 payload, status = self._exchange(head, body, peer_cert)
                 if payload is not None:
                     self.sock.sendall(payload)
-                self.server._emit(
-                    AccessRecord(
-                        client=self.client,
-                        method=head.method,
-                        target=head.target,
-                        status=status,
-                        duration_ms=(time.perf_counter() - started) * 1000.0,
-                        peer_subject=subject,
+                if self.server.on_access is not None:
+                    self.server._emit(
+                        AccessRecord(
+                            client=self.client,
+                            method=head.method,
+                            target=head.target,
+                            status=status,
+                            duration_ms=(time.perf_counter() - started) * 1000.0,
+                            peer_subject=subject,
+                        )
                     )
-                )
                 if head.close or payload is None:
                     return
 
