@@ -31,7 +31,8 @@ class JournalEntry:
     url: str
     path: str
     #: "discovery", "jwks", "token", "introspection", "revocation", "userinfo",
-    #: "resource" (a route mounted with ``protect()``) or "unknown".
+    #: "authorization", "device_authorization", "device_verification", "api_tokens",
+    #: "openapi", "resource" (a route mounted with ``protect()``) or "unknown".
     endpoint: str
     status_code: int
     grant_type: str | None = None
