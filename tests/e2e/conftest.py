@@ -38,9 +38,10 @@ def _chromium() -> str | None:
 @pytest.fixture(scope="session")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One Chromium for the session, with a fresh profile directory."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason=f"Playwright is not installed; {INSTALL_HINT}"
-    )
+    try:
+        from playwright import sync_api
+    except ImportError as error:  # not installed, or broken (missing system libraries)
+        pytest.skip(f"Playwright cannot be imported ({error}); {INSTALL_HINT}")
     executable = _chromium()
     if executable is None:
         pytest.skip(f"no chromium executable found; {INSTALL_HINT}")
