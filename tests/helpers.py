@@ -26,9 +26,17 @@ def token(
     return http.post(idp.url_for("token"), data=data, auth=(client.client_id, client.client_secret))
 
 
-def login(http: httpx.Client, idp: FakeIdP, client: Client, user: User, **params: Any) -> dict[str, Any]:
+def login(
+    http: httpx.Client, idp: FakeIdP, client: Client, user: User, **params: Any
+) -> dict[str, Any]:
     response = token(
-        http, idp, client, grant_type="password", username=user.username, password=user.password, **params
+        http,
+        idp,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+        **params,
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()

@@ -19,7 +19,9 @@ def test_readme_starts_with_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     first_block = re.search(r"```sh\n(.*?)```", readme, flags=re.S)
     assert first_block is not None
-    commands = [line for line in first_block.group(1).splitlines() if line and not line.startswith("#")]
+    commands = [
+        line for line in first_block.group(1).splitlines() if line and not line.startswith("#")
+    ]
     assert len(commands) == 2
     assert commands[0].endswith("authmock serve")
     ci = (ROOT / ".ci/run").read_text()

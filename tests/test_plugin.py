@@ -100,7 +100,9 @@ def test_bad_ini_value_stops_the_run(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: ini option authmock_access_token_ttl must be a whole number of seconds or 'none'; got 'soon'"]
+        [
+            "ERROR: ini option authmock_access_token_ttl must be a whole number of seconds or 'none'; got 'soon'"
+        ]
     )
 
 
@@ -198,7 +200,9 @@ def test_same_seed_reproduces_identities(pytester: pytest.Pytester) -> None:
     second = pytester.runpytest("-s", "--authmock-seed=99").stdout.str()
     third = pytester.runpytest("-s", "--authmock-seed=100").stdout.str()
     line = [x for x in first.splitlines() if x.startswith("USER") or "USER " in x]
-    assert line and line[0] in second and line[0] not in third
+    assert line
+    assert line[0] in second
+    assert line[0] not in third
 
 
 def test_marker_without_fixture_warns(pytester: pytest.Pytester) -> None:
@@ -218,7 +222,11 @@ def test_marker_without_fixture_warns(pytester: pytest.Pytester) -> None:
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.authmock(issuer=URL, token_format='jwt'|'opaque', *): configure the idp / idp_server *"])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.authmock(issuer=URL, token_format='jwt'|'opaque', *): configure the idp / idp_server *"
+        ]
+    )
 
 
 def test_runs_under_xdist(pytester: pytest.Pytester) -> None:

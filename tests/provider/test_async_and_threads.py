@@ -38,7 +38,9 @@ def test_threads_get_distinct_tokens(idp: FakeIdP) -> None:
 
     def fetch(_: int) -> str:
         response = httpx.post(
-            idp.url_for("token"), data={"grant_type": "client_credentials"}, auth=(client.client_id, secret)
+            idp.url_for("token"),
+            data={"grant_type": "client_credentials"},
+            auth=(client.client_id, secret),
         )
         value: str = response.json()["access_token"]
         return value

@@ -27,24 +27,52 @@ CASES: list[tuple[str, dict[str, str], bytes]] = [
 @pytest.mark.parametrize("endpoint", ["token", "introspection", "revocation"])
 @pytest.mark.parametrize(("name", "headers", "body"), CASES, ids=[case[0] for case in CASES])
 def test_malformed_requests_get_4xx(
-    provider: FakeIdP, http: httpx.Client, endpoint: str, name: str, headers: dict[str, str], body: bytes
+    provider: FakeIdP,
+    http: httpx.Client,
+    endpoint: str,
+    name: str,
+    headers: dict[str, str],
+    body: bytes,
 ) -> None:
     client = provider.add_client()
     assert client.client_secret
-    response = http.post(provider.url_for(endpoint), content=body, headers=headers, auth=(client.client_id, client.client_secret))
+    response = http.post(
+        provider.url_for(endpoint),
+        content=body,
+        headers=headers,
+        auth=(client.client_id, client.client_secret),
+    )
     assert 400 <= response.status_code < 500, response.text
     error = response.json()
-    assert error["error"] in {"invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"}
+    assert error["error"] in {
+        "invalid_request",
+        "invalid_client",
+        "invalid_scope",
+        "unsupported_grant_type",
+    }
     assert error["error_description"]
     assert provider.check() == []  # no internal error was recorded
 
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Bearer", "Bearer a b", "Token abc", "Bearer \u00e9\u00e9", "Basic", "bearer " + "x" * 100_000],
+    [
+        "Bearer",
+        "Bearer a b",
+        "Token abc",
+        "Bearer \u00e9\u00e9",
+        "Basic",
+        "bearer " + "x" * 100_000,
+    ],
 )
-def test_malformed_bearer_headers(provider: FakeIdP, http: httpx.Client, authorization: str) -> None:
-    url = "https://api.authmock.test/me" if provider.issuer.startswith("https://idp.authmock.test") else provider.issuer + "/api/me"
+def test_malformed_bearer_headers(
+    provider: FakeIdP, http: httpx.Client, authorization: str
+) -> None:
+    url = (
+        "https://api.authmock.test/me"
+        if provider.issuer.startswith("https://idp.authmock.test")
+        else provider.issuer + "/api/me"
+    )
     provider.protect(url)
     # Raw bytes, so that even a non-ASCII header reaches the provider.
     response = http.get(url, headers={"Authorization": authorization.encode("latin-1")})

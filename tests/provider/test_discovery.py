@@ -33,15 +33,26 @@ def test_every_advertised_endpoint_answers(provider: FakeIdP, http: httpx.Client
     meta = http.get(provider.issuer + "/.well-known/openid-configuration").json()
     for key, url in meta.items():
         if key.endswith("_endpoint") or key == "jwks_uri":
-            assert http.request("GET" if key in ("jwks_uri", "userinfo_endpoint") else "POST", url).status_code != 404, key
+            assert (
+                http.request(
+                    "GET" if key in ("jwks_uri", "userinfo_endpoint") else "POST", url
+                ).status_code
+                != 404
+            ), key
 
 
 @pytest.mark.authmock(issuer="https://login.example.test/realms/acme")
 def test_issuer_with_a_path(idp: FakeIdP) -> None:
     # OIDC puts the well-known suffix after the path; RFC 8414 §3.1 inserts it before.
     oidc = httpx.get("https://login.example.test/realms/acme/.well-known/openid-configuration")
-    rfc8414 = httpx.get("https://login.example.test/.well-known/oauth-authorization-server/realms/acme")
-    assert oidc.json()["issuer"] == rfc8414.json()["issuer"] == "https://login.example.test/realms/acme"
+    rfc8414 = httpx.get(
+        "https://login.example.test/.well-known/oauth-authorization-server/realms/acme"
+    )
+    assert (
+        oidc.json()["issuer"]
+        == rfc8414.json()["issuer"]
+        == "https://login.example.test/realms/acme"
+    )
     assert oidc.json()["token_endpoint"] == "https://login.example.test/realms/acme/oauth2/token"
     assert httpx.get("https://login.example.test/elsewhere").status_code == 404
 
@@ -64,7 +75,9 @@ def _decode(access_token: str, jwks: dict[str, Any], algorithm: str) -> Any:
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
-def test_jwt_access_token_follows_rfc9068(provider: FakeIdP, http: httpx.Client, algorithm: str) -> None:
+def test_jwt_access_token_follows_rfc9068(
+    provider: FakeIdP, http: httpx.Client, algorithm: str
+) -> None:
     if provider.config.algorithm != algorithm:
         provider = FakeIdP(issuer=provider.issuer, algorithm=algorithm)  # type: ignore[arg-type]
         http = httpx.Client(transport=httpx.MockTransport(provider.handler))

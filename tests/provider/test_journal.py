@@ -16,19 +16,38 @@ def test_journal_records_outcomes(provider: FakeIdP, http: httpx.Client) -> None
     http.get(provider.url_for("jwks"))
     assert len(provider.journal) == 3
     ok, failed = provider.journal.filter(endpoint="token")
-    assert (ok.grant_type, ok.client_id, ok.status_code, ok.error) == ("client_credentials", "ci-bot", 200, None)
+    assert (ok.grant_type, ok.client_id, ok.status_code, ok.error) == (
+        "client_credentials",
+        "ci-bot",
+        200,
+        None,
+    )
     assert (failed.status_code, failed.error, failed.username) == (400, "invalid_grant", "x")
     assert provider.journal.count(endpoint="jwks") == 1
     provider.journal.assert_count(1, endpoint="token", client_id="ci-bot", status_code=200)
-    assert "POST /oauth2/token -> 200 grant_type=client_credentials client_id=ci-bot" == ok.describe()
+    assert (
+        ok.describe() == "POST /oauth2/token -> 200 grant_type=client_credentials client_id=ci-bot"
+    )
 
 
 def test_journal_never_holds_secrets(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     user = provider.add_user()
-    body = token(http, provider, client, grant_type="password", username=user.username, password=user.password).json()
+    body = token(
+        http,
+        provider,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+    ).json()
     dumped = repr(list(provider.journal)) + "".join(e.describe() for e in provider.journal)
-    for secret in (str(client.client_secret), user.password, body["access_token"], body["refresh_token"]):
+    for secret in (
+        str(client.client_secret),
+        user.password,
+        body["access_token"],
+        body["refresh_token"],
+    ):
         assert secret not in dumped
 
 

@@ -15,7 +15,11 @@ from tests.helpers import login, token
 
 
 def _introspect(http: httpx.Client, idp: FakeIdP, client: object, value: str) -> dict[str, object]:
-    response = http.post(idp.url_for("introspection"), data={"token": value}, auth=(client.client_id, client.client_secret))  # type: ignore[attr-defined]
+    response = http.post(
+        idp.url_for("introspection"),
+        data={"token": value},
+        auth=(client.client_id, client.client_secret),
+    )  # type: ignore[attr-defined]
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
     return body
@@ -51,7 +55,9 @@ def test_clock_follows_freezegun(idp: FakeIdP) -> None:
 def test_jwt_claims_follow_freezegun(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     with freeze_time("2031-05-06 07:08:09"):
-        access = token(http, provider, client, grant_type="client_credentials").json()["access_token"]
+        access = token(http, provider, client, grant_type="client_credentials").json()[
+            "access_token"
+        ]
     claims = jwt.decode(access, KeySet.import_key_set(provider.jwks()), algorithms=["RS256"]).claims
     frozen_at = int(datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc).timestamp())
     assert claims["iat"] == frozen_at
@@ -90,37 +96,55 @@ def test_introspection_of_an_active_token(provider: FakeIdP, http: httpx.Client)
     assert info["scope"] == "read"
     assert info["token_type"] == "Bearer"
     assert info["iss"] == provider.issuer
-    assert isinstance(info["exp"], int) and isinstance(info["iat"], int)
+    assert isinstance(info["exp"], int)
+    assert isinstance(info["iat"], int)
     refresh = _introspect(http, provider, client, body["refresh_token"])
-    assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
+    assert refresh["active"] is True
+    assert refresh["token_type"] == "refresh_token"
 
 
 def test_introspection_of_garbage_is_inactive(provider: FakeIdP, http: httpx.Client) -> None:
     assert _introspect(http, provider, provider.add_client(), "garbage") == {"active": False}
 
 
-def test_introspection_requires_client_authentication(provider: FakeIdP, http: httpx.Client) -> None:
+def test_introspection_requires_client_authentication(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     response = http.post(provider.url_for("introspection"), data={"token": "x"})
     assert response.status_code == 401
     public = provider.add_client(public=True)
-    response = http.post(provider.url_for("introspection"), data={"token": "x", "client_id": public.client_id})
+    response = http.post(
+        provider.url_for("introspection"), data={"token": "x", "client_id": public.client_id}
+    )
     assert response.status_code == 401
     assert "RFC 7662" in response.json()["error_description"]
 
 
 def test_introspection_requires_token_parameter(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
-    response = http.post(provider.url_for("introspection"), data={"x": "y"}, auth=(client.client_id, str(client.client_secret)))
+    response = http.post(
+        provider.url_for("introspection"),
+        data={"x": "y"},
+        auth=(client.client_id, str(client.client_secret)),
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 
 
-def _revoke(http: httpx.Client, idp: FakeIdP, client: object, value: str, **extra: str) -> httpx.Response:
-    return http.post(idp.url_for("revocation"), data={"token": value, **extra}, auth=(client.client_id, client.client_secret))  # type: ignore[attr-defined]
+def _revoke(
+    http: httpx.Client, idp: FakeIdP, client: object, value: str, **extra: str
+) -> httpx.Response:
+    return http.post(
+        idp.url_for("revocation"),
+        data={"token": value, **extra},
+        auth=(client.client_id, client.client_secret),
+    )  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("token_format", ["jwt", "opaque"])
-def test_revoked_access_token_is_dead_at_once(provider: FakeIdP, http: httpx.Client, token_format: str) -> None:
+def test_revoked_access_token_is_dead_at_once(
+    provider: FakeIdP, http: httpx.Client, token_format: str
+) -> None:
     client = provider.add_client(token_format=token_format)  # type: ignore[arg-type]
     access = token(http, provider, client, grant_type="client_credentials").json()["access_token"]
     response = _revoke(http, provider, client, access, token_type_hint="access_token")
@@ -135,7 +159,9 @@ def test_revoking_a_refresh_token_revokes_its_grant(provider: FakeIdP, http: htt
     body = login(http, provider, client, provider.add_user())
     assert _revoke(http, provider, client, body["refresh_token"]).status_code == 200
     assert not provider.check_bearer(f"Bearer {body['access_token']}").ok
-    refreshed = token(http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    refreshed = token(
+        http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
     assert refreshed.json()["error"] == "invalid_grant"
 
 
@@ -158,9 +184,17 @@ def test_public_client_may_revoke_its_own_tokens(provider: FakeIdP, http: httpx.
     user = provider.add_user()
     body = http.post(
         provider.url_for("token"),
-        data={"grant_type": "password", "client_id": public.client_id, "username": user.username, "password": user.password},
+        data={
+            "grant_type": "password",
+            "client_id": public.client_id,
+            "username": user.username,
+            "password": user.password,
+        },
     ).json()
-    response = http.post(provider.url_for("revocation"), data={"token": body["refresh_token"], "client_id": public.client_id})
+    response = http.post(
+        provider.url_for("revocation"),
+        data={"token": body["refresh_token"], "client_id": public.client_id},
+    )
     assert response.status_code == 200
     assert not provider.check_bearer(f"Bearer {body['access_token']}").ok
 

@@ -9,9 +9,11 @@ from pytest_authmock import FakeIdP, ProviderConfig
 
 def test_add_client_defaults(idp: FakeIdP) -> None:
     client = idp.add_client()
-    assert client.client_id and client.client_secret
+    assert client.client_id
+    assert client.client_secret
     assert len(client.client_secret) == 40
-    assert client.grant_types is None and client.scopes is None
+    assert client.grant_types is None
+    assert client.scopes is None
     assert client.token_endpoint_auth_methods == ("client_secret_basic", "client_secret_post")
     assert client.client_secret not in repr(client)
     assert "sha256:" in repr(client)
@@ -20,7 +22,9 @@ def test_add_client_defaults(idp: FakeIdP) -> None:
 
 def test_add_user_defaults(idp: FakeIdP) -> None:
     user = idp.add_user()
-    assert user.username and user.password and user.sub
+    assert user.username
+    assert user.password
+    assert user.sub
     assert {"name", "email", "given_name", "family_name"} <= set(user.profile)
     assert user.password not in repr(user)
 
@@ -48,10 +52,22 @@ def test_marker_seed(idp: FakeIdP) -> None:
         ({"grant_types": "password"}, TypeError, "list of names"),
         ({"public": True, "grant_types": ["client_credentials"]}, ValueError, "public client"),
         ({"scopes": ["two words"]}, ValueError, "single RFC 6749"),
-        ({"token_endpoint_auth_method": "private_key_jwt"}, ValueError, "supported: client_secret_basic"),
+        (
+            {"token_endpoint_auth_method": "private_key_jwt"},
+            ValueError,
+            "supported: client_secret_basic",
+        ),
         ({"token_endpoint_auth_method": "none"}, ValueError, "public=True"),
-        ({"public": True, "token_endpoint_auth_method": "client_secret_post"}, ValueError, "only use"),
-        ({"token_endpoint_auth_method": "tls_client_auth"}, ValueError, "tls_client_auth_subject_dn"),
+        (
+            {"public": True, "token_endpoint_auth_method": "client_secret_post"},
+            ValueError,
+            "only use",
+        ),
+        (
+            {"token_endpoint_auth_method": "tls_client_auth"},
+            ValueError,
+            "tls_client_auth_subject_dn",
+        ),
         ({"access_token_ttl": 0}, ValueError, "access_token_ttl must be a positive"),
         ({"access_token_ttl": True}, ValueError, "access_token_ttl"),
         ({"token_format": "paseto"}, ValueError, "token_format must be one of jwt, opaque"),
@@ -59,7 +75,9 @@ def test_marker_seed(idp: FakeIdP) -> None:
         ({"tls_client_auth_subject_dn": "not a dn"}, ValueError, "RFC 4514"),
     ],
 )
-def test_add_client_validates(idp: FakeIdP, kwargs: dict[str, object], error: type[Exception], match: str) -> None:
+def test_add_client_validates(
+    idp: FakeIdP, kwargs: dict[str, object], error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         idp.add_client(**kwargs)  # type: ignore[arg-type]
 
@@ -99,7 +117,9 @@ def test_reset_forgets_everything(idp: FakeIdP) -> None:
     idp.clock.advance(100)
     idp.expect(5, endpoint="token")
     idp.reset()
-    assert not idp.clients and not idp.resources and not len(idp.journal)
+    assert not idp.clients
+    assert not idp.resources
+    assert not len(idp.journal)
     assert not idp.check_bearer(f"Bearer {value}").ok
     assert idp.check() == []
     assert abs(idp.clock.now() - __import__("time").time()) < 1

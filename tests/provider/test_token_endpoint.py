@@ -34,21 +34,32 @@ def test_client_credentials(provider: FakeIdP, http: httpx.Client, post: bool) -
     assert "refresh_token" not in body  # RFC 6749 §4.4.3
 
 
-def test_unknown_client_with_basic_gets_401_and_challenge(provider: FakeIdP, http: httpx.Client) -> None:
-    response = http.post(provider.url_for("token"), data={"grant_type": "client_credentials"}, auth=("ghost", "x"))
+def test_unknown_client_with_basic_gets_401_and_challenge(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
+    response = http.post(
+        provider.url_for("token"), data={"grant_type": "client_credentials"}, auth=("ghost", "x")
+    )
     assert "ghost" in _error(response, 401, "invalid_client")
     assert response.headers["www-authenticate"].startswith("Basic realm=")
 
 
-def test_wrong_secret_in_body_gets_401_without_challenge(provider: FakeIdP, http: httpx.Client) -> None:
+def test_wrong_secret_in_body_gets_401_without_challenge(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     client = provider.add_client()
     response = http.post(
         provider.url_for("token"),
-        data={"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": "wrong"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client.client_id,
+            "client_secret": "wrong",
+        },
     )
     description = _error(response, 401, "invalid_client")
     assert "secret does not match" in description
-    assert "wrong" not in description and str(client.client_secret) not in description
+    assert "wrong" not in description
+    assert str(client.client_secret) not in description
     assert "www-authenticate" not in response.headers
 
 
@@ -72,7 +83,9 @@ def test_client_restricted_to_post_cannot_use_basic(provider: FakeIdP, http: htt
     client = provider.add_client(token_endpoint_auth_method="client_secret_post")
     response = token(http, provider, client, grant_type="client_credentials")
     assert "registered for client_secret_post" in _error(response, 401, "invalid_client")
-    assert token(http, provider, client, post=True, grant_type="client_credentials").status_code == 200
+    assert (
+        token(http, provider, client, post=True, grant_type="client_credentials").status_code == 200
+    )
 
 
 def test_basic_credentials_are_form_decoded(provider: FakeIdP, http: httpx.Client) -> None:
@@ -80,7 +93,9 @@ def test_basic_credentials_are_form_decoded(provider: FakeIdP, http: httpx.Clien
     client = provider.add_client("app:1", "s+cr%t")
     raw = base64.b64encode(b"app%3A1:s%2Bcr%25t").decode()
     response = http.post(
-        provider.url_for("token"), data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {raw}"}
+        provider.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {raw}"},
     )
     assert response.status_code == 200, response.text
     assert client.client_id == "app:1"
@@ -90,14 +105,22 @@ def test_unencoded_basic_secret_gets_a_hint(provider: FakeIdP, http: httpx.Clien
     provider.add_client("app", "a+b")
     raw = base64.b64encode(b"app:a+b").decode()
     response = http.post(
-        provider.url_for("token"), data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {raw}"}
+        provider.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {raw}"},
     )
     assert "form-urlencoding" in _error(response, 401, "invalid_client")
 
 
-@pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Basic"])
+@pytest.mark.parametrize(
+    "header", ["Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Basic"]
+)
 def test_bad_basic_header(provider: FakeIdP, http: httpx.Client, header: str) -> None:
-    response = http.post(provider.url_for("token"), data={"grant_type": "client_credentials"}, headers={"Authorization": header})
+    response = http.post(
+        provider.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": header},
+    )
     _error(response, 401, "invalid_client")
     assert response.headers["www-authenticate"].startswith("Basic")
 
@@ -116,7 +139,14 @@ def test_unsupported_grant_type(provider: FakeIdP, http: httpx.Client) -> None:
 def test_grant_not_allowed_for_client(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client("ci-bot", grant_types=["client_credentials"])
     user = provider.add_user()
-    response = token(http, provider, client, grant_type="password", username=user.username, password=user.password)
+    response = token(
+        http,
+        provider,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+    )
     description = _error(response, 400, "unauthorized_client")
     assert description == (
         "client 'ci-bot' is not allowed the grant 'password'; allowed: client_credentials. "
@@ -126,7 +156,10 @@ def test_grant_not_allowed_for_client(provider: FakeIdP, http: httpx.Client) -> 
 
 def test_public_client_cannot_use_client_credentials(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client(public=True)
-    response = http.post(provider.url_for("token"), data={"grant_type": "client_credentials", "client_id": client.client_id})
+    response = http.post(
+        provider.url_for("token"),
+        data={"grant_type": "client_credentials", "client_id": client.client_id},
+    )
     _error(response, 400, "unauthorized_client")
 
 
@@ -154,7 +187,9 @@ def test_scope_with_forbidden_characters(provider: FakeIdP, http: httpx.Client) 
 
 def test_unrestricted_client_gets_what_it_asks(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
-    body = token(http, provider, client, grant_type="client_credentials", scope="anything:goes").json()
+    body = token(
+        http, provider, client, grant_type="client_credentials", scope="anything:goes"
+    ).json()
     assert body["scope"] == "anything:goes"
     assert "scope" not in token(http, provider, client, grant_type="client_credentials").json()
 
@@ -162,7 +197,9 @@ def test_unrestricted_client_gets_what_it_asks(provider: FakeIdP, http: httpx.Cl
 def test_disabled_client(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     client.disabled = True
-    assert "disabled" in _error(token(http, provider, client, grant_type="client_credentials"), 401, "invalid_client")
+    assert "disabled" in _error(
+        token(http, provider, client, grant_type="client_credentials"), 401, "invalid_client"
+    )
 
 
 def test_per_client_ttl_and_never_expiring_tokens(provider: FakeIdP, http: httpx.Client) -> None:

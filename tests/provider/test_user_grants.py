@@ -17,17 +17,29 @@ def test_password_grant_returns_refresh_token(provider: FakeIdP, http: httpx.Cli
     body = login(http, provider, client, user)
     assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}
     entry = provider.journal.last(endpoint="token")
-    assert (entry.grant_type, entry.client_id, entry.username, entry.status_code) == ("password", client.client_id, "ada", 200)
+    assert (entry.grant_type, entry.client_id, entry.username, entry.status_code) == (
+        "password",
+        client.client_id,
+        "ada",
+        200,
+    )
 
 
 @pytest.mark.parametrize(
     ("username", "password", "message"),
-    [("ada", "s3cr3t-guess", "wrong username or password"), ("nobody", "another-guess", "wrong username or password")],
+    [
+        ("ada", "s3cr3t-guess", "wrong username or password"),
+        ("nobody", "another-guess", "wrong username or password"),
+    ],
 )
-def test_wrong_credentials(provider: FakeIdP, http: httpx.Client, username: str, password: str, message: str) -> None:
+def test_wrong_credentials(
+    provider: FakeIdP, http: httpx.Client, username: str, password: str, message: str
+) -> None:
     client = provider.add_client()
     provider.add_user("ada", "correct horse")
-    response = token(http, provider, client, grant_type="password", username=username, password=password)
+    response = token(
+        http, provider, client, grant_type="password", username=username, password=password
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert message in response.json()["error_description"]
@@ -37,13 +49,23 @@ def test_wrong_credentials(provider: FakeIdP, http: httpx.Client, username: str,
 def test_missing_password(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     response = token(http, provider, client, grant_type="password", username="ada")
-    assert response.json() == {"error": "invalid_request", "error_description": "the password grant needs password (RFC 6749 §4.3.2)"}
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "the password grant needs password (RFC 6749 §4.3.2)",
+    }
 
 
 def test_disabled_user(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     user = provider.add_user(disabled=True)
-    response = token(http, provider, client, grant_type="password", username=user.username, password=user.password)
+    response = token(
+        http,
+        provider,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+    )
     assert response.json()["error"] == "invalid_grant"
     assert "disabled" in response.json()["error_description"]
 
@@ -62,7 +84,8 @@ def test_openid_scope_adds_an_id_token(provider: FakeIdP, http: httpx.Client) ->
     assert claims["roles"] == ["admin"]
     assert "at_hash" in claims
     info = http.get(provider.url_for("userinfo"), headers=bearer(body["access_token"])).json()
-    assert info["sub"] == user.sub and info["email"] == user.profile["email"]
+    assert info["sub"] == user.sub
+    assert info["email"] == user.profile["email"]
 
 
 def test_userinfo_releases_only_scoped_claims(provider: FakeIdP, http: httpx.Client) -> None:
@@ -82,8 +105,12 @@ def test_userinfo_needs_openid_scope(provider: FakeIdP, http: httpx.Client) -> N
     assert 'scope="openid"' in response.headers["www-authenticate"]
 
 
-def _refresh(http: httpx.Client, idp: FakeIdP, client: object, refresh_token: str, **params: str) -> httpx.Response:
-    return token(http, idp, client, grant_type="refresh_token", refresh_token=refresh_token, **params)  # type: ignore[arg-type]
+def _refresh(
+    http: httpx.Client, idp: FakeIdP, client: object, refresh_token: str, **params: str
+) -> httpx.Response:
+    return token(
+        http, idp, client, grant_type="refresh_token", refresh_token=refresh_token, **params
+    )  # type: ignore[arg-type]
 
 
 def test_refresh_rotates(provider: FakeIdP, http: httpx.Client) -> None:
@@ -106,7 +133,9 @@ def test_reused_refresh_token_revokes_the_family(provider: FakeIdP, http: httpx.
     assert replay.json()["error"] == "invalid_grant"
     assert "RFC 9700" in replay.json()["error_description"]
     # The legitimate holder's tokens die too: that is the point of reuse detection.
-    assert _refresh(http, provider, client, second["refresh_token"]).json()["error"] == "invalid_grant"
+    assert (
+        _refresh(http, provider, client, second["refresh_token"]).json()["error"] == "invalid_grant"
+    )
     assert not provider.check_bearer(f"Bearer {second['access_token']}").ok
     assert not provider.check_bearer(f"Bearer {first['access_token']}").ok
 
@@ -147,7 +176,9 @@ def test_unknown_refresh_token(provider: FakeIdP, http: httpx.Client) -> None:
 def test_access_token_is_not_a_refresh_token(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     first = login(http, provider, client, provider.add_user())
-    assert _refresh(http, provider, client, first["access_token"]).json()["error"] == "invalid_grant"
+    assert (
+        _refresh(http, provider, client, first["access_token"]).json()["error"] == "invalid_grant"
+    )
 
 
 def test_refresh_token_expires_with_the_session(provider: FakeIdP, http: httpx.Client) -> None:
@@ -172,13 +203,17 @@ def test_refresh_fails_once_the_user_is_disabled(provider: FakeIdP, http: httpx.
     assert not provider.check_bearer(f"Bearer {first['access_token']}").ok
 
 
-def test_client_without_refresh_grant_gets_no_refresh_token(provider: FakeIdP, http: httpx.Client) -> None:
+def test_client_without_refresh_grant_gets_no_refresh_token(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     client = provider.add_client(grant_types=["password"])
     body = login(http, provider, client, provider.add_user())
     assert "refresh_token" not in body
 
 
-def test_refreshed_id_token_keeps_the_login_auth_time(provider: FakeIdP, http: httpx.Client) -> None:
+def test_refreshed_id_token_keeps_the_login_auth_time(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     client = provider.add_client()
     first = login(http, provider, client, provider.add_user(), scope="openid")
     keys = KeySet.import_key_set(provider.jwks())
