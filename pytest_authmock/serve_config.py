@@ -46,6 +46,7 @@ CLIENT_KEYS = (
     "token_format",
     "tls_client_auth_subject_dn",
     "tls_client_auth_san_dns",
+    "redirect_uris",
     "p12_password",
 )
 #: Keys of a ``[[users]]`` table: the keywords of ``FakeIdP.add_user``.
