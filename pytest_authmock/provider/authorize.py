@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,7 +28,7 @@ from pytest_authmock.provider.errors import (
     OAuthError,
     UnauthorizedClient,
 )
-from pytest_authmock.provider.flowstate import AuthorizationCode
+from pytest_authmock.provider.flowstate import AuthorizationCode, iso
 from pytest_authmock.provider.grants import GrantRequest, requested_scope
 from pytest_authmock.provider.http import read_form, require_method
 from pytest_authmock.provider.models import Client, User
@@ -149,9 +148,7 @@ def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
         # RFC 7636 §4.3: the method defaults to plain when omitted.
         method = method or "plain"
         if method not in ("S256", "plain"):
-            raise InvalidRequest(
-                f"code_challenge_method {method!r} is not supported; use S256"
-            )
+            raise InvalidRequest(f"code_challenge_method {method!r} is not supported; use S256")
         if method == "plain" and not settings.allow_plain_pkce:
             raise InvalidRequest(
                 "code_challenge_method 'plain' is refused (RFC 9700 §2.1.1); use S256, or set "
@@ -174,9 +171,7 @@ def _redirect(
     # RFC 9207: name the issuer, so a client talking to several cannot be mixed up.
     merged["iss"] = idp.issuer
     location = httpx.URL(areq.redirect_uri).copy_merge_params(merged)
-    return httpx.Response(
-        status, headers={"Location": str(location), "Cache-Control": "no-store"}
-    )
+    return httpx.Response(status, headers={"Location": str(location), "Cache-Control": "no-store"})
 
 
 def _error_redirect(
@@ -330,10 +325,6 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def authorization_code_grant(grant: GrantRequest) -> dict[str, Any]:
     value = grant.params.get("code")
     if not value:
@@ -358,7 +349,7 @@ def authorization_code_grant(grant: GrantRequest) -> dict[str, Any]:
             f"for it are now revoked ({revoked} tokens)"
         )
     if record.expires_at <= grant.minter.clock.now():
-        raise InvalidGrant(f"authorization code expired at {_iso(record.expires_at)}")
+        raise InvalidGrant(f"authorization code expired at {iso(record.expires_at)}")
     redirect_uri = grant.params.get("redirect_uri")
     if (record.redirect_uri_given or redirect_uri is not None) and (
         redirect_uri != record.redirect_uri

@@ -170,7 +170,9 @@ def issue_user_tokens(
 def device_code_grant(grant: GrantRequest) -> dict[str, Any]:
     code = grant.params.get("device_code")
     if not code:
-        raise InvalidRequest("the device_code grant needs the device_code parameter (RFC 8628 §3.4)")
+        raise InvalidRequest(
+            "the device_code grant needs the device_code parameter (RFC 8628 §3.4)"
+        )
     flows = grant.store.flows
     authz = flows.devices.get(code)
     if authz is None:

@@ -180,7 +180,6 @@ def device_form(
     status: int = 200,
 ) -> httpx.Response:
     """The verification page (RFC 8628 §3.3): enter the code, sign in, approve or deny."""
-    request = ""
     if client_id is not None:
         request = (
             f"<p><strong>{escape(client_id)}</strong> is asking to sign in to your account "
