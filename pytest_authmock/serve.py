@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--certs-dir",
         metavar="DIR",
-        help="write ca.pem there and, with --mtls, <id>.pem, <id>-key.pem and <id>.p12 per "
-        "client (default: a temporary directory removed at exit)",
+        help="write ca.pem there, and <id>.pem, <id>-key.pem and <id>.p12 per client "
+        "(default: a temporary directory removed at exit)",
     )
     add("--token-format", choices=("jwt", "opaque"), help="access token format (default jwt)")
     add(
@@ -340,7 +340,9 @@ class Service:
                 f"{where}: give client_secret (or public = true, or a tls_client_auth_* "
                 "subject with --mtls); a generated secret would be unknown to you"
             )
-        if self.settings.mtls and material is not None:
+        if material is not None:
+            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every client;
+            # only with --mtls does the server ask for them.
             cert = material.issue_client_cert(
                 client_id,
                 subject_dn=spec.get("tls_client_auth_subject_dn"),
@@ -350,14 +352,15 @@ class Service:
                 password=p12_password,
                 directory=material.directory,
             )
-            if not has_tls:
-                spec["tls_client_auth_subject_dn"] = cert.subject_dn
-            if "token_endpoint_auth_method" not in spec:
-                methods = ["tls_client_auth"]
-                if spec.get("client_secret"):
-                    methods = ["client_secret_basic", "client_secret_post", *methods]
-                spec["token_endpoint_auth_method"] = methods
             self.certificates.append((client_id, cert, p12_password))
+            if self.settings.mtls:
+                if not has_tls:
+                    spec["tls_client_auth_subject_dn"] = cert.subject_dn
+                if "token_endpoint_auth_method" not in spec:
+                    methods = ["tls_client_auth"]
+                    if spec.get("client_secret"):
+                        methods = ["client_secret_basic", "client_secret_post", *methods]
+                    spec["token_endpoint_auth_method"] = methods
         self._call(where, self.idp.add_client, spec)
 
     @staticmethod

@@ -203,7 +203,12 @@ def test_public_issuer_behind_a_proxy(serve: Any) -> None:
 def test_tls_serves_https_with_the_written_ca(serve: Any, tmp_path: Path) -> None:
     running = serve("--tls", "--certs-dir", str(tmp_path))
     assert running.issuer.startswith("https://127.0.0.1:")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ca.pem"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ca.pem",
+        "demo-client-key.pem",
+        "demo-client.p12",
+        "demo-client.pem",
+    ]
     assert str(tmp_path / "ca.pem") in running.out.getvalue()
     response = requests.get(
         running.issuer + "/.well-known/openid-configuration",
