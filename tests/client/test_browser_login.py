@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import urllib.error
@@ -163,3 +164,34 @@ def test_pkce_pair_and_grant_form() -> None:
     }
     assert "the-code" not in repr(grant)
     assert verifier not in repr(grant)
+
+
+def test_login_browser_stores_the_session(server: Any, tmp_path: Any) -> None:
+    from pytest_authmock.client import AuthHome, login_browser
+
+    server.add_client("cli", public=True, redirect_uris=[LOOPBACK])
+    server.auto_approve = server.add_user("ada")
+    home = AuthHome.open("toolx", directory=tmp_path / "home", keyring="never")
+    home.contexts.create("default", issuer=server.issuer, activate=True)
+    resolver = home.resolver(default_client_id="cli", environ={})
+    session = login_browser(resolver, scopes=["openid", "profile"], open_browser=Browser(server))
+    assert session.username == "ada"
+    assert session.display_name == server.users["ada"].profile["name"]
+    assert resolver.store.load("default") == session
+
+
+def test_id_token_checks(server: Any, make_oauth: Callable[..., OAuthClient]) -> None:
+    from pytest_authmock.client import PasswordGrant
+    from pytest_authmock.client.browser_login import _verify_id_token
+
+    server.add_user("ada", "pw")
+    cli = make_oauth(server.add_client("cli"))
+    other = make_oauth(server.add_client("other"))
+    token = cli.request_token(PasswordGrant("ada", "pw", ["openid"]))
+    with pytest.raises(ProviderError, match="wrong nonce"):
+        _verify_id_token(cli, token, "expected-nonce")  # the password grant carries none
+    with pytest.raises(ProviderError, match="wrong audience"):
+        _verify_id_token(other, token, "")
+    tampered = dataclasses.replace(token, id_token=token.id_token[:-4] + "AAAA")  # type: ignore[index]
+    with pytest.raises(ProviderError, match="does not verify"):
+        _verify_id_token(cli, tampered, "")

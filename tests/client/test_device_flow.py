@@ -236,3 +236,23 @@ def test_draft_field_names_and_defaults() -> None:
         5.0,
         160.0,
     )
+
+
+def test_login_device_stores_the_session(server: Any, tmp_path: Any, clock: TestClock) -> None:
+    from pytest_authmock.client import AuthHome, login_device
+
+    server.add_client("tv-cli", public=True)
+    ada = server.add_user("ada")
+    home = AuthHome.open("toolx", directory=tmp_path / "home", keyring="never")
+    home.contexts.create("default", issuer=server.issuer, activate=True)
+    resolver = home.resolver(default_client_id="tv-cli", environ={})
+    shown: list[str] = []
+
+    def show(authz: DeviceAuthorization) -> None:
+        shown.append(authz.instructions())
+        server.approve_device(authz.user_code, user=ada)
+
+    session = login_device(resolver, show, scopes=["openid", "profile"], sleep=clock.advance)
+    assert session.username == "ada"
+    assert shown[0].startswith(f"Open {server.issuer}/device and enter the code ")
+    assert resolver.store.load("default") == session
