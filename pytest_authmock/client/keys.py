@@ -99,7 +99,7 @@ class KeyringKey:
 
         try:
             with FileLock(self._lock_path):
-                key = keyring.get_password(self.service, KEYRING_USERNAME)
+                key: str | None = keyring.get_password(self.service, KEYRING_USERNAME)
                 if key is None:
                     key = Fernet.generate_key().decode()
                     keyring.set_password(self.service, KEYRING_USERNAME, key)
