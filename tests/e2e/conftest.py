@@ -35,9 +35,15 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One Chromium for the session, with a fresh profile directory."""
+    """One Chromium per module, with a fresh profile directory.
+
+    Module scope, not session: while ``sync_playwright()`` runs, an asyncio loop
+    runs on the worker's main thread, and every later ``asyncio.run()`` in that
+    worker fails. pytest tears a module fixture down before the worker moves on
+    to another module, so the loop is gone when other tests run.
+    """
     try:
         from playwright import sync_api
     except ImportError as error:  # not installed, or broken (missing system libraries)
