@@ -540,3 +540,30 @@ def test_config_file_faults_kid_and_skew_are_shared_with_the_fixtures(
     assert running.service.idp.clock.skew == 120
     jwks = httpx.get(running.issuer + "/.well-known/jwks.json", verify=PLAIN).json()
     assert "tenant-a-2024" in [key["kid"] for key in jwks["keys"]]
+
+
+def test_ipv6_loopback(serve: Any) -> None:
+    try:
+        running = serve("--host", "::1", "--tls", "--quiet")
+    except ConfigError as error:
+        pytest.skip(f"::1 is not available here: {error}")
+    assert running.issuer.startswith("https://[::1]:")
+    assert running.service.servers[0].url == running.issuer
+    # The server certificate names ::1, so a client that trusts the CA connects.
+    ca = next(
+        Path(line.split()[-1])
+        for line in running.service.summary().splitlines()
+        if "CA certificate" in line
+    )
+    metadata = running.metadata(verify=_context(str(ca)))
+    assert metadata["issuer"] == running.issuer
+
+
+def test_public_issuer_with_mtls_advertises_the_alias_at_its_address(serve: Any) -> None:
+    running = serve("--issuer", "https://login.example.test", "--mtls", "--quiet")
+    aliases = running.service.idp.metadata()["mtls_endpoint_aliases"]
+    alias_server = running.service.servers[1]
+    assert aliases["token_endpoint"] == alias_server.url + "/oauth2/token"
+    assert running.service.idp.metadata()["token_endpoint"] == (
+        "https://login.example.test/oauth2/token"
+    )
