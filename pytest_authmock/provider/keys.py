@@ -44,6 +44,20 @@ def session_key(algorithm: str, index: int = 0, generation: int = 0) -> RSAKey |
         return key
 
 
+def adopt(algorithm: str, private_key: Any, slot: int = 0) -> None:
+    """Use ``private_key`` (a ``cryptography`` private key) as the first key of ``slot``.
+
+    Ignored when that key exists already. ``authmock serve`` generates the RSA
+    key in a thread with ``cryptography`` alone while the provider is imported,
+    which takes the generation off its cold start.
+    """
+    params: KeyParameters = {"kid": _kid(algorithm, slot, 0), "alg": algorithm, "use": "sig"}
+    key_type = RSAKey if algorithm == "RS256" else ECKey
+    with _lock:
+        if (algorithm, slot, 0) not in _cache:
+            _cache[(algorithm, slot, 0)] = key_type.import_key(private_key, parameters=params)
+
+
 def issuer_slot(issuer: str | None) -> int:
     """The key slot of ``issuer``: 0 for the first issuer seen in this process, then 1, 2..."""
     if issuer is None:
