@@ -186,8 +186,11 @@ def parse(argv: Sequence[str]) -> Settings:
 class Service:
     """The running provider: servers, TLS material and the log."""
 
-    def __init__(self, settings: Settings, *, out: TextIO, err: TextIO) -> None:
+    def __init__(
+        self, settings: Settings, *, out: TextIO, err: TextIO, pending_key: _Pending | None = None
+    ) -> None:
         self.settings = settings
+        self._pending_key = pending_key
         self.out = out
         self.err = err
         self.servers: list[Any] = []
@@ -267,6 +270,9 @@ class Service:
 
     def _provider(self, base_url: str) -> Any:
         from pytest_authmock.provider.idp import FakeIdP
+
+        if self._pending_key is not None:
+            self._pending_key.adopt()
 
         settings = self.settings
         mtls_url = self.servers[1].public_url if len(self.servers) > 1 else None
@@ -511,22 +517,45 @@ def redact_target(target: str) -> str:
     return f"{path}?{shown}"
 
 
-def _warm_signing_key(algorithm: object) -> None:
-    """Generate the signing key in the background while the provider is imported.
+def _warm_signing_key(algorithm: object) -> _Pending | None:
+    """Start generating the signing key while the provider is being imported.
 
-    RSA key generation takes 50-150 ms and releases the GIL; overlapping it with
-    the imports takes it off the cold start. The provider picks the key up from
-    the per-process cache (and waits for it if it is not ready yet).
+    RSA key generation takes 50-150 ms and releases the GIL. The thread imports
+    ``cryptography`` alone (the provider needs it anyway), so it overlaps with
+    the imports instead of competing with them; the provider adopts the key.
     """
     if algorithm not in ("RS256", "ES256"):
-        return  # the provider reports a bad algorithm itself
+        return None  # the provider reports a bad algorithm itself
+    pending = _Pending(str(algorithm))
+    threading.Thread(target=pending.run, name="authmock-keygen", daemon=True).start()
+    return pending
 
-    def generate() -> None:
-        from pytest_authmock.provider.keys import session_key
 
-        session_key(str(algorithm))
+class _Pending:
+    def __init__(self, algorithm: str) -> None:
+        self.algorithm = algorithm
+        self._done = threading.Event()
+        self._key: Any = None
 
-    threading.Thread(target=generate, name="authmock-keygen", daemon=True).start()
+    def run(self) -> None:
+        try:
+            if self.algorithm == "RS256":
+                from cryptography.hazmat.primitives.asymmetric import rsa
+
+                self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            else:
+                from cryptography.hazmat.primitives.asymmetric import ec
+
+                self._key = ec.generate_private_key(ec.SECP256R1())
+        finally:
+            self._done.set()
+
+    def adopt(self) -> None:
+        """Hand the key to the provider's key cache (it generates one itself if this failed)."""
+        if self._done.wait(30) and self._key is not None:
+            from pytest_authmock.provider import keys
+
+            keys.adopt(self.algorithm, self._key)
 
 
 def _origin(url: str | None) -> str:
@@ -554,8 +583,8 @@ def main(
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
             signal.signal(signal.SIGTERM, _terminate)
-        _warm_signing_key(settings.provider.get("algorithm", "RS256"))
-        service = Service(settings, out=out, err=err)
+        pending = _warm_signing_key(settings.provider.get("algorithm", "RS256"))
+        service = Service(settings, out=out, err=err, pending_key=pending)
         service.start()
         service.announce()
         while not stop.wait(0.5):
