@@ -11,11 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = [
     "CLIENT_KEYS",
     "RESOURCE_KEYS",
@@ -104,6 +99,12 @@ def load_config(path: Path, settings: Settings) -> None:
     ``clock_skew`` and ``[[faults]]``; the server keys are read here.
     """
     from pytest_authmock.provider import declarative
+
+    # Imported here: only --config needs a TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
 
     try:
         with path.open("rb") as handle:
