@@ -21,20 +21,25 @@ if TYPE_CHECKING:
     from pytest_authmock.provider.clock import Clock
     from pytest_authmock.provider.config import ProviderConfig
     from pytest_authmock.provider.faults import Fault
+    from pytest_authmock.provider.flowstate import ApiToken, DeviceAuthorization
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.journal import Journal, JournalEntry
     from pytest_authmock.provider.models import Client, User
     from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
+    from pytest_authmock.server_fixtures import IdPServer
     from pytest_authmock.transport.respx_mount import RespxMount
 
 _LAZY = {
+    "ApiToken": "pytest_authmock.provider.flowstate",
     "BearerCheck": "pytest_authmock.provider.resource",
     "ClaimsRequest": "pytest_authmock.provider.claims",
     "Client": "pytest_authmock.provider.models",
     "Clock": "pytest_authmock.provider.clock",
+    "DeviceAuthorization": "pytest_authmock.provider.flowstate",
     "FakeIdP": "pytest_authmock.provider.idp",
     "Fault": "pytest_authmock.provider.faults",
     "Journal": "pytest_authmock.provider.journal",
+    "IdPServer": "pytest_authmock.server_fixtures",
     "JournalEntry": "pytest_authmock.provider.journal",
     "ProtectedResource": "pytest_authmock.provider.resource",
     "ProviderConfig": "pytest_authmock.provider.config",
@@ -58,12 +63,15 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ApiToken",
     "BearerCheck",
     "ClaimsRequest",
     "Client",
     "Clock",
+    "DeviceAuthorization",
     "FakeIdP",
     "Fault",
+    "IdPServer",
     "Journal",
     "JournalEntry",
     "ProtectedResource",
