@@ -73,7 +73,7 @@ class ScenarioControls:
     def _plan(
         self,
         kind: FaultKind,
-        call: str,
+        call: tuple[str, tuple[Any, ...], dict[str, Any]],
         *,
         endpoint: str | None,
         times: int | None,
@@ -81,6 +81,17 @@ class ScenarioControls:
         grant_type: str | None,
         **details: Any,
     ) -> Fault:
+        """Plan a fault; ``call`` is (public name, its arguments, extra keywords) for messages."""
+        name, args, shown = call
+        label = _call(
+            name,
+            *args,
+            **shown,
+            endpoint=endpoint,
+            times=times,
+            fraction=fraction,
+            grant_type=grant_type,
+        )
         with self._lock:
             return self.faults.plan(
                 kind,
@@ -88,7 +99,7 @@ class ScenarioControls:
                 times=times,
                 fraction=fraction,
                 grant_type=grant_type,
-                call=call,
+                call=label,
                 **details,
             )
 
@@ -117,14 +128,7 @@ class ScenarioControls:
         content, content_type = _body(body, status)
         return self._plan(
             "status",
-            _call(
-                "fail",
-                status,
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("fail", (status,), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -151,28 +155,26 @@ class ScenarioControls:
         the provider's clock with ``http_date=True``), a ``datetime`` (an
         HTTP-date), a raw header string, or ``None`` for no header.
         """
-        if retry_after is not None and not isinstance(retry_after, (str, datetime)) and (
-            isinstance(retry_after, bool)
-            or not isinstance(retry_after, (int, float))
-            or retry_after < 0
+        if (
+            retry_after is not None
+            and not isinstance(retry_after, (str, datetime))
+            and (
+                isinstance(retry_after, bool)
+                or not isinstance(retry_after, (int, float))
+                or retry_after < 0
+            )
         ):
             raise ValueError(
                 "retry_after must be seconds >= 0, a datetime, a header string or None; "
                 f"got {retry_after!r}"
             )
         if isinstance(retry_after, datetime) and retry_after.tzinfo is None:
-            raise ValueError("retry_after datetime must be timezone-aware (e.g. tzinfo=timezone.utc)")
+            raise ValueError(
+                "retry_after datetime must be timezone-aware (e.g. tzinfo=timezone.utc)"
+            )
         return self._plan(
             "rate_limit",
-            _call(
-                "rate_limit",
-                retry_after,
-                http_date=http_date or None,
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("rate_limit", (retry_after,), {"http_date": http_date or None}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -202,14 +204,7 @@ class ScenarioControls:
             raise ValueError(f"delay() takes seconds >= 0; got {seconds!r}")
         return self._plan(
             "delay",
-            _call(
-                "delay",
-                seconds,
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("delay", (seconds,), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -236,9 +231,7 @@ class ScenarioControls:
             raise ValueError(f"stall must be a positive number of seconds; got {stall!r}")
         return self._plan(
             "timeout",
-            _call(
-                "timeout", endpoint=endpoint, times=times, fraction=fraction, grant_type=grant_type
-            ),
+            ("timeout", (), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -261,13 +254,7 @@ class ScenarioControls:
         """
         return self._plan(
             "disconnect",
-            _call(
-                "disconnect",
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("disconnect", (), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -291,9 +278,7 @@ class ScenarioControls:
         """
         return self._plan(
             "refuse",
-            _call(
-                "refuse", endpoint=endpoint, times=times, fraction=fraction, grant_type=grant_type
-            ),
+            ("refuse", (), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -313,13 +298,7 @@ class ScenarioControls:
         """Process the request, then send its JSON answer with a syntax error in it."""
         return self._plan(
             "malformed_json",
-            _call(
-                "malformed_json",
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("malformed_json", (), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -337,13 +316,7 @@ class ScenarioControls:
         """Process the request, then send only the first half of its JSON answer."""
         return self._plan(
             "truncated_json",
-            _call(
-                "truncated_json",
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("truncated_json", (), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
@@ -364,14 +337,7 @@ class ScenarioControls:
             raise ValueError(f"content_type must be a one-line string; got {content_type!r}")
         return self._plan(
             "content_type",
-            _call(
-                "wrong_content_type",
-                content_type,
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-            ),
+            ("wrong_content_type", (content_type,), {}),
             endpoint=endpoint,
             times=times,
             fraction=fraction,
