@@ -7,7 +7,6 @@ with one line naming the key and where it was found.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,21 +99,10 @@ def load_config(path: Path, settings: Settings) -> None:
     """
     from pytest_authmock.provider import declarative
 
-    # Imported here: only --config needs a TOML parser.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10 only
-        import tomli as tomllib
-
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} does not exist") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+        data = declarative.read_toml(path)
+    except declarative.ConfigError as exc:
+        raise ConfigError(str(exc)) from None
     where = f"config file {path.name}"
     try:
         declaration = declarative.parse(data, path)

@@ -154,16 +154,21 @@ def _call(where: str, function: Any, keywords: dict[str, Any]) -> Any:
 def load(path: str | Path) -> Declaration:
     """Read and validate a setup file; raises :class:`ConfigError` naming the bad key."""
     path = Path(path)
+    return parse(read_toml(path), path)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML table, or a :class:`ConfigError` that says what is wrong with it."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
-    return parse(data, path)
+    return data
 
 
 def parse(data: Mapping[str, Any], path: Path) -> Declaration:
