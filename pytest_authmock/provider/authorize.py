@@ -29,7 +29,7 @@ from pytest_authmock.provider.errors import (
     UnauthorizedClient,
 )
 from pytest_authmock.provider.flowstate import AuthorizationCode, iso
-from pytest_authmock.provider.grants import GrantRequest, requested_scope
+from pytest_authmock.provider.grants import GrantRequest, grant_request, requested_scope
 from pytest_authmock.provider.http import read_form, require_method
 from pytest_authmock.provider.models import Client, User
 
@@ -123,14 +123,7 @@ def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
             f"client {client.client_id!r} is not allowed the authorization_code grant. "
             "Pass grant_types=[..., 'authorization_code'] to add_client()"
         )
-    grant = GrantRequest(
-        client=client,
-        params=params,
-        peer_cert=None,
-        store=idp.store,
-        minter=idp.minter,
-        refresh_rotation=idp.config.refresh_token_rotation,
-    )
+    grant = grant_request(idp, client, params, None)
     scope = requested_scope(grant)
     settings = idp.store.flows.settings
     challenge = params.get("code_challenge")

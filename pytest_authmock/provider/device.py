@@ -22,7 +22,12 @@ from pytest_authmock.provider.errors import (
     UnauthorizedClient,
 )
 from pytest_authmock.provider.flowstate import DeviceAuthorization, FlowState, iso
-from pytest_authmock.provider.grants import GrantRequest, requested_scope, token_response
+from pytest_authmock.provider.grants import (
+    GrantRequest,
+    grant_request,
+    requested_scope,
+    token_response,
+)
 from pytest_authmock.provider.http import json_response, read_form, require_method
 from pytest_authmock.provider.models import Client, User
 
@@ -124,14 +129,7 @@ def device_authorization(
             f"client {client.client_id!r} is not allowed the device_code grant; allowed: "
             f"{allowed}. Pass grant_types=[..., {GRANT_TYPE!r}] to add_client()"
         )
-    grant = GrantRequest(
-        client=client,
-        params=params,
-        peer_cert=peer,
-        store=idp.store,
-        minter=idp.minter,
-        refresh_rotation=idp.config.refresh_token_rotation,
-    )
+    grant = grant_request(idp, client, params, peer)
     authz = start(idp, client, requested_scope(grant))
     verification = idp.issuer + VERIFICATION_PATH
     complete = httpx.URL(verification, params={"user_code": authz.user_code})

@@ -19,7 +19,7 @@ from pytest_authmock.provider.errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from pytest_authmock.provider.grants import GRANTS, GrantRequest
+from pytest_authmock.provider.grants import GRANTS, grant_request
 from pytest_authmock.provider.http import json_response, read_form
 from pytest_authmock.provider.models import AUTH_METHODS, TokenRecord
 from pytest_authmock.provider.resource import check_bearer, live_record
@@ -150,14 +150,7 @@ def token(
             f"client {client.client_id!r} is not allowed the grant {grant_type!r}; allowed: "
             f"{allowed}. Pass grant_types=[...] to add_client()",
         )
-    grant = GrantRequest(
-        client=client,
-        params=params,
-        peer_cert=peer,
-        store=idp.store,
-        minter=idp.minter,
-        refresh_rotation=idp.config.refresh_token_rotation,
-    )
+    grant = grant_request(idp, client, params, peer)
     if grant_type == "password":
         trace["username"] = params.get("username")
     try:

@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -22,6 +22,9 @@ from pytest_authmock.provider.errors import (
 from pytest_authmock.provider.models import Client, TokenRecord, User
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.tokens import TokenMinter
+
+if TYPE_CHECKING:
+    from pytest_authmock.provider.idp import FakeIdP
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
@@ -40,6 +43,20 @@ class GrantRequest:
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]
+
+
+def grant_request(
+    idp: FakeIdP, client: Client, params: dict[str, str], peer_cert: x509.Certificate | None
+) -> GrantRequest:
+    """The provider's view of one grant request, as every grant handler takes it."""
+    return GrantRequest(
+        client=client,
+        params=params,
+        peer_cert=peer_cert,
+        store=idp.store,
+        minter=idp.minter,
+        refresh_rotation=idp.config.refresh_token_rotation,
+    )
 
 
 def parse_scope(raw: str) -> tuple[str, ...]:
