@@ -94,6 +94,7 @@ class LoopbackRedirectListener:
         self.path = path
         self._params: dict[str, str] | None = None
         self._received = threading.Event()
+        self._claim = threading.Lock()
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -102,10 +103,17 @@ class LoopbackRedirectListener:
 
             def do_GET(self) -> None:
                 target = urlsplit(self.path)
-                if target.path != listener.path or listener._received.is_set():
+                params = dict(parse_qsl(target.query, keep_blank_values=True))
+                # Claim the one shot before answering: the browser (or a second
+                # request racing it) may come back before this thread continues.
+                with listener._claim:
+                    first = target.path == listener.path and not listener._received.is_set()
+                    if first:
+                        listener._params = params
+                        listener._received.set()
+                if not first:
                     self._answer(404, "Not found", "This is not the page you are looking for.")
                     return
-                params = dict(parse_qsl(target.query, keep_blank_values=True))
                 if "error" in params:
                     text = f"The login failed ({params.get('error')}). You can close this window."
                     self._answer(400, "Login failed", text)
@@ -114,8 +122,6 @@ class LoopbackRedirectListener:
                         "You are signed in. You can close this window and return to the terminal."
                     )
                     self._answer(200, "Signed in", text)
-                listener._params = params
-                listener._received.set()
 
             def _answer(self, status: int, title: str, text: str) -> None:
                 body = _PAGE.format(title=escape(title), text=escape(text)).encode()
