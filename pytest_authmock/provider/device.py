@@ -19,13 +19,13 @@ from pytest_authmock.provider.errors import (
     InvalidRequest,
     OAuthError,
     SlowDown,
-    UnauthorizedClient,
 )
 from pytest_authmock.provider.flowstate import DeviceAuthorization, FlowState, iso
 from pytest_authmock.provider.grants import (
     GrantRequest,
     grant_request,
     requested_scope,
+    require_grant,
     token_response,
 )
 from pytest_authmock.provider.http import json_response, read_form, require_method
@@ -123,12 +123,8 @@ def device_authorization(
         trace["client_id"] = params["client_id"]
     client = authenticate(idp.store, request, params, peer).client
     trace["client_id"] = client.client_id
-    if not client.allows_grant(GRANT_TYPE):
-        allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
-        raise UnauthorizedClient(
-            f"client {client.client_id!r} is not allowed the device_code grant; allowed: "
-            f"{allowed}. Pass grant_types=[..., {GRANT_TYPE!r}] to add_client()"
-        )
+    # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
+    require_grant(idp, client, GRANT_TYPE)
     grant = grant_request(idp, client, params, peer)
     authz = start(idp, client, requested_scope(grant))
     verification = idp.issuer + VERIFICATION_PATH

@@ -19,12 +19,11 @@ from pytest_authmock.provider.errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from pytest_authmock.provider.grants import GRANTS, grant_request
+from pytest_authmock.provider.grants import GRANTS, grant_request, require_grant
 from pytest_authmock.provider.http import json_response, read_form
 from pytest_authmock.provider.models import AUTH_METHODS, TokenRecord
 from pytest_authmock.provider.resource import check_bearer, live_record
 from pytest_authmock.provider.tokens import SCOPE_CLAIMS, profile_claims
-from pytest_authmock.provider.variants import unauthorized_grant_error
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
@@ -143,13 +142,7 @@ def token(
         raise UnsupportedGrantType(
             f"grant_type {grant_type!r} is not supported; supported: {', '.join(sorted(GRANTS))}"
         )
-    if not client.allows_grant(grant_type):
-        allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
-        raise unauthorized_grant_error(
-            idp.config.unauthorized_grant_error,
-            f"client {client.client_id!r} is not allowed the grant {grant_type!r}; allowed: "
-            f"{allowed}. Pass grant_types=[...] to add_client()",
-        )
+    require_grant(idp, client, grant_type)
     grant = grant_request(idp, client, params, peer)
     if grant_type == "password":
         trace["username"] = params.get("username")

@@ -22,6 +22,7 @@ from pytest_authmock.provider.errors import (
 from pytest_authmock.provider.models import Client, TokenRecord, User
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.tokens import TokenMinter
+from pytest_authmock.provider.variants import unauthorized_grant_error
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
@@ -43,6 +44,18 @@ class GrantRequest:
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]
+
+
+def require_grant(idp: FakeIdP, client: Client, grant_type: str) -> None:
+    """Refuse a grant the client may not use, with the error the provider is set to give."""
+    if client.allows_grant(grant_type):
+        return
+    allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
+    raise unauthorized_grant_error(
+        idp.config.unauthorized_grant_error,
+        f"client {client.client_id!r} is not allowed the grant {grant_type!r}; allowed: "
+        f"{allowed}. Pass grant_types=[..., {grant_type!r}] to add_client()",
+    )
 
 
 def grant_request(

@@ -160,6 +160,20 @@ def test_client_without_the_grant_is_refused(provider: FakeIdP, http: httpx.Clie
     assert "device_code" in response.json()["error_description"]
 
 
+@pytest.mark.authmock(unauthorized_grant_error="invalid_grant")
+def test_refusal_follows_the_unauthorized_grant_error_switch(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
+    # The same switch as the token endpoint's, so one setting matches a real provider.
+    assert provider.config.unauthorized_grant_error == "invalid_grant"
+    provider.add_client("svc", "s3cret", grant_types=["client_credentials"])
+    response = http.post(
+        provider.url_for("device_authorization"), data={"client_id": "svc"}, auth=("svc", "s3cret")
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
 def test_unknown_client_and_method(provider: FakeIdP, http: httpx.Client) -> None:
     url = provider.url_for("device_authorization")
     assert http.post(url, data={"client_id": "ghost"}).json()["error"] == "invalid_client"

@@ -152,7 +152,7 @@ def test_grant_not_allowed_for_client(provider: FakeIdP, http: httpx.Client) -> 
     description = _error(response, 400, "unauthorized_client")
     assert description == (
         "client 'ci-bot' is not allowed the grant 'password'; allowed: client_credentials. "
-        "Pass grant_types=[...] to add_client()"
+        "Pass grant_types=[..., 'password'] to add_client()"
     )
 
 
