@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pytest_authmock.provider.journal import Journal, JournalEntry
     from pytest_authmock.provider.models import Client, User
     from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
-    from pytest_authmock.server_fixtures import IdPServer
+    from pytest_authmock.transport.idp_server import IdPServer
     from pytest_authmock.transport.respx_mount import RespxMount
 
 _LAZY = {
@@ -39,7 +39,7 @@ _LAZY = {
     "FakeIdP": "pytest_authmock.provider.idp",
     "Fault": "pytest_authmock.provider.faults",
     "Journal": "pytest_authmock.provider.journal",
-    "IdPServer": "pytest_authmock.server_fixtures",
+    "IdPServer": "pytest_authmock.transport.idp_server",
     "JournalEntry": "pytest_authmock.provider.journal",
     "ProtectedResource": "pytest_authmock.provider.resource",
     "ProviderConfig": "pytest_authmock.provider.config",

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
-from cryptography import x509
 
 from pytest_authmock import fixture_options
-from pytest_authmock.provider.endpoints import DISCOVERY_PATHS
-from pytest_authmock.provider.idp import FakeIdP
-from pytest_authmock.transport.respx_mount import RespxMount
-from pytest_authmock.transport.server import LoopbackServer
+
+if TYPE_CHECKING:
+    import httpx
+    from cryptography import x509
+
+    from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.transport.respx_mount import RespxMount
+
+# The provider, respx and the server are imported when a fixture first runs: the
+# plugin loads in every pytest run, most of which never make a second issuer.
 
 __all__ = ["FactoryServers", "idp_factory", "idp_server_factory"]
 
@@ -31,6 +35,8 @@ def _new_provider(options: fixture_options.FixtureOptions, issuer: str, **overri
         config = options.config.replace(issuer=issuer, **overrides)
     except (TypeError, ValueError) as error:
         raise type(error)(f"idp factory: {error}") from None
+    from pytest_authmock.provider.idp import FakeIdP
+
     # One seed per issuer, stable for the test: adding an issuer never reshuffles another.
     seed = fixture_options.test_seed(options.seed, issuer)
     provider = FakeIdP.from_config(config, seed=seed)
@@ -61,6 +67,8 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
     ``algorithm="ES256"``...). Each provider is mounted with respx like ``idp``,
     and composes with ``idp`` and ``respx_mock`` in the same test.
     """
+    from pytest_authmock.transport.respx_mount import RespxMount
+
     options = fixture_options.resolve(request)
     made: list[FakeIdP] = []
     mounts: list[RespxMount] = []
@@ -85,11 +93,17 @@ class _Slot:
     """A loopback server whose provider changes from test to test."""
 
     def __init__(self) -> None:
+        from pytest_authmock.transport.server import LoopbackServer
+
         self.providers: dict[str, FakeIdP] = {}
         self.server = LoopbackServer(self.handle, name="authmock-factory")
         self.server.start()
 
     def handle(self, request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
+        import httpx
+
+        from pytest_authmock.provider.endpoints import DISCOVERY_PATHS
+
         path = request.url.path
         # The longest issuer path that prefixes the request wins (RFC 8414 §3.1
         # well-known URLs put the issuer's path after the well-known segment).

@@ -24,7 +24,7 @@ DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/ref
 FIXTURE_OPTIONS = ("seed", "teardown_check", "assert_all_faults_fired", "clock_skew", "config")
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
-#: pytest_authmock.server_fixtures, ignored by the in-process idp.
+#: pytest_authmock.transport.idp_server, ignored by the in-process idp.
 SERVER_OPTIONS = ("tls", "mtls")
 _TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
 _BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired")

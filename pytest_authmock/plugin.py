@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,13 +19,17 @@ from pytest_authmock.factory_fixtures import (  # noqa: F401
     idp_server_factory,
 )
 from pytest_authmock.fixture_options import SEED_KEY, TEST_SEED_KEY
-from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.server_fixtures import (  # noqa: F401
     authmock_pki,
     authmock_server_pool,
     idp_server,
 )
-from pytest_authmock.transport.respx_mount import RespxMount
+
+if TYPE_CHECKING:
+    from pytest_authmock.provider.idp import FakeIdP
+
+# The plugin loads in every pytest run of a project that installs it; the
+# provider, respx, JOSE and TLS modules load when a fixture first needs them.
 
 _FIXTURES = ("idp", "idp_server", "idp_factory", "idp_server_factory")
 
@@ -97,6 +101,9 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
     Configure it with ``@pytest.mark.authmock(...)`` or ``authmock_*`` ini options.
     It composes with the ``respx_mock`` fixture: routes of both answer in one test.
     """
+    from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.transport.respx_mount import RespxMount
+
     options = fixture_options.resolve(request)
     provider = FakeIdP.from_config(options.config, seed=options.seed)
     options.apply(provider)  # skew, config= setup, fault check (issue 6)

@@ -28,3 +28,15 @@ def test_client_import_does_not_load_the_fake() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_loading_the_plugin_stays_light() -> None:
+    # The plugin loads in every pytest run of a project that installs it; the fake
+    # provider, respx, JOSE and TLS load only when a fixture first needs them.
+    code = (
+        "import sys, pytest_authmock.plugin; "
+        "print(sorted(m for m in ('respx', 'faker', 'joserfc', 'trustme', "
+        "'pytest_authmock.provider.idp', 'pytest_authmock.transport.server') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from examples.pki_client_certs.pki_sdk import PlatformError, connect
-from pytest_authmock.server_fixtures import IdPServer
+from pytest_authmock import IdPServer
 
 pytestmark = pytest.mark.authmock(mtls=True)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_authmock.server_fixtures import IdPServer
+from pytest_authmock import IdPServer
 
 CLI = Path(__file__).with_name("deploy_cli.py")
 

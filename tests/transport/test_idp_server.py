@@ -13,7 +13,7 @@ import httpx
 import pytest
 import requests
 
-from pytest_authmock.server_fixtures import IdPServer
+from pytest_authmock import IdPServer
 
 CURL = shutil.which("curl")
 needs_curl = pytest.mark.skipif(CURL is None, reason="curl is not installed")

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from pytest_authmock import FakeIdP
-from pytest_authmock.server_fixtures import ServerPool
+from pytest_authmock.transport.idp_server import ServerPool
 from pytest_authmock.transport.tls import ClientCertificate, TLSMaterial
 
 pytestmark = pytest.mark.authmock(mtls=True)
