@@ -381,9 +381,14 @@ class FakeIdP(ScenarioControls, FlowsAPI):
         """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all.
 
         Connection faults raise the matching ``httpx`` exception; delays are
-        awaited for async clients.
+        awaited for async clients. Like the respx mount, it reads an RFC 9440
+        ``Client-Cert`` header as the (simulated) TLS client certificate.
         """
-        return lambda request: carry_out(request, self.handle(request))
+        from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
+
+        return lambda request: carry_out(
+            request, handle_with_client_cert_header(self.handle, request)
+        )
 
     def handle(
         self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None

@@ -7,10 +7,8 @@ from typing import Any
 import httpx
 import respx
 
-from pytest_authmock.provider.faults import carry_out
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
-from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
 
 
 def _origin_pattern(url: httpx.URL) -> dict[str, Any]:
@@ -30,6 +28,9 @@ class RespxMount:
 
     def __init__(self, idp: FakeIdP, router: respx.MockRouter | None = None) -> None:
         self.idp = idp
+        # The same handler MockTransport users get: the RFC 9440 Client-Cert
+        # simulation, then planned connection faults (raised or awaited).
+        self._side_effect = idp.handler
         self.router = router or respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.router.route(
             name=f"authmock:{idp.issuer}", **_origin_pattern(httpx.URL(idp.issuer))
@@ -37,13 +38,6 @@ class RespxMount:
         for resource in idp.resources:
             self._add_resource(resource)
         idp.on_protect(self._add_resource)
-
-    def _side_effect(self, request: httpx.Request) -> Any:
-        # mTLS simulation: an RFC 9440 Client-Cert header becomes the peer certificate.
-        response = handle_with_client_cert_header(self.idp.handle, request)
-        # Planned connection faults: raise the httpx exception a socket would, or
-        # wait out a delay (awaited for async clients, so the loop keeps running).
-        return carry_out(request, response)
 
     def _add_resource(self, resource: ProtectedResource) -> None:
         pattern = _origin_pattern(resource.url)
