@@ -11,11 +11,13 @@ import base64
 import binascii
 import dataclasses
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pytest_authmock.client.errors import (
+    AuthError,
     ConfigurationError,
     InvalidToken,
     TokenExpired,
@@ -25,6 +27,8 @@ from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
 
 __all__ = ["TokenIdentity", "avalidate_token", "validate_token"]
+
+logger = logging.getLogger("pytest_authmock.client")
 
 Method = Literal["auto", "introspection", "userinfo"]
 
@@ -139,6 +143,23 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _wants_name(identity: TokenIdentity, userinfo_endpoint: str | None) -> bool:
+    return "openid" in identity.scopes and userinfo_endpoint is not None
+
+
+def _without_name(identity: TokenIdentity, error: AuthError) -> TokenIdentity:
+    # Introspection has already said the token is active; the display name is
+    # a nicety. Userinfo rightly refuses a token that has no user (a client
+    # credentials token granted "openid", OIDC Core §5.3), and a provider may
+    # be briefly unreachable there: neither makes the token invalid.
+    logger.info(
+        "token %s is active; no display name from userinfo (%s)",
+        identity.token_fingerprint,
+        error,
+    )
+    return identity
+
+
 def _check_token(token: str) -> None:
     if not token or not token.strip() or any(c in token for c in "\r\n "):
         raise InvalidToken("the token is empty or contains spaces; paste it again")
@@ -157,9 +178,12 @@ def validate_token(oauth: OAuthClient, token: str, *, method: Method = "auto") -
     now = oauth.clock()
     if chosen == "introspection":
         identity = _from_introspection(token, oauth.introspect(token), now)
-        if "openid" in identity.scopes and metadata.userinfo_endpoint:
-            name = _str(oauth.userinfo(token).get("name"))
-            identity = dataclasses.replace(identity, name=name)
+        if _wants_name(identity, metadata.userinfo_endpoint):
+            try:
+                info = oauth.userinfo(token)
+            except AuthError as exc:
+                return _without_name(identity, exc)
+            identity = dataclasses.replace(identity, name=_str(info.get("name")))
         return identity
     if chosen == "userinfo":
         try:
@@ -181,9 +205,12 @@ async def avalidate_token(
     now = oauth.clock()
     if chosen == "introspection":
         identity = _from_introspection(token, await oauth.aintrospect(token), now)
-        if "openid" in identity.scopes and metadata.userinfo_endpoint:
-            name = _str((await oauth.auserinfo(token)).get("name"))
-            identity = dataclasses.replace(identity, name=name)
+        if _wants_name(identity, metadata.userinfo_endpoint):
+            try:
+                info = await oauth.auserinfo(token)
+            except AuthError as exc:
+                return _without_name(identity, exc)
+            identity = dataclasses.replace(identity, name=_str(info.get("name")))
         return identity
     if chosen == "userinfo":
         try:
