@@ -26,6 +26,8 @@ from pytest_authmock.client.errors import (
     ConfigurationError,
     InvalidCredentials,
     ProviderError,
+    ProviderUnavailable,
+    RateLimited,
 )
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.responses import oauth_error
@@ -215,8 +217,21 @@ class DeviceFlow:
 
     # -- polling --------------------------------------------------------------------
 
-    def _outcome(self, error: AuthError, interval: float) -> float:
-        """The next interval for a pending answer; raises for every final one."""
+    def _outcome(self, error: AuthError, interval: float, lost: bool) -> float:
+        """The next interval for a pending answer; raises for every final one.
+
+        ``lost``: the answer to an earlier poll never arrived, so the provider
+        may have issued the tokens then and consumed the device code.
+        """
+        if isinstance(error, ProviderUnavailable):
+            # RFC 8628 §3.5: on a connection timeout the client MUST poll less
+            # often (doubling is RECOMMENDED). The poll was not resent by the
+            # retry layer: it may have consumed the code; the next poll tells.
+            backoff = interval * 2
+            if isinstance(error, RateLimited) and error.retry_after is not None:
+                backoff = max(backoff, error.retry_after)
+            logger.info("device flow: no answer to a poll (%s); next in %s s", error, backoff)
+            return backoff
         code = error.error if isinstance(error, ProviderError) else None
         if code == "authorization_pending":
             return interval
@@ -232,8 +247,15 @@ class DeviceFlow:
         if code == "access_denied":
             raise DeviceFlowDenied("the user denied the login at the verification page") from None
         if isinstance(error, InvalidCredentials):
+            why = (
+                "; the answer to an earlier poll was lost, and the provider may have"
+                " issued the tokens then"
+                if lost
+                else ""
+            )
             raise DeviceFlowError(
-                f"the provider no longer accepts the device code ({error})"
+                f"the provider no longer accepts the device code ({error}){why};"
+                " start the login again"
             ) from None
         raise error
 
@@ -259,6 +281,7 @@ class DeviceFlow:
         """
         interval = authorization.interval
         grant = DeviceCodeGrant(authorization.device_code)
+        lost = False
         while True:
             if cancel is not None and self._sleep is time.sleep:
                 cancel.wait(interval)
@@ -269,8 +292,9 @@ class DeviceFlow:
             self._check_expiry(authorization)
             try:
                 return self.oauth.request_token(grant)
-            except (ProviderError, InvalidCredentials) as error:
-                interval = self._outcome(error, interval)
+            except (ProviderError, InvalidCredentials, ProviderUnavailable) as error:
+                interval = self._outcome(error, interval, lost)
+                lost = lost or isinstance(error, ProviderUnavailable)
             if on_pending is not None:
                 on_pending(authorization)
 
@@ -284,6 +308,7 @@ class DeviceFlow:
         """The async twin of :meth:`poll`; cancelling the task works too."""
         interval = authorization.interval
         grant = DeviceCodeGrant(authorization.device_code)
+        lost = False
         while True:
             if cancel is not None and self._async_sleep is asyncio.sleep:
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -295,8 +320,9 @@ class DeviceFlow:
             self._check_expiry(authorization)
             try:
                 return await self.oauth.arequest_token(grant)
-            except (ProviderError, InvalidCredentials) as error:
-                interval = self._outcome(error, interval)
+            except (ProviderError, InvalidCredentials, ProviderUnavailable) as error:
+                interval = self._outcome(error, interval, lost)
+                lost = lost or isinstance(error, ProviderUnavailable)
             if on_pending is not None:
                 on_pending(authorization)
 
