@@ -3,7 +3,9 @@
 Proactive refresh: a token within ``leeway`` seconds of its expiry is replaced
 before use. Reactive refresh: :meth:`TokenManager.invalidate` marks a token the
 resource server rejected, so that the next call fetches a new one. Fetches are
-single-flight per manager (threads and asyncio tasks alike).
+single-flight per manager: one flight for threads and asyncio tasks together,
+so a manager used from a thread pool and an event loop at once still sends
+one token request.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Protocol
 from pytest_authmock.client.errors import LoginRequired
 from pytest_authmock.client.grants import Grant, RefreshTokenGrant
 from pytest_authmock.client.oauth import OAuthClient
-from pytest_authmock.client.singleflight import AsyncSingleFlight, SingleFlight
+from pytest_authmock.client.singleflight import SingleFlight
 from pytest_authmock.client.tokens import Token
 
 __all__ = ["TokenManager", "TokenPersistence"]
@@ -72,8 +74,8 @@ class TokenManager:
         self._refresh_scopes = refresh_scopes
         self._persistence = persistence
         self._state = threading.Lock()  # held only around attribute swaps, never I/O
+        # One flight for both sides: get_token() and aget_token() join the same one.
         self._flight: SingleFlight[Token] = SingleFlight()
-        self._aflight: AsyncSingleFlight[Token] = AsyncSingleFlight()
 
     def __repr__(self) -> str:
         return (
@@ -159,7 +161,7 @@ class TokenManager:
         token = self._token
         if self._usable(token):
             return token  # type: ignore[return-value]
-        return await self._aflight.do(self._aobtain)
+        return await self._flight.ado(self._aobtain)
 
     async def _aobtain(self) -> Token:
         if self._usable(self._token):
