@@ -73,6 +73,10 @@ class OAuth2Auth(httpx.Auth):
         """Close the HTTP client the token requests used (if the library made it)."""
         self.manager.oauth.close()
 
+    async def aclose(self) -> None:
+        """Close the async HTTP client the token requests of this event loop used."""
+        await self.manager.oauth.aclose()
+
     # -- constructors for the common cases ----------------------------------------
 
     @classmethod

@@ -208,11 +208,11 @@ class DeviceFlow:
         metadata = await self.oauth.ametadata()
         url, headers, form = self._request(metadata.device_authorization_endpoint)
         now = self.oauth.clock()
-        async with self.oauth._ahttp() as http:
-            response = await self.oauth.retry.asend(
-                lambda: http.post(url, data=form, headers=headers),
-                what="the device authorization request",
-            )
+        http = await self.oauth.async_http()
+        response = await self.oauth.retry.asend(
+            lambda: http.post(url, data=form, headers=headers),
+            what="the device authorization request",
+        )
         return self._started(response, now)
 
     # -- polling --------------------------------------------------------------------
