@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from pytest_authmock.client.errors import AuthError, ConfigurationError, ProviderError
+from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.tokens import Token
 
@@ -62,15 +63,20 @@ class AuthorizationCodeGrant:
     code: str = dataclasses.field(repr=False)
     redirect_uri: str
     code_verifier: str | None = dataclasses.field(default=None, repr=False)
+    #: RFC 8707 §2.2: the resource(s) the access token is for (among those authorized).
+    resource: Resources = ()
     grant_type: ClassVar[str] = "authorization_code"
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
 
-    def form(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", resources(self.resource))
+
+    def form(self) -> Form:
         form = {"grant_type": self.grant_type, "code": self.code, "redirect_uri": self.redirect_uri}
         if self.code_verifier is not None:
             form["code_verifier"] = self.code_verifier
-        return form
+        return {**form, **resource_form(self.resource)}
 
 
 _PAGE = (
@@ -184,8 +190,9 @@ def _authorization_url(
     challenge: str,
     state: str,
     nonce: str,
+    resource: Sequence[str] = (),
 ) -> str:
-    params = {
+    params: dict[str, str | list[str]] = {
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect_uri,
@@ -196,6 +203,7 @@ def _authorization_url(
     }
     if scopes:
         params["scope"] = " ".join(scopes)
+    params.update(resource_form(resource))  # RFC 8707 §2.1
     return str(httpx.URL(endpoint).copy_merge_params(params))
 
 
@@ -265,6 +273,7 @@ def authorize_in_browser(
     port: int = 0,
     path: str = "/callback",
     cancel: threading.Event | None = None,
+    resource: Resources = (),
 ) -> Token:
     """Sign the user in through the browser and return the tokens.
 
@@ -272,11 +281,14 @@ def authorize_in_browser(
     only show the URL); ``show_url(url)`` prints it for a user on another
     machine. The client must be registered with the redirect URI
     ``http://127.0.0.1/callback`` (any port matches, RFC 8252 §7.3).
+    ``resource``: RFC 8707 resource indicator(s), sent in the authorization
+    request and in the code exchange.
     """
     if isinstance(scopes, str):
         raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
     if oauth.client_id is None:
         raise ConfigurationError("the browser login needs a client_id; pass one to OAuthClient")
+    indicators = resources(resource)
     metadata = oauth.metadata()
     endpoint = metadata.endpoint("authorization_endpoint")
     methods = metadata.raw.get("code_challenge_methods_supported")
@@ -286,7 +298,14 @@ def authorize_in_browser(
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     with LoopbackRedirectListener(host=host, port=port, path=path) as listener:
         url = _authorization_url(
-            endpoint, oauth.client_id, listener.redirect_uri, scopes, challenge, state, nonce
+            endpoint,
+            oauth.client_id,
+            listener.redirect_uri,
+            scopes,
+            challenge,
+            state,
+            nonce,
+            indicators,
         )
         if show_url is not None:
             show_url(url)
@@ -294,6 +313,7 @@ def authorize_in_browser(
             logger.warning("could not open a browser; open this URL yourself: %s", url)
         params = listener.wait(timeout, cancel)
     code = _check_redirect(params, state, oauth.issuer)
-    token = oauth.request_token(AuthorizationCodeGrant(code, listener.redirect_uri, verifier))
+    grant = AuthorizationCodeGrant(code, listener.redirect_uri, verifier, indicators)
+    token = oauth.request_token(grant)
     _verify_id_token(oauth, token, nonce)
     return token

@@ -29,6 +29,7 @@ from pytest_authmock.client.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.responses import oauth_error
 from pytest_authmock.client.tokens import Token
@@ -74,12 +75,21 @@ class DeviceCodeGrant:
     """RFC 8628 §3.4. Not idempotent: a lost answer would be a used code on resend."""
 
     device_code: str = dataclasses.field(repr=False)
+    #: RFC 8707 resource indicators, sent again with every poll.
+    resource: Resources = ()
     grant_type: ClassVar[str] = DEVICE_CODE_GRANT
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
 
-    def form(self) -> dict[str, str]:
-        return {"grant_type": self.grant_type, "device_code": self.device_code}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", resources(self.resource))
+
+    def form(self) -> Form:
+        return {
+            "grant_type": self.grant_type,
+            "device_code": self.device_code,
+            **resource_form(self.resource),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,8 +145,9 @@ class DeviceAuthorization:
 class DeviceFlow:
     """Run RFC 8628 against ``oauth``'s issuer (found through its metadata).
 
-    ``sleep``/``async_sleep`` wait between polls; tests inject ones that move a
-    fake clock instead of waiting.
+    ``resource``: RFC 8707 resource indicator(s), sent with the device
+    authorization request and with every poll. ``sleep``/``async_sleep`` wait
+    between polls; tests inject ones that move a fake clock instead of waiting.
     """
 
     def __init__(
@@ -144,6 +155,7 @@ class DeviceFlow:
         oauth: OAuthClient,
         *,
         scopes: Sequence[str] = (),
+        resource: Resources = (),
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -151,6 +163,7 @@ class DeviceFlow:
             raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
         self.oauth = oauth
         self.scopes = tuple(scopes)
+        self.resource = resources(resource)
         self._sleep = sleep
         self._async_sleep = async_sleep
 
@@ -159,7 +172,7 @@ class DeviceFlow:
 
     # -- starting -------------------------------------------------------------------
 
-    def _request(self, endpoint: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    def _request(self, endpoint: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
         if endpoint is None:
             raise ConfigurationError(
                 f"the provider {self.oauth.issuer} publishes no device_authorization_endpoint;"
@@ -170,7 +183,7 @@ class DeviceFlow:
         headers = {"Accept": "application/json"}
         form = {"scope": " ".join(self.scopes)} if self.scopes else {}
         self.oauth.client_auth.apply(headers, form)
-        return endpoint, headers, form
+        return endpoint, headers, {**form, **resource_form(self.resource)}
 
     def _started(self, response: httpx.Response, now: float) -> DeviceAuthorization:
         if response.status_code == 200:
@@ -280,7 +293,7 @@ class DeviceFlow:
         with the default ``sleep``.
         """
         interval = authorization.interval
-        grant = DeviceCodeGrant(authorization.device_code)
+        grant = DeviceCodeGrant(authorization.device_code, self.resource)
         lost = False
         while True:
             if cancel is not None and self._sleep is time.sleep:
@@ -307,7 +320,7 @@ class DeviceFlow:
     ) -> Token:
         """The async twin of :meth:`poll`; cancelling the task works too."""
         interval = authorization.interval
-        grant = DeviceCodeGrant(authorization.device_code)
+        grant = DeviceCodeGrant(authorization.device_code, self.resource)
         lost = False
         while True:
             if cancel is not None and self._async_sleep is asyncio.sleep:

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from pytest_authmock.client.errors import LoginRequired
-from pytest_authmock.client.grants import Grant, RefreshTokenGrant
+from pytest_authmock.client.grants import Grant, RefreshTokenGrant, Resources, resources
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.singleflight import SingleFlight
 from pytest_authmock.client.tokens import Token
@@ -50,6 +50,9 @@ class TokenManager:
     session). With a refresh token, renewal uses it first; if the provider
     answers ``invalid_grant``, a reusable grant (client credentials) is run
     again, otherwise :class:`LoginRequired` is raised.
+
+    ``resource`` (RFC 8707) is sent with every refresh, so the renewed token is
+    for the same API(s); by default it is the grant's own ``resource``.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class TokenManager:
         leeway: float = 30.0,
         refresh_scopes: tuple[str, ...] = (),
         persistence: TokenPersistence | None = None,
+        resource: Resources | None = None,
     ) -> None:
         if grant is None and token is None:
             raise TypeError("TokenManager needs a grant, a token or both")
@@ -72,6 +76,9 @@ class TokenManager:
         self._token = token
         self._rejected: Token | None = None
         self._refresh_scopes = refresh_scopes
+        self._resource = resources(
+            resource if resource is not None else getattr(grant, "resource", None)
+        )
         self._persistence = persistence
         self._state = threading.Lock()  # held only around attribute swaps, never I/O
         # One flight for both sides: get_token() and aget_token() join the same one.
@@ -209,7 +216,9 @@ class TokenManager:
     # -- shared -------------------------------------------------------------------
 
     def _refresh_grant(self, current: Token) -> RefreshTokenGrant:
-        return RefreshTokenGrant(current.refresh_token or "", scopes=self._refresh_scopes)
+        return RefreshTokenGrant(
+            current.refresh_token or "", scopes=self._refresh_scopes, resource=self._resource
+        )
 
     def _adopt_persisted(self, stored: Token | None) -> bool:
         """Use a token another process stored meanwhile, if it is a new, usable one."""

@@ -198,12 +198,14 @@ class OAuthClient:
             )
         return self.client_auth
 
-    def _token_request(self, grant: Grant) -> tuple[dict[str, str], dict[str, str]]:
+    def _token_request(self, grant: Grant) -> tuple[dict[str, str], dict[str, Any]]:
         client = self._require_client()
         headers = dict(_JSON)
-        form = grant.form()
-        client.apply(headers, form)
-        return headers, form
+        # The client's own fields go into a plain dict of strings (what
+        # ClientAuth.apply takes) and join the grant's, whose values may be lists.
+        credentials: dict[str, str] = {}
+        client.apply(headers, credentials)
+        return headers, {**grant.form(), **credentials}
 
     def _token_url(self, metadata: ProviderMetadata) -> str:
         mtls = bool(self.client_auth and self.client_auth.uses_mtls)
