@@ -20,17 +20,11 @@ from collections.abc import AsyncGenerator
 
 import httpx
 
-__all__ = ["HttpClients", "default_ssl_context"]
+__all__ = ["HttpClients", "default_ssl_context", "system_ssl_context"]
 
 
-@functools.cache
-def default_ssl_context() -> ssl.SSLContext:
-    """The system's and certifi's roots, built once per process.
-
-    Loading a CA bundle takes tens of milliseconds; httpx would do it for every
-    client made with ``verify=True``, and a CLI makes a few per run. A context
-    is safe to share between clients and threads once configured.
-    """
+def system_ssl_context() -> ssl.SSLContext:
+    """A new context trusting the system's and certifi's roots (as httpx does)."""
     context = ssl.create_default_context()
     try:
         import certifi
@@ -39,6 +33,17 @@ def default_ssl_context() -> ssl.SSLContext:
     except ImportError:  # pragma: no cover - httpx depends on certifi
         pass
     return context
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """:func:`system_ssl_context`, built once per process.
+
+    Loading a CA bundle takes tens of milliseconds; httpx would do it for every
+    client made with ``verify=True``, and a CLI makes a few per run. A context
+    is safe to share between clients and threads once configured.
+    """
+    return system_ssl_context()
 
 
 async def _close_when_done(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
