@@ -210,3 +210,25 @@ def test_an_expired_id_token_is_refused(
     browser = Browser(server, password="correct horse")
     with pytest.raises(ProviderError, match=r"wrong time: the ID token expired"):
         authorize_in_browser(ahead, scopes=["openid"], open_browser=browser)
+
+
+def test_a_lost_code_exchange_is_not_resent(
+    server: Any, make_oauth: Callable[..., OAuthClient]
+) -> None:
+    # The provider redeemed the code; the gateway lost the answer. A code works
+    # once (RFC 6749 §4.1.2): sending it again could only make the provider
+    # revoke what it issued for it.
+    from pytest_authmock.client import ProviderUnavailable
+    from tests.client.gateway import Gateway, first
+
+    server.add_user("ada", "correct horse")
+    gateway = Gateway(server, lose=first("authorization_code"))
+    with httpx.Client(transport=gateway) as http:
+        oauth = make_oauth(
+            server.add_client("cli", public=True, redirect_uris=[LOOPBACK]), http_client=http
+        )
+        browser = Browser(server, password="correct horse")
+        with pytest.raises(ProviderUnavailable, match="not repeated"):
+            authorize_in_browser(oauth, open_browser=browser)
+    assert server.journal.count(endpoint="token", grant_type="authorization_code") == 1
+    assert len(gateway.lost) == 1
