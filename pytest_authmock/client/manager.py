@@ -121,7 +121,7 @@ class TokenManager:
     # -- sync ---------------------------------------------------------------------
 
     def get_token(self) -> Token:
-        """A usable token; fetches one (once, for all waiting threads) if needed."""
+        """A usable token; fetches one (once, for all waiting threads and tasks) if needed."""
         token = self._token
         if self._usable(token):
             return token  # type: ignore[return-value]
