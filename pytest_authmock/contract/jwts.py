@@ -59,12 +59,16 @@ def verify_jwt(token: str, jwks: dict[str, Any], *, what: str = "the token") -> 
         f"{what} says alg {alg!r}, which no published key with kid {kid!r} can make"
         " (RFC 8725 §3.1: the key decides the algorithm)"
     )
+    problems = []
     for key in usable:
         try:
             decoded = jwt.decode(
                 token, JWKRegistry.import_key(key), algorithms=list(algorithms_for(key))
             )
-        except (JoseError, ValueError, TypeError):
+        except (JoseError, ValueError, TypeError) as exc:
+            problems.append(f"{key.get('kid')!r}: {type(exc).__name__} {exc}")
             continue
         return dict(decoded.claims)
-    raise AssertionError(f"{what}'s signature does not verify with the JWKS (RFC 7515 §5.2)")
+    raise AssertionError(
+        f"{what}'s signature does not verify with the JWKS ({'; '.join(problems)}; RFC 7515 §5.2)"
+    )
