@@ -33,6 +33,19 @@ def _refused(response: httpx.Response, codes: tuple[str, ...], why: str) -> None
     assert error in codes, f"{why}: the token endpoint answered {error}, not {' or '.join(codes)}"
 
 
+def _spend(flow: CodeFlow, authorized: Authorized, choices: Choices) -> None:
+    """Exchange a refused code properly, so that no live code is left behind.
+
+    Whether a code survives a refused exchange is the provider's choice (RFC 6749
+    §4.1.2 only bounds its lifetime and forbids a second use); recorded here.
+    """
+    response = flow.exchange(authorized, verifier=authorized.verifier)
+    choices.record(
+        "a code after a refused exchange",
+        "still exchangeable" if response.status_code == 200 else "spent",
+    )
+
+
 @pytest.fixture(scope="module")
 def authorized(code_flow: CodeFlow) -> Authorized:
     return _code(code_flow)
@@ -142,7 +155,7 @@ def test_code_is_single_use(
         )
 
 
-def test_wrong_code_verifier(code_flow: CodeFlow) -> None:
+def test_wrong_code_verifier(code_flow: CodeFlow, choices: Choices) -> None:
     authorized = _code(code_flow)
     wrong, _ = pkce_pair()
     response = code_flow.exchange(authorized, verifier=wrong)
@@ -151,6 +164,7 @@ def test_wrong_code_verifier(code_flow: CodeFlow) -> None:
         ("invalid_grant",),
         "a wrong code_verifier (RFC 7636 §4.6 MUST refuse with invalid_grant)",
     )
+    _spend(code_flow, authorized, choices)
 
 
 def test_missing_code_verifier(code_flow: CodeFlow) -> None:
@@ -163,7 +177,7 @@ def test_missing_code_verifier(code_flow: CodeFlow) -> None:
     )
 
 
-def test_redirect_uri_must_match(code_flow: CodeFlow) -> None:
+def test_redirect_uri_must_match(code_flow: CodeFlow, choices: Choices) -> None:
     authorized = _code(code_flow)
     response = code_flow.exchange(
         authorized, verifier=authorized.verifier, redirect_uri=code_flow.redirect_uri + "-other"
@@ -173,6 +187,7 @@ def test_redirect_uri_must_match(code_flow: CodeFlow) -> None:
         ("invalid_grant",),
         "a redirect_uri other than the authorization request's (RFC 6749 §4.1.3)",
     )
+    _spend(code_flow, authorized, choices)
 
 
 def test_pkce_downgrade_is_refused(code_flow: CodeFlow, choices: Choices) -> None:

@@ -87,7 +87,8 @@ def test_userinfo_with_the_users_token(
     if response.status_code == 403 and challenge(response)[1] == "insufficient_scope":
         pytest.skip(f"the token from {login.how} lacks the openid scope")
     assert response.status_code == 200, (
-        f"userinfo answered HTTP {response.status_code} to the user's token (OIDC Core §5.3.2)"
+        f"userinfo answered HTTP {response.status_code} (error {challenge(response)[1]!r}) to a"
+        f" fresh token from {login.how} (OIDC Core §5.3.2)"
     )
     claims = response.json()
     assert isinstance(claims.get("sub"), str) and claims["sub"], (

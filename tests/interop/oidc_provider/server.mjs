@@ -9,6 +9,8 @@
 //   GET  /_test/counts     how many requests reached the token endpoint (on the wire,
 //                          before the provider parsed them) and how each grant ended;
 //   POST /_test/counts/reset
+//   POST /_test/token-delay?ms=N  hold every token request N ms before the provider sees
+//                          it (a slow provider, so that concurrent callers overlap)
 // The /_test/ endpoints exist only in this test server.
 
 import http from 'node:http';
@@ -59,6 +61,7 @@ const clients = [
 ];
 
 const counts = { wire: {}, success: {}, error: {} };
+let tokenDelay = 0;
 const bump = (table, key) => { table[key] = (table[key] || 0) + 1; };
 
 const server = http.createServer();
@@ -211,6 +214,11 @@ function testEndpoint(req, res, path) {
     res.writeHead(204);
     return res.end();
   }
+  if (path === '/_test/token-delay' && req.method === 'POST') {
+    tokenDelay = Number(new URL(req.url, issuer).searchParams.get('ms')) || 0;
+    res.writeHead(204);
+    return res.end();
+  }
   res.writeHead(404);
   return res.end();
 }
@@ -222,7 +230,10 @@ server.on('request', async (req, res) => {
     if (path.startsWith('/_test/')) return testEndpoint(req, res, path);
     const match = path.match(/^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$/);
     if (match) return await interaction(req, res, match[2]);
-    if (path === '/token' && req.method === 'POST') bump(counts.wire, 'token');
+    if (path === '/token' && req.method === 'POST') {
+      bump(counts.wire, 'token');
+      if (tokenDelay) await new Promise((resolve) => setTimeout(resolve, tokenDelay));
+    }
     return handle(req, res);
   } catch (err) {
     // An expired or unknown interaction: a page, not a crash.
