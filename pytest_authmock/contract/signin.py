@@ -201,10 +201,12 @@ def sign_in(
 
     ``values`` fills fields by name (``user_code``); ``decision="deny"`` presses
     the first deny or cancel button met. With ``end_on_page`` a page without a
-    form ends the walk (the device flow ends on a "you may close this" page).
+    form ends the walk (the device flow ends on a "you may close this" page), and
+    so does the page after a deny.
     """
     method, url, data = "GET", start, None
     credentials_sent = 0
+    denied = False
     for _ in range(MAX_PAGES):
         response = http.request(method, url, data=data, follow_redirects=False)
         where = urlsplit(url).path or "/"
@@ -222,7 +224,7 @@ def sign_in(
         said = f" ({'; '.join(alerts)})" if alerts else ""
         if response.status_code >= 400:
             raise SignInError(f"{where} answered HTTP {response.status_code}{said}")
-        chosen = _choose(forms, decision)
+        chosen = None if denied else _choose(forms, decision)
         if chosen is None:
             if end_on_page:
                 return SignedIn(None, response.text)
@@ -230,6 +232,7 @@ def sign_in(
                 f"{where} (HTTP {response.status_code}) has no form to go on with{said}"
             )
         form, button = chosen
+        denied = decision == "deny" and button is not None and bool(_DENY.search(button.words()))
         if "password" in form.kinds():
             credentials_sent += 1
             if credentials_sent > 2:
