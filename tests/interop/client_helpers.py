@@ -55,6 +55,7 @@ def no_wait(_: float) -> None:
     """DeviceFlow's sleep: the user already decided, so poll at once."""
 
 
+# --8<-- [start:device_login]
 def device_login(
     node: NodeProvider, client_id: str = "interop-basic", **kwargs: Any
 ) -> tuple[OAuthClient, Token]:
@@ -64,6 +65,9 @@ def device_login(
     authorization = flow.start()
     at_the_device_page(authorization)
     return client, flow.poll(authorization)
+
+
+# --8<-- [end:device_login]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -98,6 +98,7 @@ def test_a_used_device_code_is_refused(node: NodeProvider) -> None:
             flow.poll(authorization)
 
 
+# --8<-- [start:refresh]
 def test_refresh_rotates_and_reuse_ends_the_session(node: NodeProvider) -> None:
     clock = Clock()
     client, token = device_login(node, clock=clock)
@@ -116,6 +117,9 @@ def test_refresh_rotates_and_reuse_ends_the_session(node: NodeProvider) -> None:
         clock.advance(600)
         with pytest.raises(LoginRequired):
             manager.get_token()
+
+
+# --8<-- [end:refresh]
 
 
 def test_revoking_the_refresh_token_ends_the_session(node: NodeProvider) -> None:

@@ -29,6 +29,7 @@ from tests.interop.client_helpers import (
 from tests.interop.conftest import API, NodeProvider
 
 
+# --8<-- [start:client_credentials]
 @pytest.mark.parametrize("client_id", ["interop-basic", "interop-post"])
 def test_client_credentials(node: NodeProvider, client_id: str) -> None:
     with oauth(node, client_id) as client:
@@ -39,6 +40,9 @@ def test_client_credentials(node: NodeProvider, client_id: str) -> None:
     assert introspected["active"] is True
     assert introspected["client_id"] == client_id
     assert node.counts()["success"] == {"client_credentials": 1}
+
+
+# --8<-- [end:client_credentials]
 
 
 def test_a_wrong_secret_is_invalid_credentials_without_the_secret(node: NodeProvider) -> None:
