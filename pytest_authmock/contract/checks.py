@@ -106,6 +106,13 @@ class Provider:
         value = self.metadata().get(name)
         return value if isinstance(value, str) else None
 
+    def endpoint_or_skip(self, name: str) -> str:
+        """The endpoint's URL; skips the check when the metadata has none."""
+        url = self.endpoint(name)
+        if not url:
+            pytest.skip(f"no {name} in the metadata")
+        return url
+
     def jwks(self) -> dict[str, Any]:
         uri = self.endpoint("jwks_uri")
         assert uri, "the metadata has no jwks_uri (RFC 8414 §2)"

@@ -76,8 +76,7 @@ class CodeFlow:
             )
         if settings.username is None or settings.password is None:
             pytest.skip("pass --authmock-contract-user NAME:PASSWORD to sign in for the code flow")
-        if not provider.endpoint("authorization_endpoint"):
-            pytest.skip("no authorization_endpoint in the metadata")
+        provider.endpoint_or_skip("authorization_endpoint")
         require_supported(provider.metadata(), "authorization_code")
         return cls(
             provider,

@@ -15,8 +15,7 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 def device(provider: Provider) -> dict[str, Any]:
     if not provider.settings.device:
         pytest.skip("pass --authmock-contract-device to check the device flow")
-    if not provider.endpoint("device_authorization_endpoint"):
-        pytest.skip("no device_authorization_endpoint in the metadata")
+    provider.endpoint_or_skip("device_authorization_endpoint")
     response = provider.post(
         "device_authorization_endpoint", {"scope": provider.settings.scope or ""}
     )

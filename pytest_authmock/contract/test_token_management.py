@@ -13,18 +13,12 @@ from pytest_authmock.contract.users import UserLogin
 
 @pytest.fixture(scope="module")
 def introspection(provider: Provider) -> str:
-    url = provider.endpoint("introspection_endpoint")
-    if not url:
-        pytest.skip("no introspection_endpoint in the metadata")
-    return url
+    return provider.endpoint_or_skip("introspection_endpoint")
 
 
 @pytest.fixture(scope="module")
 def revocation(provider: Provider) -> str:
-    url = provider.endpoint("revocation_endpoint")
-    if not url:
-        pytest.skip("no revocation_endpoint in the metadata")
-    return url
+    return provider.endpoint_or_skip("revocation_endpoint")
 
 
 def introspect(provider: Provider, token: str) -> dict[str, Any]:

@@ -55,10 +55,7 @@ def check_invalid_token(http: httpx.Client, url: str, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def userinfo(provider: Provider) -> str:
-    url = provider.endpoint("userinfo_endpoint")
-    if not url:
-        pytest.skip("no userinfo_endpoint in the metadata")
-    return url
+    return provider.endpoint_or_skip("userinfo_endpoint")
 
 
 @pytest.fixture(scope="module")
