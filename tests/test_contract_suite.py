@@ -80,6 +80,8 @@ MUST_RUN = {
     "test_userinfo.py::test_userinfo_with_an_invalid_token",
     "test_userinfo.py::test_userinfo_with_the_users_token",
     "test_userinfo.py::test_resource_with_an_invalid_token",
+    "test_resource_indicators.py::test_the_token_is_for_the_resource_asked_for",
+    "test_resource_indicators.py::test_a_resource_with_a_fragment_is_invalid_target",
 }
 
 
@@ -95,6 +97,8 @@ def test_contract_suite_passes_against_authmock_serve(
         *CREDENTIALS,
         *REDIRECT,
         "--authmock-contract-resource",
+        f"{issuer}/api/contract",
+        "--authmock-contract-resource-indicator",
         f"{issuer}/api/contract",
         "--authmock-contract-ca",
         str(certs / "ca.pem"),
@@ -113,6 +117,7 @@ def test_contract_suite_passes_against_authmock_serve(
     assert choices["certificate-bound JWT (cnf x5t#S256)"] == "yes"
     assert choices["refresh token rotation"] == "yes"
     assert choices["revoking an access token"] == "takes effect at introspection"
+    assert choices["resource indicators (RFC 8707)"] == "the token's aud follows resource"
 
 
 def test_the_report_names_the_switch_that_matches_a_provider(

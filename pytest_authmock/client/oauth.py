@@ -292,6 +292,7 @@ class OAuthClient:
             f" {grant.grant_type} grant; allow it at the provider",
             "unsupported_grant_type": f"the provider does not support {grant.grant_type}",
             "invalid_scope": "ask for scopes the client is allowed",
+            "invalid_target": "ask for resources (RFC 8707) the client and provider allow",
         }.get(error or "", "see the provider's documentation")
         return ProviderError(
             f"the token request ({grant.grant_type}) failed with HTTP {status}"

@@ -13,6 +13,7 @@ import pytest
 
 from pytest_authmock.contract.checks import Choices, Provider, require_supported, said
 from pytest_authmock.contract.codeflow import CodeFlow
+from pytest_authmock.contract.discovery_options import DiscoverySettings, discovery_settings
 from pytest_authmock.contract.grants import ClientGrants
 from pytest_authmock.contract.options import (
     ContractSettings,
@@ -165,3 +166,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     path = option(config, "choices-json")
     if path:
         Path(path).write_text(json.dumps(found.as_json(), indent=2, sort_keys=True) + "\n")
+
+
+@pytest.fixture(scope="session")
+def discovery(pytestconfig: pytest.Config) -> DiscoverySettings:
+    """The options of the discovery checks (resource indicators, registration, logout)."""
+    return discovery_settings(pytestconfig)

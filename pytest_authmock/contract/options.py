@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from pytest_authmock.contract.discovery_options import add_discovery_options
+
 __all__ = ["ContractSettings", "add_options", "deprecated_names_used", "settings_from"]
 
 PREFIX = "--authmock-contract-"
@@ -129,6 +131,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     for name, keywords, _ in _OPTIONS:
         group.addoption(PREFIX + name, dest=_dest(name), **keywords)
+    add_discovery_options(group)
     for name, keywords, aliased in _OPTIONS:
         if aliased:
             hidden = {k: v for k, v in keywords.items() if k in ("action", "type", "metavar")}

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timezone
 
 from pytest_authmock.provider.models import TokenRecord, fingerprint
+from pytest_authmock.provider.protocol_state import ProtocolState
 
 #: RFC 8628 §3.2 leaves the lifetime to the server; five minutes is what seed 003's
 #: platform (and most hosted providers) use.
@@ -62,6 +63,8 @@ class DeviceAuthorization:
     status: str = "pending"
     username: str | None = None
     last_poll: float | None = None
+    #: RFC 8707: the resources the device asked for, which bound its token requests.
+    resources: tuple[str, ...] = ()
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -89,6 +92,10 @@ class AuthorizationCode:
     code_challenge_method: str | None
     created_at: float
     expires_at: float
+    #: RFC 8707 §2.1: the resources the authorization request named.
+    resources: tuple[str, ...] = ()
+    #: When the user signed in (a browser session may be older than the code).
+    auth_time: float | None = None
     used: bool = False
     #: The refresh-token family of the tokens issued for it, revoked on a replay.
     family_id: str | None = None
@@ -201,3 +208,5 @@ class FlowState:
         self.codes: dict[str, AuthorizationCode] = {}
         self.api_tokens: dict[str, ApiToken] = {}  # id -> token
         self.csrf = CsrfTokens()
+        #: Resource indicators, registration, pushed requests and browser sessions.
+        self.protocol = ProtocolState()

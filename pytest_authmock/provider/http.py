@@ -23,6 +23,8 @@ MAX_FIELDS = 64
 #: Longer parameter values are refused; real scopes, ids and JWT assertions are far shorter.
 MAX_VALUE_CHARS = 8 * 1024
 FORM = "application/x-www-form-urlencoded"
+#: RFC 8707 §2: ``resource`` may be repeated, once per resource the token is for.
+REPEATABLE = frozenset({"resource"})
 
 # RFC 6749 §5.1: token responses, and by extension every answer carrying a
 # credential or an error about one, must not be cached.
@@ -58,17 +60,42 @@ def body_bytes(request: httpx.Request) -> bytes:
         return request.read()
 
 
-def read_form(request: httpx.Request) -> dict[str, str]:
+class Form(dict[str, str]):
+    """Form parameters, one value each; a :data:`REPEATABLE` one keeps every value.
+
+    ``form[name]`` is the first value of a repeated parameter; :meth:`values_of`
+    gives them all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.repeated: dict[str, list[str]] = {}
+
+    def values_of(self, name: str) -> tuple[str, ...]:
+        if name in self.repeated:
+            return tuple(self.repeated[name])
+        return (self[name],) if name in self else ()
+
+
+def values_of(params: dict[str, str], name: str) -> tuple[str, ...]:
+    """Every value of ``name``: all of a repeated one in a :class:`Form`, else the one."""
+    if isinstance(params, Form):
+        return params.values_of(name)
+    return (params[name],) if name in params else ()
+
+
+def read_form(request: httpx.Request) -> Form:
     """Parse an ``application/x-www-form-urlencoded`` body as RFC 6749 §3.2 requires.
 
-    Duplicate parameters are refused, and parameters with empty values count as omitted.
+    Duplicate parameters are refused (except :data:`REPEATABLE` ones), and
+    parameters with empty values count as omitted.
     """
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = body_bytes(request)
     if not body and not mime:
         # An empty POST has no parameters; say which one is missing rather than
         # complaining about the absent Content-Type.
-        return {}
+        return Form()
     if mime != FORM:
         got = f"Content-Type {mime!r}" if mime else "no Content-Type"
         raise InvalidRequest(
@@ -87,10 +114,10 @@ def read_form(request: httpx.Request) -> dict[str, str]:
         raise InvalidRequest(
             f"request body has more than {MAX_FIELDS} parameters or is not form-encoded"
         ) from None
-    params: dict[str, str] = {}
+    params = Form()
     seen: set[str] = set()
     for name, value in pairs:
-        if name in seen:
+        if name in seen and name not in REPEATABLE:
             raise InvalidRequest(
                 f"parameter {name!r} was sent more than once; RFC 6749 §3.2 allows each once"
             )
@@ -101,7 +128,9 @@ def read_form(request: httpx.Request) -> dict[str, str]:
                 f"the provider accepts at most {MAX_VALUE_CHARS}"
             )
         if value != "":
-            params[name] = value
+            if name in REPEATABLE:
+                params.repeated.setdefault(name, []).append(value)
+            params.setdefault(name, value)
     return params
 
 

@@ -39,6 +39,7 @@ from pytest_authmock.provider.journal import Expectation, Journal, entry_for
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, Client, User
 from pytest_authmock.provider.paths import PATHS
+from pytest_authmock.provider.protocol_api import ProtocolAPI
 from pytest_authmock.provider.resource import ProtectedResource
 from pytest_authmock.provider.routes import FAULT_ENDPOINTS, GRANTS, IssuerPaths, route
 from pytest_authmock.provider.setup_api import SetupAPI
@@ -50,7 +51,7 @@ from pytest_authmock.provider.tokens_api import TokensAPI
 GRANT_TYPES: tuple[str, ...] = tuple(GRANTS)
 
 
-class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
+class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
     """A fake OAuth 2.0 / OpenID Connect provider.
 
     In tests, use the ``idp`` or ``idp_server`` fixture rather than constructing

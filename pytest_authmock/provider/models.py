@@ -43,6 +43,12 @@ class Client:
     tls_client_auth_subject_dn: str | None = None
     tls_client_auth_san_dns: str | None = None
     self_signed_certificates: tuple[x509.Certificate, ...] = ()
+    #: RFC 8707 resource indicators it may ask for; ``None`` means any.
+    resources: tuple[str, ...] | None = None
+    #: OIDC RP-Initiated Logout §3.1: where logout may send the browser back to.
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    #: RFC 9126 §6: its authorization requests must be pushed first.
+    require_pushed_authorization_requests: bool = False
     disabled: bool = False
     #: Registered redirect URIs for the authorization-code flow (exact match,
     #: any port for loopback ones, RFC 8252 §7.3).

@@ -70,7 +70,8 @@ class FormGuard:
     set_cookie: str | None
 
 
-def _cookie(request: httpx.Request) -> str | None:
+def read_cookie(request: httpx.Request, name: str = CsrfTokens.COOKIE) -> str | None:
+    """The value of the cookie ``name`` the browser sent, if any."""
     raw = request.headers.get("cookie")
     if not raw:
         return None
@@ -79,13 +80,13 @@ def _cookie(request: httpx.Request) -> str | None:
         jar.load(raw)
     except CookieError:
         return None
-    morsel = jar.get(CsrfTokens.COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel is not None and morsel.value else None
 
 
 def guard(ctx: ProviderContext, request: httpx.Request) -> FormGuard:
     """Issue the CSRF token of a form about to be rendered."""
-    cookie = _cookie(request)
+    cookie = read_cookie(request)
     set_cookie = None
     if cookie is None:
         cookie = secrets.token_urlsafe(24)
@@ -102,7 +103,7 @@ def check_form(ctx: ProviderContext, request: httpx.Request, form: Mapping[str, 
         expected = f"{own.scheme}://{own.netloc.decode('ascii')}"
         if origin != expected:
             return "This form was sent from another site, so it was ignored."
-    if not ctx.flows.csrf.consume(form.get("csrf"), _cookie(request), ctx.clock.now()):
+    if not ctx.flows.csrf.consume(form.get("csrf"), read_cookie(request), ctx.clock.now()):
         return (
             "This form has expired or was not sent from this page. "
             "It was not processed; please fill it in again."
@@ -147,10 +148,12 @@ def _field(
     )
 
 
-def _hidden(fields: Mapping[str, str]) -> str:
+def _hidden(fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
+    # Pairs, so a repeatable parameter (RFC 8707 resource) is carried once per value.
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
     return "".join(
         f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">\n'
-        for name, value in fields.items()
+        for name, value in pairs
     )
 
 
@@ -226,7 +229,7 @@ def authorize_form(
     form_guard: FormGuard,
     *,
     action: str,
-    params: Mapping[str, str],
+    params: Iterable[tuple[str, str]],
     client_id: str,
     scope: tuple[str, ...],
     username: str = "",
@@ -240,7 +243,7 @@ def authorize_form(
         + f"<p><strong>{escape(client_id)}</strong> wants to access your account with:</p>\n"
         + _scopes(scope)
         + f'\n<form method="post" action="{escape(action)}">\n'
-        + _hidden({**params, "csrf": form_guard.token})
+        + _hidden([*params, ("csrf", form_guard.token)])
         + _field(
             "username",
             "Username",

@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 from cryptography import x509
 
 from pytest_authmock.provider.config import TOKEN_FORMATS, TokenFormat, check_ttl
+from pytest_authmock.provider.indicators import check_registered
 from pytest_authmock.provider.models import AUTH_METHODS, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
 from pytest_authmock.provider.scopes import is_scope_token
@@ -39,6 +40,12 @@ class ClientOptions(TypedDict, total=False):
     scopes: Iterable[str] | None
     #: ``aud`` of its access tokens; default the provider's audience.
     audience: str | Sequence[str] | None
+    #: RFC 8707 resource indicators it may ask for (each an absolute URI); default any.
+    resources: Iterable[str] | None
+    #: OIDC RP-Initiated Logout: URIs logout may redirect back to (exact match).
+    post_logout_redirect_uris: Iterable[str] | None
+    #: RFC 9126 §6: its authorization requests must be pushed first.
+    require_pushed_authorization_requests: bool
     #: How it authenticates; default from what it has (secret, certificate subject...).
     token_endpoint_auth_method: str | Sequence[str] | None
     #: Claims put in every access and ID token of the client.
@@ -116,6 +123,11 @@ def build_client(
             raise ValueError("audience must name at least one audience, or be None")
     else:
         audiences = None
+    require_par = options.get("require_pushed_authorization_requests", False)
+    if not isinstance(require_par, bool):
+        raise TypeError(
+            f"require_pushed_authorization_requests must be True or False; got {require_par!r}"
+        )
     certificates = tuple(options.get("self_signed_certificates") or ())
     for cert in certificates:
         if not isinstance(cert, x509.Certificate):
@@ -148,6 +160,11 @@ def build_client(
         grant_types=grants,
         scopes=allowed_scopes,
         audience=audiences,
+        resources=check_registered(options.get("resources"), client_id=client_id),
+        post_logout_redirect_uris=check_redirect_uris(
+            options.get("post_logout_redirect_uris"), client_id=client_id
+        ),
+        require_pushed_authorization_requests=require_par,
         token_endpoint_auth_methods=methods,
         claims=dict(options.get("claims") or {}),
         access_token_ttl=access_token_ttl,

@@ -35,8 +35,10 @@ class SetupAPI(FacadeBase):
         scope, and authenticate with ``client_secret_basic`` or ``client_secret_post``.
         The keyword options (``public``, ``grant_types``, ``scopes``, ``audience``,
         ``token_endpoint_auth_method``, ``claims``, TTLs, ``token_format``,
-        ``tls_client_auth_*``, ``self_signed_certificates``, ``redirect_uris``) are
-        described on :class:`~pytest_authmock.provider.registration.ClientOptions`.
+        ``tls_client_auth_*``, ``self_signed_certificates``, ``redirect_uris``,
+        ``resources``, ``post_logout_redirect_uris``,
+        ``require_pushed_authorization_requests``) are described on
+        :class:`~pytest_authmock.provider.registration.ClientOptions`.
         """
         return self._register_client(client_id, client_secret, options)
 

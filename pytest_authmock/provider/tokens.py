@@ -55,6 +55,7 @@ class TokenMinter:
         client: Client,
         user: User | None,
         scope: tuple[str, ...],
+        audience: tuple[str, ...] | None = None,
         family_id: str | None = None,
         peer_cert: x509.Certificate | None = None,
         ttl: int | bool | None = False,
@@ -67,7 +68,8 @@ class TokenMinter:
         now = int(self.clock.now())
         lifetime = client.access_token_ttl if ttl is False else ttl
         expires = None if lifetime is None else now + int(lifetime)
-        audience = client.audience or (self.config.default_audience,)
+        # RFC 8707 §2: the resources asked for, else the client's or provider's audience.
+        audience = audience or client.audience or (self.config.default_audience,)
         sub = user.sub if user else client.client_id
         jti = secrets.token_urlsafe(16)
         claims: dict[str, Any] = {
@@ -138,6 +140,7 @@ class TokenMinter:
         user: User | None,
         scope: tuple[str, ...],
         family_id: str,
+        resources: tuple[str, ...] = (),
         expires_at: float | bool | None = False,
         auth_time: float | None = None,
     ) -> TokenRecord:
@@ -158,7 +161,8 @@ class TokenMinter:
             sub=user.sub if user else client.client_id,
             username=user.username if user else None,
             scope=scope,
-            audience=(),
+            # RFC 8707 §2.2: the resources the grant authorized, which refreshes may narrow.
+            audience=resources,
             issued_at=now,
             expires_at=None if expires_at is None else float(expires_at),
             not_before=now,

@@ -1,10 +1,9 @@
 """RFC 8707 resource indicators on every grant, as they leave for the provider.
 
 A gateway in front of the provider records each request's form, over both
-transports: the provider may ignore ``resource``, a real one picks the token's
-audience and format from it. Several indicators (RFC 8707 §2 repeats the
-parameter) are checked against a scripted token endpoint: the fake provider
-refuses a repeated parameter.
+transports, and the provider's answer shows the audience the token got. Several
+indicators repeat the parameter (RFC 8707 §2); a scripted token endpoint checks
+the exact form too.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from pytest_authmock.client import (
     OAuth2Auth,
     OAuthClient,
     PasswordGrant,
+    ProviderError,
     RefreshTokenGrant,
     TokenManager,
     authorize_in_browser,
@@ -83,6 +83,26 @@ def test_several_indicators_repeat_the_parameter() -> None:
         OAuth2Auth.client_credentials(oauth, resource=[ORDERS, BILLING]).manager.get_token()
         oauth.request_token(PasswordGrant("ada", "pw", resource=(BILLING, ORDERS)))
     assert [f.get_list("resource") for f in forms] == [[ORDERS, BILLING], [BILLING, ORDERS]]
+
+
+def test_the_token_is_for_the_resources_asked_for(
+    server: Any, via: Callable[..., OAuthClient]
+) -> None:
+    client = server.add_client()
+    oauth = via(client)
+    token = OAuth2Auth.client_credentials(oauth, resource=[ORDERS, BILLING]).manager.get_token()
+    assert oauth.introspect(token.access_token)["aud"] == [ORDERS, BILLING]
+    one = oauth.request_token(ClientCredentialsGrant(resource=ORDERS))
+    assert oauth.introspect(one.access_token)["aud"] == ORDERS
+
+
+def test_a_resource_the_client_may_not_ask_for_is_a_provider_error(
+    server: Any, via: Callable[..., OAuthClient]
+) -> None:
+    oauth = via(server.add_client(resources=[ORDERS]))
+    with pytest.raises(ProviderError, match="invalid_target") as caught:
+        oauth.request_token(ClientCredentialsGrant(resource=BILLING))
+    assert caught.value.error == "invalid_target"
 
 
 def test_password_login_and_its_refresh_send_the_resource(

@@ -350,6 +350,7 @@ def test_confidential_client_without_pkce(provider: FakeIdP, http: httpx.Client)
         token_url, data={**form, "code_verifier": VERIFIER}, auth=(web.client_id, "s3cret")
     )
     assert "had no PKCE" in downgrade.json()["error_description"]
+    http.cookies.clear()  # another browser: no session, so the page is shown again
     params = sign_in(
         http,
         provider,

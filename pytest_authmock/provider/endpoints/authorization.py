@@ -14,7 +14,7 @@ import secrets
 
 import httpx
 
-from pytest_authmock.provider import pages, redirects
+from pytest_authmock.provider import pages, pushed_requests, redirects, sessions
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest, Trace
 from pytest_authmock.provider.errors import (
     AccessDenied,
@@ -24,11 +24,17 @@ from pytest_authmock.provider.errors import (
 )
 from pytest_authmock.provider.flow_state import AuthorizationCode
 from pytest_authmock.provider.grants.authorization_code import GRANT_TYPE
-from pytest_authmock.provider.grants.base import grant_request, requested_scope
-from pytest_authmock.provider.http import require_method
+from pytest_authmock.provider.grants.base import (
+    grant_request,
+    requested_resources,
+    requested_scope,
+)
+from pytest_authmock.provider.http import Form, require_method, values_of
+from pytest_authmock.provider.indicators import PARAMETER as RESOURCE
 from pytest_authmock.provider.models import Client, User
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.pkce import PKCE_VALUE
+from pytest_authmock.provider.protocol_state import PushedRequest
 
 #: The parameters an authorization request may carry through the sign-in form.
 _CARRIED = (
@@ -64,9 +70,21 @@ class AuthorizationRequest:
     redirect_uri: str
     redirect_uri_given: bool
     params: dict[str, str]
+    #: RFC 9126: the pushed request the parameters came from, if any.
+    pushed: PushedRequest | None = None
+
+    def carried(self) -> list[tuple[str, str]]:
+        """What the sign-in form carries back: the request_uri of a pushed request, or
+        the parameters (a repeated ``resource`` once per value)."""
+        if self.pushed is not None:
+            return [("client_id", self.client.client_id), ("request_uri", self.pushed.request_uri)]
+        pairs = [(name, self.params[name]) for name in _CARRIED if name in self.params]
+        return pairs + [(RESOURCE, value) for value in values_of(self.params, RESOURCE)]
 
 
-def _client_and_redirect(ctx: ProviderContext, params: dict[str, str]) -> AuthorizationRequest:
+def _client_and_redirect(
+    ctx: ProviderContext, params: dict[str, str], pushed: PushedRequest | None = None
+) -> AuthorizationRequest:
     client_id = params.get("client_id")
     if not client_id:
         raise UnsafeRequest("The request has no client_id, so it cannot be answered.")
@@ -87,17 +105,19 @@ def _client_and_redirect(ctx: ProviderContext, params: dict[str, str]) -> Author
                 f"Client {client_id!r} registered several redirect URIs, so the request "
                 "must name one in redirect_uri."
             )
-        return AuthorizationRequest(client, registered[0], False, params)
+        return AuthorizationRequest(client, registered[0], False, params, pushed)
     if not any(redirects.matches(uri, given) for uri in registered):
         raise UnsafeRequest(
             f"redirect_uri {given!r} is not registered for client {client_id!r} "
             f"(registered: {', '.join(registered)}); redirect URIs must match exactly."
         )
-    return AuthorizationRequest(client, given, True, params)
+    return AuthorizationRequest(client, given, True, params, pushed)
 
 
-def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
-    """The rest of §4.1.2.1; returns the granted scope. Errors go back to the client."""
+def _check(
+    ctx: ProviderContext, areq: AuthorizationRequest
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rest of §4.1.2.1; returns the scope and RFC 8707 resources. Errors go back to the client."""
     params, client = areq.params, areq.client
     response_type = params.get("response_type")
     if response_type is None:
@@ -111,8 +131,23 @@ def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
             f"client {client.client_id!r} is not allowed the authorization_code grant. "
             "Pass grant_types=[..., 'authorization_code'] to add_client()"
         )
+    protocol = ctx.flows.protocol.settings
+    if areq.pushed is None and (
+        protocol.require_pushed_authorization_requests
+        or client.require_pushed_authorization_requests
+    ):
+        who = (
+            f"client {client.client_id!r}"
+            if client.require_pushed_authorization_requests
+            else ("this provider")
+        )
+        raise InvalidRequest(
+            f"{who} requires pushed authorization requests: push the request to the "
+            "pushed_authorization_request_endpoint and send its request_uri (RFC 9126 §5)"
+        )
     grant = grant_request(ctx, client, params, None)
     scope = requested_scope(grant)
+    resources = requested_resources(grant)  # RFC 8707 §2.1
     settings = ctx.flows.settings
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
@@ -139,7 +174,7 @@ def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
             raise InvalidRequest(
                 "code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.2)"
             )
-    return scope
+    return scope, resources
 
 
 def _redirect(
@@ -151,6 +186,9 @@ def _redirect(
         merged["state"] = state
     # RFC 9207: name the issuer, so a client talking to several cannot be mixed up.
     merged["iss"] = ctx.issuer
+    if areq.pushed is not None:
+        # RFC 9126 §4: the request_uri is one-time; its request is answered now.
+        areq.pushed.used = True
     location = httpx.URL(areq.redirect_uri).copy_merge_params(merged)
     return httpx.Response(status, headers={"Location": str(location), "Cache-Control": "no-store"})
 
@@ -170,6 +208,9 @@ def _issue_code(
     user: User,
     scope: tuple[str, ...],
     status: int,
+    *,
+    resources: tuple[str, ...],
+    auth_time: float | None = None,
 ) -> httpx.Response:
     now = ctx.clock.now()
     code = AuthorizationCode(
@@ -188,19 +229,40 @@ def _issue_code(
         ),
         created_at=now,
         expires_at=now + ctx.flows.settings.authorization_code_ttl,
+        resources=resources,
+        auth_time=auth_time,
     )
     ctx.flows.codes[code.code] = code
     return _redirect(ctx, areq, {"code": code.code}, status)
 
 
-def _query_params(request: httpx.Request) -> dict[str, str]:
-    params: dict[str, str] = {}
+def _query_params(request: httpx.Request) -> Form:
+    params = Form()
     for name, value in request.url.params.multi_items():
+        if name == RESOURCE:
+            # RFC 8707 §2: one resource parameter per resource the token is for.
+            if value != "":
+                params.repeated.setdefault(name, []).append(value)
+                params.setdefault(name, value)
+            continue
         if name in params:
             # RFC 6749 §3.1: parameters must not be repeated; which one would we trust?
             raise UnsafeRequest(f"Parameter {name!r} was sent more than once.")
         if value != "":
             params[name] = value
+    return params
+
+
+def _carried(form: dict[str, str]) -> Form:
+    """The authorization request in a POST: sent directly, or carried by the sign-in form."""
+    params = Form()
+    for name in (*_CARRIED, "request_uri"):
+        if name in form:
+            params[name] = form[name]
+    resources = list(values_of(form, RESOURCE))
+    if resources:
+        params.repeated[RESOURCE] = resources
+        params[RESOURCE] = resources[0]
     return params
 
 
@@ -210,25 +272,29 @@ def authorization(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     try:
         if request.method == "GET":
             form: dict[str, str] = {}
-            params = _query_params(request.http)
+            params: dict[str, str] = _query_params(request.http)
         else:
             form = request.form()
-            params = {name: form[name] for name in _CARRIED if name in form}
+            params = _carried(form)
         if "client_id" in params:
             trace.client_id = params["client_id"]
-        areq = _client_and_redirect(ctx, params)
+        pushed = None
+        if "request_uri" in params:
+            pushed = pushed_requests.redeem(ctx.flows.protocol, params, ctx.clock.now())
+            params = pushed.params
+        areq = _client_and_redirect(ctx, params, pushed)
     except (UnsafeRequest, OAuthError) as error:
-        trace.error = "invalid_request"
+        trace.error = error.error if isinstance(error, OAuthError) else "invalid_request"
         text = error.description if isinstance(error, OAuthError) else str(error)
         return pages.message(ctx, "Cannot sign in", text, status=400, ok=False)
     submitted = "action" in form
     status = 303 if submitted else 302  # RFC 9110 §15.4.4: after a POST, 303 to GET
     try:
-        scope = _check(ctx, areq)
+        scope, resources = _check(ctx, areq)
     except OAuthError as error:
         return _error_redirect(ctx, areq, error, status, trace)
     if not submitted:
-        return _without_form(ctx, request, areq, scope, status)
+        return _without_form(ctx, request, areq, scope, resources, status)
     refused = pages.check_form(ctx, request.http, form)
     if refused is not None:
         trace.error = "invalid_csrf"
@@ -251,7 +317,14 @@ def authorization(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
             error="Wrong username or password.",
             status=401,
         )
-    return _issue_code(ctx, areq, user, scope, status)
+    answer = _issue_code(
+        ctx, areq, user, scope, status, resources=resources, auth_time=ctx.clock.now()
+    )
+    previous = sessions.current(ctx, request.http)
+    cookie = sessions.start(ctx, user, areq.client.client_id, replacing=previous)
+    if cookie is not None:
+        answer.headers["Set-Cookie"] = cookie
+    return answer
 
 
 def _without_form(
@@ -259,9 +332,11 @@ def _without_form(
     request: ProviderRequest,
     areq: AuthorizationRequest,
     scope: tuple[str, ...],
+    resources: tuple[str, ...],
     status: int,
 ) -> httpx.Response:
-    """A first visit: sign in the auto-approved user, refuse ``prompt=none``, or show the page."""
+    """A first visit: sign in the auto-approved user or the browser's session user,
+    refuse ``prompt=none``, or show the page."""
     trace = request.trace
     auto_approve = ctx.flows.settings.auto_approve
     if auto_approve is not None:
@@ -277,8 +352,18 @@ def _without_form(
                 ok=False,
             )
         trace.username = user.username
-        return _issue_code(ctx, areq, user, scope, status)
-    if areq.params.get("prompt") == "none":
+        return _issue_code(ctx, areq, user, scope, status, resources=resources)
+    prompt = areq.params.get("prompt", "").split()
+    session = sessions.current(ctx, request.http)
+    # OIDC Core §3.1.2.1: login and consent ask for the page even with a session.
+    if session is not None and not {"login", "consent"} & set(prompt):
+        trace.username = session.username
+        session.client_ids.add(areq.client.client_id)
+        user = ctx.store.users[session.username]
+        return _issue_code(
+            ctx, areq, user, scope, status, resources=resources, auth_time=session.auth_time
+        )
+    if "none" in prompt:
         login = LoginRequired("prompt=none, but the user has to sign in")
         return _error_redirect(ctx, areq, login, status, trace)
     return _form(ctx, request, areq, scope)
@@ -294,12 +379,11 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> httpx.Response:
-    carried = {name: areq.params[name] for name in _CARRIED if name in areq.params}
     return pages.authorize_form(
         ctx,
         pages.guard(ctx, request.http),
         action=ctx.issuer + PATHS["authorization"],
-        params=carried,
+        params=areq.carried(),
         client_id=areq.client.client_id,
         scope=scope,
         username=username,

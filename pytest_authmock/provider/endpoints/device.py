@@ -8,7 +8,12 @@ from pytest_authmock.provider import device_codes, pages
 from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import OAuthError
-from pytest_authmock.provider.grants.base import grant_request, requested_scope, require_grant
+from pytest_authmock.provider.grants.base import (
+    grant_request,
+    requested_resources,
+    requested_scope,
+    require_grant,
+)
 from pytest_authmock.provider.grants.device_code import GRANT_TYPE
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.paths import PATHS
@@ -26,7 +31,10 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
     require_grant(ctx, client, GRANT_TYPE)
     grant = grant_request(ctx, client, params, request.peer_cert)
-    authz = device_codes.start(ctx.store, client, requested_scope(grant), ctx.clock.now())
+    scope = requested_scope(grant)
+    resources = requested_resources(grant)  # RFC 8707 §2.1, like an authorization request
+    authz = device_codes.start(ctx.store, client, scope, ctx.clock.now())
+    authz.resources = resources
     verification = ctx.issuer + PATHS["device_verification"]
     complete = httpx.URL(verification, params={"user_code": authz.user_code})
     return json_response(

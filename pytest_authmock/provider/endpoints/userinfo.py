@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from pytest_authmock.provider import challenges
 from pytest_authmock.provider.bearer import check_bearer
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import InvalidToken
@@ -22,8 +23,11 @@ def userinfo(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     request.trace.username = result.token.username
     user = ctx.store.users.get(result.token.username or "")
     if user is None:
-        raise InvalidToken(
-            "token was issued to a client, not a user; userinfo has nobody to describe"
+        problem = "token was issued to a client, not a user; userinfo has nobody to describe"
+        # RFC 6750 §3: a refused token gets a challenge naming the error, like any other.
+        challenge = challenges.bearer(
+            ctx.issuer, error=InvalidToken.error, error_description=problem
         )
+        raise InvalidToken(problem, headers={"WWW-Authenticate": challenge})
     body = {"sub": user.sub, **profile_claims(user, result.token.scope)}
     return json_response(200, body)

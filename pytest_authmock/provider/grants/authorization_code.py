@@ -8,7 +8,12 @@ from typing import Any
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
 from pytest_authmock.provider.flow_state import iso
-from pytest_authmock.provider.grants.base import issue_user_tokens
+from pytest_authmock.provider.grants.base import (
+    Resources,
+    issue_user_tokens,
+    requested_resources,
+)
+from pytest_authmock.provider.indicators import within
 from pytest_authmock.provider.pkce import PKCE_VALUE, s256
 
 GRANT_TYPE = "authorization_code"
@@ -62,9 +67,17 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         computed = s256(verifier) if record.code_challenge_method == "S256" else verifier
         if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
             raise InvalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
+    resources = within(requested_resources(request), record.resources, "authorization request")
     record.used = True
     user = ctx.store.users.get(record.username)
     if user is None or user.disabled:
         raise InvalidGrant(f"user {record.username!r} is disabled or no longer exists")
-    body, record.family_id = issue_user_tokens(request, user, record.scope, nonce=record.nonce)
+    body, record.family_id = issue_user_tokens(
+        request,
+        user,
+        record.scope,
+        nonce=record.nonce,
+        resources=Resources(record.resources or resources, resources),
+        auth_time=record.auth_time,
+    )
     return body

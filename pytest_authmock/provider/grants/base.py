@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Any
 
 from cryptography import x509
 
+from pytest_authmock.provider import indicators
 from pytest_authmock.provider.claims import hook_claims
 from pytest_authmock.provider.context import GrantRequest, ProviderContext
 from pytest_authmock.provider.errors import InvalidScope, unauthorized_grant_error
@@ -52,6 +54,20 @@ def requested_scope(grant: GrantRequest) -> tuple[str, ...]:
     return scopes
 
 
+def requested_resources(grant: GrantRequest) -> tuple[str, ...]:
+    """The RFC 8707 resources the request names, checked against what is allowed."""
+    settings = grant.ctx.flows.protocol.settings
+    return indicators.requested(grant.params, grant.client, settings.resources)
+
+
+@dataclasses.dataclass(frozen=True)
+class Resources:
+    """RFC 8707: the resources a grant authorized, and those of the token issued now."""
+
+    granted: tuple[str, ...] = ()
+    token: tuple[str, ...] = ()
+
+
 def token_response(
     grant: GrantRequest,
     *,
@@ -61,14 +77,19 @@ def token_response(
     refresh: TokenRecord | None,
     nonce: str | None = None,
     auth_time: float | None = None,
+    audience: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply."""
+    """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply.
+
+    ``audience``: the RFC 8707 resources the token is for (default the client's audience).
+    """
     minter = grant.ctx.minter
     extra = hook_claims(minter, client=grant.client, params=grant.params, user=user, scope=scope)
     access = minter.access_token(
         client=grant.client,
         user=user,
         scope=scope,
+        audience=audience,
         family_id=family_id,
         peer_cert=grant.peer_cert,
         extra_claims=extra,
@@ -94,16 +115,39 @@ def token_response(
 
 
 def issue_user_tokens(
-    grant: GrantRequest, user: User, scope: tuple[str, ...], *, nonce: str | None = None
+    grant: GrantRequest,
+    user: User,
+    scope: tuple[str, ...],
+    *,
+    nonce: str | None = None,
+    resources: Resources | None = None,
+    auth_time: float | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Access (+ refresh, + ID) token for a user, in a new grant family; and the family."""
+    """Access (+ refresh, + ID) token for a user, in a new grant family; and the family.
+
+    The access token is for ``resources.token`` (RFC 8707); the refresh token
+    keeps ``resources.granted``, which its refreshes may narrow.
+    """
+    resources = resources or Resources()
     family_id = secrets.token_hex(8)
     refresh = None
     if grant.client.allows_grant("refresh_token"):
         refresh = grant.ctx.minter.refresh_token(
-            client=grant.client, user=user, scope=scope, family_id=family_id
+            client=grant.client,
+            user=user,
+            scope=scope,
+            family_id=family_id,
+            resources=resources.granted,
+            auth_time=auth_time,
         )
     body = token_response(
-        grant, user=user, scope=scope, family_id=family_id, refresh=refresh, nonce=nonce
+        grant,
+        user=user,
+        scope=scope,
+        family_id=family_id,
+        refresh=refresh,
+        nonce=nonce,
+        auth_time=auth_time,
+        audience=resources.token or None,
     )
     return body, family_id

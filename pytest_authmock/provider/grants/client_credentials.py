@@ -6,7 +6,11 @@ from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.errors import UnauthorizedClient
-from pytest_authmock.provider.grants.base import requested_scope, token_response
+from pytest_authmock.provider.grants.base import (
+    requested_resources,
+    requested_scope,
+    token_response,
+)
 
 GRANT_TYPE = "client_credentials"
 
@@ -18,5 +22,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             "client_credentials grant for confidential clients only"
         )
     scope = requested_scope(request)
+    resources = requested_resources(request)
     # RFC 6749 §4.4.3: no refresh token for client credentials.
-    return token_response(request, user=None, scope=scope, family_id=None, refresh=None)
+    return token_response(
+        request, user=None, scope=scope, family_id=None, refresh=None, audience=resources or None
+    )

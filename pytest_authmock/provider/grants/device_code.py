@@ -14,7 +14,12 @@ from pytest_authmock.provider.errors import (
     SlowDown,
 )
 from pytest_authmock.provider.flow_state import iso
-from pytest_authmock.provider.grants.base import issue_user_tokens
+from pytest_authmock.provider.grants.base import (
+    Resources,
+    issue_user_tokens,
+    requested_resources,
+)
+from pytest_authmock.provider.indicators import within
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -59,6 +64,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
     user = ctx.store.users.get(authz.username or "")
     if user is None or user.disabled:
         raise InvalidGrant(f"user {authz.username!r} is disabled or no longer exists")
+    resources = within(requested_resources(request), authz.resources, "device authorization")
     authz.status = "used"
-    body, _ = issue_user_tokens(request, user, authz.scope)
+    granted = authz.resources or resources
+    body, _ = issue_user_tokens(request, user, authz.scope, resources=Resources(granted, resources))
     return body

@@ -7,7 +7,8 @@ from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest, InvalidScope
-from pytest_authmock.provider.grants.base import token_response
+from pytest_authmock.provider.grants.base import requested_resources, token_response
+from pytest_authmock.provider.indicators import within
 from pytest_authmock.provider.scopes import parse_scope
 
 GRANT_TYPE = "refresh_token"
@@ -54,6 +55,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
                 f"(granted: {' '.join(record.scope) or '(none)'})"
             )
         scope = narrowed
+    # RFC 8707 §2.2: the refresh may name fewer resources than the grant, never others.
+    resources = within(requested_resources(request), record.audience, "original grant")
     new_refresh = None
     if ctx.config.refresh_token_rotation:
         record.used = True
@@ -64,6 +67,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             user=user,
             scope=record.scope,
             family_id=record.family_id or "",
+            resources=record.audience,
             expires_at=record.expires_at,
             auth_time=record.claims.get("auth_time"),
         )
@@ -74,4 +78,5 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         family_id=record.family_id,
         refresh=new_refresh,
         auth_time=record.claims.get("auth_time"),
+        audience=resources or None,
     )
