@@ -91,7 +91,15 @@ CLIENT_KEYS: tuple[str, ...] = (
 USER_KEYS = ("username", "password", "claims", "profile", "sub", "disabled")
 #: Keys of a ``[[resources]]`` table: ``url`` (absolute, or a path on the issuer's
 #: origin) and ``protect``'s keywords.
-RESOURCE_KEYS = ("url", "scopes", "audience", "methods", "leeway")
+RESOURCE_KEYS = (
+    "url",
+    "scopes",
+    "audience",
+    "methods",
+    "leeway",
+    "resource",
+    "resource_metadata",
+)
 #: ``kind`` and the keywords of the fault methods (``fail``, ``delay``...).
 FAULT_KEYS = (
     "kind",

@@ -82,6 +82,10 @@ MUST_RUN = {
     "test_userinfo.py::test_resource_with_an_invalid_token",
     "test_resource_indicators.py::test_the_token_is_for_the_resource_asked_for",
     "test_resource_indicators.py::test_a_resource_with_a_fragment_is_invalid_target",
+    "test_resource_metadata.py::test_the_401_points_to_the_metadata",
+    "test_resource_metadata.py::test_the_metadata_describes_the_resource",
+    "test_resource_metadata.py::test_the_issuer_is_an_authorization_server",
+    "test_resource_metadata.py::test_the_chain_from_the_401_to_the_issuer",
 }
 
 

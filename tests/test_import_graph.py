@@ -51,6 +51,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "context",
         "bearer",
         "resource",
+        "resource_metadata",
         "api_tokens",
         "pages",
         "sessions",

@@ -31,7 +31,10 @@ def test_in_process_issuers_side_by_side(
     g = token(http, globex, globex_client, grant_type="client_credentials").json()["access_token"]
     assert a.count(".") == 2
     assert g.count(".") == 0
-    assert http.get(globex.issuer + "/.well-known/openid-configuration").json()["issuer"] == globex.issuer
+    assert (
+        http.get(globex.issuer + "/.well-known/openid-configuration").json()["issuer"]
+        == globex.issuer
+    )
     assert acme.check_bearer(f"Bearer {a}").ok
     assert not globex.check_bearer(f"Bearer {a}").ok
     assert not idp.check_bearer(f"Bearer {a}").ok
@@ -46,7 +49,9 @@ def test_the_same_issuer_twice_is_refused(idp_factory: Callable[..., FakeIdP]) -
         idp_factory("not a url")
 
 
-def test_loopback_issuers_side_by_side(idp_server_factory: Callable[..., FakeIdP], stack: ExitStack) -> None:
+def test_loopback_issuers_side_by_side(
+    idp_server_factory: Callable[..., FakeIdP], stack: ExitStack
+) -> None:
     first = idp_server_factory()
     second = idp_server_factory(algorithm="ES256")
     assert first.issuer != second.issuer
@@ -61,7 +66,9 @@ def test_loopback_issuers_side_by_side(idp_server_factory: Callable[..., FakeIdP
     assert not first.check_bearer(f"Bearer {value}").ok
 
 
-def test_loopback_tenants_on_one_origin(idp_server_factory: Callable[..., FakeIdP], stack: ExitStack) -> None:
+def test_loopback_tenants_on_one_origin(
+    idp_server_factory: Callable[..., FakeIdP], stack: ExitStack
+) -> None:
     a = idp_server_factory("/tenants/a")
     b = idp_server_factory("/tenants/b", same_origin=True)
     assert a.issuer.rsplit("/tenants", 1)[0] == b.issuer.rsplit("/tenants", 1)[0]
@@ -71,7 +78,10 @@ def test_loopback_tenants_on_one_origin(idp_server_factory: Callable[..., FakeId
     assert http.get(a.issuer + "/.well-known/openid-configuration").json()["issuer"] == a.issuer
     rfc8414 = http.get(origin + "/.well-known/oauth-authorization-server/tenants/b").json()
     assert rfc8414["issuer"] == b.issuer
-    assert http.get(a.issuer + "/.well-known/jwks.json").json() != http.get(b.issuer + "/.well-known/jwks.json").json()
+    assert (
+        http.get(a.issuer + "/.well-known/jwks.json").json()
+        != http.get(b.issuer + "/.well-known/jwks.json").json()
+    )
     with pytest.raises(ValueError, match="path must start"):
         idp_server_factory("tenants/c")
 

@@ -26,7 +26,9 @@ def test_client_import_does_not_load_the_fake() -> None:
         "import sys, pytest_authmock.client; "
         "print(sorted(m for m in ('respx', 'faker', 'joserfc', 'pytest_authmock.provider') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -38,5 +40,7 @@ def test_loading_the_plugin_stays_light() -> None:
         "print(sorted(m for m in ('respx', 'faker', 'joserfc', 'trustme', "
         "'pytest_authmock.provider.idp', 'pytest_authmock.transport.server') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

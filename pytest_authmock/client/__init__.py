@@ -16,6 +16,8 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :func:`validate_token`, :class:`AccessTokenValidator`, :class:`JwksCache`,
   :func:`verify_id_token`: check a token with the provider, or locally with
   its keys (RFC 9068 access tokens, OIDC ID tokens).
+* :func:`discover_resource`: from a protected API's 401 to its authorization
+  server (RFC 9728 protected resource metadata, RFC 8414).
 """
 
 from pytest_authmock.client.access_tokens import AccessTokenValidator
@@ -81,6 +83,13 @@ from pytest_authmock.client.mtls import ssl_context_from_pem, ssl_context_from_p
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
 from pytest_authmock.client.resolver import CredentialResolver, Credentials
+from pytest_authmock.client.resource_discovery import (
+    DiscoveredResource,
+    ResourceMetadata,
+    adiscover_resource,
+    discover_resource,
+    resource_metadata_url,
+)
 from pytest_authmock.client.retry import RetryPolicy
 from pytest_authmock.client.status import AuthStatus, CredentialSource
 from pytest_authmock.client.store import Session, TokenStore
@@ -118,6 +127,7 @@ __all__ = [
     "DeviceFlowDenied",
     "DeviceFlowError",
     "DeviceFlowExpired",
+    "DiscoveredResource",
     "FileKey",
     "Grant",
     "InvalidCredentials",
@@ -135,6 +145,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RefreshTokenGrant",
+    "ResourceMetadata",
     "RetryPolicy",
     "Session",
     "StoreError",
@@ -145,8 +156,10 @@ __all__ = [
     "TokenManager",
     "TokenRevoked",
     "TokenStore",
+    "adiscover_resource",
     "authorize_in_browser",
     "avalidate_token",
+    "discover_resource",
     "fingerprint",
     "login_browser",
     "login_device",
@@ -154,6 +167,7 @@ __all__ = [
     "login_token",
     "logout",
     "pkce_pair",
+    "resource_metadata_url",
     "ssl_context_from_pem",
     "ssl_context_from_pkcs12",
     "validate_token",

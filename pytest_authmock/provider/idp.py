@@ -41,6 +41,7 @@ from pytest_authmock.provider.models import AUTH_METHODS, Client, User
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.protocol_api import ProtocolAPI
 from pytest_authmock.provider.resource import ProtectedResource
+from pytest_authmock.provider.resource_metadata import WELL_KNOWN, MetadataRoute
 from pytest_authmock.provider.routes import FAULT_ENDPOINTS, GRANTS, IssuerPaths, route
 from pytest_authmock.provider.setup_api import SetupAPI
 from pytest_authmock.provider.store import Store
@@ -98,7 +99,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         self._keys = SigningKeys(algorithm, issuer=issuer, clock=self.clock.now)
         self._config = config
         self.journal = Journal()
-        self._protect_listeners: list[Callable[[ProtectedResource], None]] = []
+        self._protect_listeners: list[Callable[[ProtectedResource | MetadataRoute], None]] = []
         self._init_state()
 
     @classmethod
@@ -119,6 +120,8 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         )
         self._identities = IdentityFactory(self.seed)
         self._resources: list[ProtectedResource] = []
+        #: RFC 9728 documents of the protected routes, by their well-known URL.
+        self._metadata_routes: dict[str, MetadataRoute] = {}
         self._expectations: list[Expectation] = []
         self._faults = FaultPlan(self.seed, FAULT_ENDPOINTS)
 
@@ -143,6 +146,12 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
     @property
     def resources(self) -> tuple[ProtectedResource, ...]:
         return tuple(self._resources)
+
+    @property
+    def routes(self) -> tuple[ProtectedResource | MetadataRoute, ...]:
+        """Every URL outside the issuer the provider answers: the protected routes and
+        their RFC 9728 metadata documents (for transports that route by URL)."""
+        return (*self._resources, *self._metadata_routes.values())
 
     def metadata(self) -> dict[str, Any]:
         """The discovery document (RFC 8414, OIDC Discovery), as the well-known URLs serve it."""
@@ -192,8 +201,9 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
 
     # -- transports --------------------------------------------------------------------
 
-    def on_protect(self, listener: Callable[[ProtectedResource], None]) -> None:
-        """Called by transports that route per URL (respx) when a resource is mounted."""
+    def on_protect(self, listener: Callable[[ProtectedResource | MetadataRoute], None]) -> None:
+        """Called by transports that route per URL (respx) when a route is mounted: a
+        protected resource, or the RFC 9728 metadata document of a new identifier."""
         self._protect_listeners.append(listener)
 
     @property
@@ -228,7 +238,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
                 ctx = self._ctx
                 resource = self._resource_for(request.url)
                 if resource is not None:
-                    trace.endpoint = "resource"
+                    trace.endpoint = resource.endpoint
                 else:
                     trace.endpoint, endpoint = route(self._paths.relative(request.url))
                 # A delay is waited out by the transport, never here under the lock.
@@ -268,10 +278,14 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         )
         return response
 
-    def _resource_for(self, url: httpx.URL) -> ProtectedResource | None:
+    def _resource_for(self, url: httpx.URL) -> ProtectedResource | MetadataRoute | None:
         for resource in self._resources:
             if resource.matches(url):
                 return resource
+        if url.path.startswith(WELL_KNOWN):
+            for document in self._metadata_routes.values():
+                if document.matches(url):
+                    return document
         return None
 
     def __repr__(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
+from pytest_authmock.provider import challenges
 from pytest_authmock.provider.bearer import TokenInfo, check_bearer
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.http import json_response
@@ -25,6 +26,12 @@ class ProtectedResource:
     leeway: float
     methods: frozenset[str] | None
     responder: Responder | None = None
+    #: RFC 9728 §1.2: the resource identifier (the URL, unless ``protect(resource=...)``).
+    identifier: str = ""
+    #: Where its RFC 9728 metadata is served (``None``: no metadata).
+    metadata_url: str | None = None
+    #: The journal's and fault plan's name for these routes.
+    endpoint: ClassVar[str] = "resource"
 
     def matches(self, url: httpx.URL) -> bool:
         return (
@@ -52,7 +59,18 @@ class ProtectedResource:
             leeway=self.leeway,
             peer_cert=request.peer_cert,
         )
-        if result.token is None or self.responder is None:
+        if result.token is None:
+            return self._pointing_to_metadata(result.to_response())
+        if self.responder is None:
             return result.to_response()
         answer = self.responder(request.http, result.token)
         return answer if isinstance(answer, httpx.Response) else json_response(200, answer)
+
+    def _pointing_to_metadata(self, answer: httpx.Response) -> httpx.Response:
+        """RFC 9728 §5.1: the challenge names where the resource's metadata is."""
+        challenge = answer.headers.get("www-authenticate")
+        if self.metadata_url is not None and challenge:
+            answer.headers["WWW-Authenticate"] = challenges.with_params(
+                challenge, resource_metadata=self.metadata_url
+            )
+        return answer

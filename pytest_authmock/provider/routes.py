@@ -56,7 +56,11 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
 }
 
 #: Endpoint names a fault can target: every routed endpoint, and protected resources.
-FAULT_ENDPOINTS: tuple[str, ...] = (*dict.fromkeys(name for name, _ in ROUTES.values()), "resource")
+FAULT_ENDPOINTS: tuple[str, ...] = (
+    *dict.fromkeys(name for name, _ in ROUTES.values()),
+    "resource",
+    "resource_metadata",
+)
 
 
 def route(path: str) -> tuple[str, EndpointHandler]:

@@ -10,6 +10,11 @@ import httpx
 from pytest_authmock.provider.facade_base import FacadeBase
 from pytest_authmock.provider.models import Client, User
 from pytest_authmock.provider.resource import ProtectedResource, Responder
+from pytest_authmock.provider.resource_metadata import (
+    MetadataRoute,
+    check_identifier,
+    well_known_url,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -21,7 +26,8 @@ class SetupAPI(FacadeBase):
     """Methods of :class:`~pytest_authmock.provider.idp.FakeIdP` that register things."""
 
     _resources: list[ProtectedResource]
-    _protect_listeners: list[Callable[[ProtectedResource], None]]
+    _metadata_routes: dict[str, MetadataRoute]
+    _protect_listeners: list[Callable[[ProtectedResource | MetadataRoute], None]]
 
     def add_client(
         self,
@@ -87,30 +93,54 @@ class SetupAPI(FacadeBase):
         leeway: float = 0,
         methods: Iterable[str] | None = None,
         respond: Responder | None = None,
+        resource: str | None = None,
+        resource_metadata: bool = True,
     ) -> ProtectedResource:
         """Mount an API route that accepts only valid bearer tokens from this provider.
 
         It answers 200 with the token's identity (or what ``respond(request, token)``
         returns), 401 ``invalid_token`` or 403 ``insufficient_scope`` (RFC 6750).
+        ``resource`` is its RFC 9728 resource identifier (default: ``url``); unless
+        ``resource_metadata=False``, the identifier's metadata document is served at
+        its ``/.well-known/oauth-protected-resource`` URL and the route's challenges
+        point to it.
         """
         if isinstance(scopes, str):
             raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError(f"protect() needs an absolute http(s) URL; got {url!r}")
-        resource = ProtectedResource(
+        identifier = resource or str(parsed.copy_with(query=None, fragment=None))
+        metadata_url = well_known_url(check_identifier(identifier))
+        route = ProtectedResource(
             url=parsed,
             scopes=tuple(scopes),
             audience=audience,
             leeway=leeway,
             methods=None if methods is None else frozenset(m.upper() for m in methods),
             responder=respond,
+            identifier=identifier,
+            metadata_url=str(metadata_url) if resource_metadata else None,
         )
+        mounted: list[ProtectedResource | MetadataRoute] = [route]
         with self._lock:
-            self._resources.append(resource)
+            self._resources.append(route)
+            if resource_metadata:
+                document = self._metadata_routes.get(str(metadata_url))
+                if document is None:
+                    document = MetadataRoute(identifier, metadata_url)
+                    self._metadata_routes[str(metadata_url)] = document
+                    mounted.append(document)
+                elif document.identifier != identifier:
+                    raise ValueError(
+                        f"resources {document.identifier!r} and {identifier!r} would share the "
+                        f"metadata URL {metadata_url} (RFC 9728 §3); give one resource=..."
+                    )
+                document.routes.append(route)
         for listener in self._protect_listeners:
-            listener(resource)
-        return resource
+            for mount in mounted:
+                listener(mount)
+        return route
 
     # -- mid-test changes -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import respx
 
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
+from pytest_authmock.provider.resource_metadata import MetadataRoute
 from pytest_authmock.transport.in_process import in_process_handler
 
 
@@ -36,11 +37,11 @@ class RespxMount:
         self.router.route(
             name=f"authmock:{idp.issuer}", **_origin_pattern(httpx.URL(idp.issuer))
         ).mock(side_effect=self._side_effect)
-        for resource in idp.resources:
+        for resource in idp.routes:
             self._add_resource(resource)
         idp.on_protect(self._add_resource)
 
-    def _add_resource(self, resource: ProtectedResource) -> None:
+    def _add_resource(self, resource: ProtectedResource | MetadataRoute) -> None:
         pattern = _origin_pattern(resource.url)
         pattern["path"] = resource.url.path
         self.router.route(**pattern).mock(side_effect=self._side_effect)

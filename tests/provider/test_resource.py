@@ -39,8 +39,12 @@ def test_no_token_gets_bare_challenge(provider: FakeIdP, http: httpx.Client, api
     provider.protect(api)
     response = http.get(api)
     assert response.status_code == 401
-    # RFC 6750 §3.1: no error code when the request carried no credentials.
-    assert response.headers["www-authenticate"] == f'Bearer realm="{provider.issuer}"'
+    # RFC 6750 §3.1: no error code when the request carried no credentials; RFC 9728
+    # §5.1: where the resource's metadata is.
+    metadata = api.replace("/api/", "/.well-known/oauth-protected-resource/api/")
+    assert response.headers["www-authenticate"] == (
+        f'Bearer realm="{provider.issuer}", resource_metadata="{metadata}"'
+    )
 
 
 def test_malformed_header_is_invalid_request(
