@@ -43,6 +43,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "indicators",
         "pushed_requests",
         "challenges",
+        "client_metadata",
     ),
     "tokens": (
         "keys",

@@ -18,6 +18,9 @@ discovery, and knows nothing about the fake provider it is tested against.
   its keys (RFC 9068 access tokens, OIDC ID tokens).
 * :func:`discover_resource`: from a protected API's 401 to its authorization
   server (RFC 9728 protected resource metadata, RFC 8414).
+* :func:`register_client`: dynamic client registration (RFC 7591), and
+  :func:`read_registration`, :func:`update_registration`,
+  :func:`delete_registration` (RFC 7592).
 """
 
 from pytest_authmock.client.access_tokens import AccessTokenValidator
@@ -82,6 +85,15 @@ from pytest_authmock.client.manager import TokenManager
 from pytest_authmock.client.mtls import ssl_context_from_pem, ssl_context_from_pkcs12
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
+from pytest_authmock.client.registration import (
+    RegisteredClient,
+    RegistrationError,
+    aregister_client,
+    delete_registration,
+    read_registration,
+    register_client,
+    update_registration,
+)
 from pytest_authmock.client.resolver import CredentialResolver, Credentials
 from pytest_authmock.client.resource_discovery import (
     DiscoveredResource,
@@ -145,6 +157,8 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RefreshTokenGrant",
+    "RegisteredClient",
+    "RegistrationError",
     "ResourceMetadata",
     "RetryPolicy",
     "Session",
@@ -157,8 +171,10 @@ __all__ = [
     "TokenRevoked",
     "TokenStore",
     "adiscover_resource",
+    "aregister_client",
     "authorize_in_browser",
     "avalidate_token",
+    "delete_registration",
     "discover_resource",
     "fingerprint",
     "login_browser",
@@ -167,9 +183,12 @@ __all__ = [
     "login_token",
     "logout",
     "pkce_pair",
+    "read_registration",
+    "register_client",
     "resource_metadata_url",
     "ssl_context_from_pem",
     "ssl_context_from_pkcs12",
+    "update_registration",
     "validate_token",
     "verify_id_token",
 ]

@@ -15,6 +15,7 @@ from pytest_authmock.provider.endpoints import (
     authorization,
     device,
     discovery,
+    dynamic_registration,
     introspection,
     revocation,
     token,
@@ -53,7 +54,10 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
     PATHS["device_verification"]: ("device_verification", device.verification_page),
     PATHS["api_tokens"]: ("api_tokens", api_tokens.api_tokens_api),
     PATHS["api_tokens_openapi"]: ("openapi", api_tokens.openapi),
+    PATHS["registration"]: ("registration", dynamic_registration.registration),
 }
+#: Endpoints that also serve the paths below theirs (``/api/tokens/{id}``...).
+_PREFIXES = (PATHS["api_tokens"], PATHS["registration"])
 
 #: Endpoint names a fault can target: every routed endpoint, and protected resources.
 FAULT_ENDPOINTS: tuple[str, ...] = (
@@ -66,8 +70,9 @@ FAULT_ENDPOINTS: tuple[str, ...] = (
 def route(path: str) -> tuple[str, EndpointHandler]:
     """The endpoint serving ``path`` (relative to the issuer), or ``404 not_found``."""
     found = ROUTES.get(path)
-    if found is None and path.startswith(PATHS["api_tokens"] + "/"):
-        found = ROUTES[PATHS["api_tokens"]]  # /api/tokens/{id}
+    for prefix in _PREFIXES:
+        if found is None and path.startswith(prefix + "/"):
+            found = ROUTES[prefix]  # /api/tokens/{id}, /oauth2/register/{client_id}
     if found is None:
         raise NotFound(f"no endpoint at {path!r}; every endpoint is listed at {DISCOVERY_PATHS[0]}")
     return found

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.protocol_discovery import protocol_metadata
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.models import AUTH_METHODS
 from pytest_authmock.provider.paths import PATHS
@@ -48,6 +49,7 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
         "token_endpoint_auth_signing_alg_values_supported": [ctx.config.algorithm],
         "tls_client_certificate_bound_access_tokens": True,
     }
+    body.update(protocol_metadata(ctx))
     if ctx.mtls_base_url:
         # RFC 8705 §5: the same endpoints on the listener that requires a certificate.
         alias = ctx.mtls_base_url + httpx.URL(base).path.rstrip("/")

@@ -1,0 +1,22 @@
+"""The metadata entries of registration, pushed requests and logout, when each is switched on.
+
+RFC 8414 §2 and OIDC Discovery §3: an endpoint is advertised exactly when it
+works; a feature switched off in ``idp.protocol_settings`` is not listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_authmock.provider.context import ProviderContext
+from pytest_authmock.provider.paths import PATHS
+
+
+def protocol_metadata(ctx: ProviderContext) -> dict[str, Any]:
+    settings = ctx.flows.protocol.settings
+    base = ctx.issuer
+    body: dict[str, Any] = {}
+    if settings.dynamic_registration:
+        # RFC 7591 §3 (RFC 8414 §2 registration_endpoint).
+        body["registration_endpoint"] = base + PATHS["registration"]
+    return body
