@@ -122,6 +122,7 @@ def test_contract_suite_passes_against_authmock_serve(
     assert choices["refresh token rotation"] == "yes"
     assert choices["revoking an access token"] == "takes effect at introspection"
     assert choices["resource indicators (RFC 8707)"] == "the token's aud follows resource"
+    assert choices["a spent request_uri"] == "is refused"
 
 
 def test_the_report_names_the_switch_that_matches_a_provider(

@@ -21,6 +21,8 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :func:`register_client`: dynamic client registration (RFC 7591), and
   :func:`read_registration`, :func:`update_registration`,
   :func:`delete_registration` (RFC 7592).
+* :func:`push_authorization_request`: pushed authorization requests (RFC 9126);
+  ``authorize_in_browser(par=...)`` uses them.
 """
 
 from pytest_authmock.client.access_tokens import AccessTokenValidator
@@ -84,6 +86,12 @@ from pytest_authmock.client.login import login_password, login_token, logout
 from pytest_authmock.client.manager import TokenManager
 from pytest_authmock.client.mtls import ssl_context_from_pem, ssl_context_from_pkcs12
 from pytest_authmock.client.oauth import OAuthClient
+from pytest_authmock.client.par import (
+    PushedAuthorizationRequest,
+    apush_authorization_request,
+    push_authorization_request,
+    pushed_authorization_url,
+)
 from pytest_authmock.client.redact import fingerprint
 from pytest_authmock.client.registration import (
     RegisteredClient,
@@ -155,6 +163,7 @@ __all__ = [
     "ProviderError",
     "ProviderMetadata",
     "ProviderUnavailable",
+    "PushedAuthorizationRequest",
     "RateLimited",
     "RefreshTokenGrant",
     "RegisteredClient",
@@ -171,6 +180,7 @@ __all__ = [
     "TokenRevoked",
     "TokenStore",
     "adiscover_resource",
+    "apush_authorization_request",
     "aregister_client",
     "authorize_in_browser",
     "avalidate_token",
@@ -183,6 +193,8 @@ __all__ = [
     "login_token",
     "logout",
     "pkce_pair",
+    "push_authorization_request",
+    "pushed_authorization_url",
     "read_registration",
     "register_client",
     "resource_metadata_url",

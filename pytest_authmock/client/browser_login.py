@@ -28,6 +28,7 @@ from pytest_authmock.client.errors import AuthError, ConfigurationError, Provide
 from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.idtoken import DEFAULT_LEEWAY, verify_id_token
 from pytest_authmock.client.oauth import OAuthClient
+from pytest_authmock.client.par import pushed_authorization_url
 from pytest_authmock.client.tokens import Token
 
 __all__ = [
@@ -252,6 +253,7 @@ def authorize_in_browser(
     cancel: threading.Event | None = None,
     resource: Resources = (),
     id_token_leeway: float = DEFAULT_LEEWAY,
+    par: bool | None = None,
 ) -> Token:
     """Sign the user in through the browser and return the tokens.
 
@@ -262,7 +264,9 @@ def authorize_in_browser(
     ``resource``: RFC 8707 resource indicator(s), sent in the authorization
     request and in the code exchange. The ID token is checked as OIDC Core
     §3.1.3.7 says, its ``exp`` and ``iat`` within ``id_token_leeway`` seconds
-    of clock difference.
+    of clock difference. ``par``: push the request first (RFC 9126) and open the
+    browser with its ``request_uri`` only; ``None`` (default) pushes when the
+    provider requires it.
     """
     if isinstance(scopes, str):
         raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
@@ -287,6 +291,7 @@ def authorize_in_browser(
             nonce,
             indicators,
         )
+        url = pushed_authorization_url(oauth, url, par=par)
         if show_url is not None:
             show_url(url)
         if open_browser is not None and open_browser(url) is False and show_url is None:

@@ -19,6 +19,7 @@ PATHS: dict[str, str] = {
     "api_tokens": "/api/tokens",
     "api_tokens_openapi": "/api/openapi.json",
     "registration": "/oauth2/register",
+    "pushed_authorization_request": "/oauth2/par",
 }
 #: OIDC Discovery §4 and RFC 8414 §3: the two well-known metadata documents.
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")

@@ -17,6 +17,7 @@ from pytest_authmock.provider.endpoints import (
     discovery,
     dynamic_registration,
     introspection,
+    par,
     revocation,
     token,
     userinfo,
@@ -55,6 +56,10 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
     PATHS["api_tokens"]: ("api_tokens", api_tokens.api_tokens_api),
     PATHS["api_tokens_openapi"]: ("openapi", api_tokens.openapi),
     PATHS["registration"]: ("registration", dynamic_registration.registration),
+    PATHS["pushed_authorization_request"]: (
+        "pushed_authorization_request",
+        par.pushed_authorization_request,
+    ),
 }
 #: Endpoints that also serve the paths below theirs (``/api/tokens/{id}``...).
 _PREFIXES = (PATHS["api_tokens"], PATHS["registration"])

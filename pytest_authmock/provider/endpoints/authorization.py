@@ -82,7 +82,7 @@ class AuthorizationRequest:
         return pairs + [(RESOURCE, value) for value in values_of(self.params, RESOURCE)]
 
 
-def _client_and_redirect(
+def client_and_redirect(
     ctx: ProviderContext, params: dict[str, str], pushed: PushedRequest | None = None
 ) -> AuthorizationRequest:
     client_id = params.get("client_id")
@@ -114,8 +114,8 @@ def _client_and_redirect(
     return AuthorizationRequest(client, given, True, params, pushed)
 
 
-def _check(
-    ctx: ProviderContext, areq: AuthorizationRequest
+def check_request(
+    ctx: ProviderContext, areq: AuthorizationRequest, *, pushing: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The rest of §4.1.2.1; returns the scope and RFC 8707 resources. Errors go back to the client."""
     params, client = areq.params, areq.client
@@ -132,9 +132,14 @@ def _check(
             "Pass grant_types=[..., 'authorization_code'] to add_client()"
         )
     protocol = ctx.flows.protocol.settings
-    if areq.pushed is None and (
-        protocol.require_pushed_authorization_requests
-        or client.require_pushed_authorization_requests
+    if (
+        not pushing
+        and areq.pushed is None
+        and protocol.pushed_authorization_requests
+        and (
+            protocol.require_pushed_authorization_requests
+            or client.require_pushed_authorization_requests
+        )
     ):
         who = (
             f"client {client.client_id!r}"
@@ -282,7 +287,7 @@ def authorization(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
         if "request_uri" in params:
             pushed = pushed_requests.redeem(ctx.flows.protocol, params, ctx.clock.now())
             params = pushed.params
-        areq = _client_and_redirect(ctx, params, pushed)
+        areq = client_and_redirect(ctx, params, pushed)
     except (UnsafeRequest, OAuthError) as error:
         trace.error = error.error if isinstance(error, OAuthError) else "invalid_request"
         text = error.description if isinstance(error, OAuthError) else str(error)
@@ -290,7 +295,7 @@ def authorization(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     submitted = "action" in form
     status = 303 if submitted else 302  # RFC 9110 §15.4.4: after a POST, 303 to GET
     try:
-        scope, resources = _check(ctx, areq)
+        scope, resources = check_request(ctx, areq)
     except OAuthError as error:
         return _error_redirect(ctx, areq, error, status, trace)
     if not submitted:

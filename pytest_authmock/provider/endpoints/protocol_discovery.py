@@ -19,4 +19,10 @@ def protocol_metadata(ctx: ProviderContext) -> dict[str, Any]:
     if settings.dynamic_registration:
         # RFC 7591 §3 (RFC 8414 §2 registration_endpoint).
         body["registration_endpoint"] = base + PATHS["registration"]
+    if settings.pushed_authorization_requests:
+        # RFC 9126 §5.
+        body["pushed_authorization_request_endpoint"] = base + PATHS["pushed_authorization_request"]
+        body["require_pushed_authorization_requests"] = (
+            settings.require_pushed_authorization_requests
+        )
     return body
