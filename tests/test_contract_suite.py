@@ -104,6 +104,8 @@ def test_contract_suite_passes_against_authmock_serve(
         f"{issuer}/api/contract",
         "--authmock-contract-resource-indicator",
         f"{issuer}/api/contract",
+        "--authmock-contract-post-logout-redirect-uri",
+        "http://127.0.0.1/contract/signed-out",
         "--authmock-contract-ca",
         str(certs / "ca.pem"),
         "--authmock-contract-client-cert",
@@ -123,6 +125,7 @@ def test_contract_suite_passes_against_authmock_serve(
     assert choices["revoking an access token"] == "takes effect at introspection"
     assert choices["resource indicators (RFC 8707)"] == "the token's aud follows resource"
     assert choices["a spent request_uri"] == "is refused"
+    assert choices["prompt=none after logout"] == "login_required"
 
 
 def test_the_report_names_the_switch_that_matches_a_provider(

@@ -23,6 +23,8 @@ discovery, and knows nothing about the fake provider it is tested against.
   :func:`delete_registration` (RFC 7592).
 * :func:`push_authorization_request`: pushed authorization requests (RFC 9126);
   ``authorize_in_browser(par=...)`` uses them.
+* :func:`end_session_url`: the URL of RP-initiated logout (OIDC RP-Initiated
+  Logout 1.0), which ends the provider's browser session.
 """
 
 from pytest_authmock.client.access_tokens import AccessTokenValidator
@@ -53,6 +55,7 @@ from pytest_authmock.client.device import (
     DeviceFlowExpired,
 )
 from pytest_authmock.client.discovery import ProviderMetadata
+from pytest_authmock.client.end_session import aend_session_url, end_session_url
 from pytest_authmock.client.errors import (
     AuthError,
     ConfigurationError,
@@ -180,12 +183,14 @@ __all__ = [
     "TokenRevoked",
     "TokenStore",
     "adiscover_resource",
+    "aend_session_url",
     "apush_authorization_request",
     "aregister_client",
     "authorize_in_browser",
     "avalidate_token",
     "delete_registration",
     "discover_resource",
+    "end_session_url",
     "fingerprint",
     "login_browser",
     "login_device",

@@ -32,8 +32,9 @@ class JournalEntry:
     path: str
     #: "discovery", "jwks", "token", "introspection", "revocation", "userinfo",
     #: "authorization", "device_authorization", "device_verification", "api_tokens",
-    #: "openapi", "registration", "pushed_authorization_request", "resource" (a route
-    #: mounted with ``protect()``), "resource_metadata" (its RFC 9728 document) or "unknown".
+    #: "openapi", "registration", "pushed_authorization_request", "end_session",
+    #: "resource" (a route mounted with ``protect()``), "resource_metadata" (its
+    #: RFC 9728 document) or "unknown".
     endpoint: str
     status_code: int
     grant_type: str | None = None

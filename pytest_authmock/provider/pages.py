@@ -275,3 +275,28 @@ def message(
     role = "status" if ok else "alert"
     body = _header(title, ctx.issuer) + f'<p class="{css}" role="{role}">{escape(text)}</p>'
     return respond(status, title, body)
+
+
+def logout_form(
+    ctx: ProviderContext,
+    form_guard: FormGuard,
+    *,
+    action: str,
+    params: Iterable[tuple[str, str]],
+    username: str | None,
+    client_id: str | None,
+) -> httpx.Response:
+    """OIDC RP-Initiated Logout §2: ask the user before signing them out."""
+    who = f"You are signed in as <strong>{escape(username)}</strong>. " if username else ""
+    asker = f" <strong>{escape(client_id)}</strong> asks to sign you out." if client_id else ""
+    body = (
+        _header("Sign out", ctx.issuer)
+        + f"<p>{who}Do you want to sign out?{asker}</p>\n"
+        + f'<form method="post" action="{escape(action)}">\n'
+        + _hidden([*params, ("csrf", form_guard.token)])
+        + '<div class="buttons">\n'
+        + '<button type="submit" name="action" value="logout">Sign out</button>\n'
+        + '<button type="submit" name="action" value="stay" class="secondary">'
+        + "Stay signed in</button>\n</div>\n</form>"
+    )
+    return respond(200, "Sign out", body, set_cookie=form_guard.set_cookie)

@@ -20,6 +20,7 @@ PATHS: dict[str, str] = {
     "api_tokens_openapi": "/api/openapi.json",
     "registration": "/oauth2/register",
     "pushed_authorization_request": "/oauth2/par",
+    "end_session": "/oauth2/logout",
 }
 #: OIDC Discovery §4 and RFC 8414 §3: the two well-known metadata documents.
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")

@@ -16,6 +16,7 @@ from pytest_authmock.provider.endpoints import (
     device,
     discovery,
     dynamic_registration,
+    end_session,
     introspection,
     par,
     revocation,
@@ -60,6 +61,7 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
         "pushed_authorization_request",
         par.pushed_authorization_request,
     ),
+    PATHS["end_session"]: ("end_session", end_session.end_session),
 }
 #: Endpoints that also serve the paths below theirs (``/api/tokens/{id}``...).
 _PREFIXES = (PATHS["api_tokens"], PATHS["registration"])

@@ -25,4 +25,7 @@ def protocol_metadata(ctx: ProviderContext) -> dict[str, Any]:
         body["require_pushed_authorization_requests"] = (
             settings.require_pushed_authorization_requests
         )
+    if settings.end_session:
+        # OIDC RP-Initiated Logout 1.0 §2.1.
+        body["end_session_endpoint"] = base + PATHS["end_session"]
     return body
