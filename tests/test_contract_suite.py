@@ -7,8 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
+from pytest_authmock.contract.checks import Choices
+from pytest_authmock.contract.grants import ClientGrants
+from pytest_authmock.contract.jwts import verify_jwt
+from pytest_authmock.contract.signin import choose, parse_forms
 from tests.interop.contract_run import BASE, run_contract
 
 #: The same file docs/contract-testing.md shows.
@@ -217,3 +224,67 @@ def test_the_suite_catches_a_provider_that_breaks_the_contract(
     run = run_contract(pytester, "--authmock-contract-issuer", issuer, *CREDENTIALS)
     assert set(run.failed) == {"test_discovery.py::test_metadata_answers_json"}, run.report()
     assert "RFC 8414 §3.2" in run.failed["test_discovery.py::test_metadata_answers_json"]
+
+
+# -- the suite's own parts, without a provider ----------------------------------------------
+
+
+def test_the_page_driver_reads_forms_the_way_browsers_do() -> None:
+    page = """
+    <form id="op.confirm" method="post" action="/device"><input type="hidden" name="xsrf" value="x1">
+    <input type="checkbox" name="remember"><input type="checkbox" name="ok" value="1" checked></form>
+    <button type="submit" form="op.confirm">Continue</button>
+    <button type="submit" form="op.confirm" name="abort" value="yes">[ Cancel ]</button>
+    <p role="alert">Wrong code</p>
+    """
+    forms, alerts = parse_forms(page)
+    assert alerts == ["Wrong code"]
+    (form,) = forms
+    assert [(name, value) for name, value, _, _ in form.fields] == [("xsrf", "x1"), ("ok", "1")]
+    assert [button.label for button in form.buttons] == ["Continue", "[ Cancel ]"]
+
+
+def test_the_page_driver_signs_in_rather_than_denies() -> None:
+    page = """
+    <form method="post"><button name="action" value="deny">Deny access</button></form>
+    <form method="post" action="/login"><input name="username" autocomplete="username">
+    <input type="password" name="password"><button type="submit">Sign in</button></form>
+    """
+    forms, _ = parse_forms(page)
+    form, button = choose(forms, "approve") or (None, None)
+    assert form is not None
+    assert form.action == "/login"
+    assert form.data(button, "alice", "pw", {}) == {"username": "alice", "password": "pw"}
+    denied = choose(forms, "deny")
+    assert denied is not None
+    assert denied[1] is not None
+    assert denied[1].value == "deny"
+
+
+def _answer(status: int, error: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": error, "error_description": "not for you"})
+
+
+def test_a_grant_refused_to_this_client_is_a_skip_until_the_client_used_it() -> None:
+    grants = ClientGrants("ci-bot", Choices())
+    reason = grants.refusal("refresh_token", _answer(400, "unauthorized_client"))
+    assert reason is not None
+    assert "'ci-bot' may not use the refresh_token grant" in reason
+    assert grants.refusal("refresh_token", _answer(400, "invalid_grant")) is None
+    grants.saw("refresh_token")
+    # Once the client used the grant, a refusal is the provider's answer, checked as such.
+    assert grants.refusal("refresh_token", _answer(400, "invalid_request")) is None
+
+
+def test_the_jwt_check_takes_the_algorithm_from_the_key() -> None:
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"})
+    jwks = {"keys": [key.as_dict(private=False)]}
+    token = jwt.encode({"alg": "RS256", "kid": "k1"}, {"iss": "x"}, key)
+    assert verify_jwt(token, jwks) == {"iss": "x"}
+    # The same key published for PS256 only: an RS256 token must not be accepted.
+    jwks["keys"][0]["alg"] = "PS256"
+    with pytest.raises(AssertionError, match=r"RFC 8725 §3\.1"):
+        verify_jwt(token, jwks)
+    unsigned = token.split(".")[1]
+    with pytest.raises(AssertionError, match=r"RFC 8725 §3\.2"):
+        verify_jwt("eyJhbGciOiJub25lIn0." + unsigned + ".", jwks)

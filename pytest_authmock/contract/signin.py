@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-__all__ = ["Form", "SignInError", "parse_forms", "sign_in"]
+__all__ = ["Form", "SignInError", "choose", "parse_forms", "sign_in"]
 
 #: Field names (or ids, or autocomplete values) that take the username.
 USERNAME_FIELDS = frozenset(
@@ -158,7 +158,13 @@ def parse_forms(html: str) -> tuple[list[Form], list[str]]:
     return parser.forms, [alert for alert in parser.alerts if alert]
 
 
-def _choose(forms: list[Form], decision: str) -> tuple[Form, Button | None] | None:
+def choose(forms: list[Form], decision: str) -> tuple[Form, Button | None] | None:
+    """The form and button a person would press for ``decision`` ("approve" or "deny").
+
+    Going on, the form that asks for credentials wins over one that only goes on,
+    and a button that stops (deny, cancel, log out) is never pressed; denying,
+    the first deny or cancel button wins.
+    """
     best: tuple[int, Form, Button | None] | None = None
     for form in forms:
         kinds = form.kinds()
@@ -224,7 +230,7 @@ def sign_in(
         said = f" ({'; '.join(alerts)})" if alerts else ""
         if response.status_code >= 400:
             raise SignInError(f"{where} answered HTTP {response.status_code}{said}")
-        chosen = None if denied else _choose(forms, decision)
+        chosen = None if denied else choose(forms, decision)
         if chosen is None:
             if end_on_page:
                 return SignedIn(None, response.text)
