@@ -33,7 +33,11 @@ def test_a_service_registers_itself(provider: FakeIdP) -> None:
     with OAuthClient(provider.issuer) as anonymous:  # no client yet
         registered = register_client(
             anonymous,
-            {"client_name": "nightly-report", "grant_types": ["client_credentials"]},
+            {
+                "client_name": "nightly-report",
+                "grant_types": ["client_credentials"],
+                "response_types": [],  # no browser flow (RFC 7591 §2 defaults to "code")
+            },
         )
         # Keep client_id, client_secret and the registration access token.
         with registered.oauth_client() as oauth:
@@ -42,7 +46,11 @@ def test_a_service_registers_itself(provider: FakeIdP) -> None:
         registered = update_registration(
             anonymous,
             registered,
-            {"client_name": "hourly-report", "grant_types": ["client_credentials"]},
+            {
+                "client_name": "hourly-report",
+                "grant_types": ["client_credentials"],
+                "response_types": [],
+            },
         )
         delete_registration(anonymous, registered)
     # --8<-- [end:register]

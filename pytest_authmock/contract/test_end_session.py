@@ -8,9 +8,8 @@ a session to end).
 
 from __future__ import annotations
 
-import re
 import secrets
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -18,12 +17,7 @@ import pytest
 from pytest_authmock.contract.checks import Choices, Provider
 from pytest_authmock.contract.codeflow import CodeFlow, pkce_pair
 from pytest_authmock.contract.discovery_options import DiscoverySettings
-from pytest_authmock.contract.signin import parse_forms
-
-#: Buttons that confirm a logout (and those that would keep the session).
-_CONFIRM = re.compile(r"log ?out|sign ?out|yes|confirm|continue", re.I)
-_KEEP = re.compile(r"\bno\b|stay|cancel|abort", re.I)
-MAX_STEPS = 8
+from pytest_authmock.contract.logout import walk
 
 
 @pytest.fixture(scope="module")
@@ -39,41 +33,6 @@ def after(discovery: DiscoverySettings) -> str:
             " to check the logout redirect"
         )
     return discovery.post_logout_redirect_uri
-
-
-def _same(url: str, target: str) -> bool:
-    a, b = urlsplit(url), urlsplit(target)
-    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)
-
-
-def walk(http: httpx.Client, start: str, target: str) -> str | None:
-    """Follow the logout from ``start``, confirming it; where it sent the browser (or None)."""
-    method, url, data = "GET", start, None
-    for _ in range(MAX_STEPS):
-        response = http.request(method, url, data=data, follow_redirects=False)
-        if response.is_redirect:
-            location = urljoin(str(response.url), str(response.headers.get("location", "")))
-            if _same(location, target):
-                return location
-            method, url, data = "GET", location, None
-            continue
-        forms, _ = (
-            parse_forms(response.text)
-            if "html" in response.headers.get("content-type", "")
-            else ([], [])
-        )
-        chosen = [
-            (form, button)
-            for form in forms
-            for button in form.buttons
-            if _CONFIRM.search(button.words()) and not _KEEP.search(button.words())
-        ]
-        if not chosen:
-            return None
-        form, button = chosen[0]
-        data = form.data(button, "", "", {})
-        method, url = form.method, urljoin(str(response.url), form.action)
-    return None
 
 
 def test_an_unregistered_redirect_is_not_followed(

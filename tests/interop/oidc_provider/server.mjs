@@ -28,6 +28,8 @@ const { default: Provider, errors } = await import(pathToFileURL(join(packageDir
 
 export const API = 'https://api.interop.test';
 const REDIRECT = 'http://127.0.0.1/interop/callback';
+const NATIVE_REDIRECT = 'http://127.0.0.1/callback';
+const SIGNED_OUT = 'http://127.0.0.1/interop/signed-out';
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 const ALL = ['client_credentials', 'authorization_code', 'refresh_token', DEVICE];
 
@@ -50,8 +52,15 @@ function client(id, method, grants, extra = {}) {
 }
 
 const clients = [
-  client('interop-basic', 'client_secret_basic', ALL),
+  client('interop-basic', 'client_secret_basic', ALL, { post_logout_redirect_uris: [SIGNED_OUT] }),
   client('interop-post', 'client_secret_post', ALL),
+  // A CLI: a public native client on a loopback redirect (any port, RFC 8252 §7.3)
+  // that may send the browser back after logout (RP-Initiated Logout).
+  client('interop-native', 'none', ['authorization_code', 'refresh_token'], {
+    application_type: 'native',
+    redirect_uris: [NATIVE_REDIRECT],
+    post_logout_redirect_uris: [SIGNED_OUT],
+  }),
   // The case of a client allowed only some grants: the contract suite must not fail it.
   client('interop-device-only', 'client_secret_basic', ['client_credentials', DEVICE]),
   // Device codes of this client expire after 2 s (ttl.DeviceCode below).
@@ -89,6 +98,11 @@ const provider = new Provider(issuer, {
     deviceFlow: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    // RFC 7591 / RFC 7592, open as test providers are; RFC 9126; RP-Initiated Logout.
+    registration: { enabled: true },
+    registrationManagement: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true },
+    rpInitiatedLogout: { enabled: true, logoutSource },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => undefined,
@@ -124,6 +138,16 @@ provider.on('grant.success', (ctx) => bump(counts.success, ctx.oidc.params.grant
 provider.on('grant.error', (ctx) => bump(counts.error, ctx.oidc.params?.grant_type ?? '?'));
 // Errors the provider answers are expected here; keep the test output quiet.
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
+
+// The logout confirmation, with its buttons inside the form (the default page puts them
+// outside, with form="..." attributes, which the tests' page driver does not follow).
+async function logoutSource(ctx, form) {
+  const buttons = '<button type="submit" name="logout" value="yes">Yes, sign me out</button>'
+    + '<button type="submit">No, stay signed in</button></form>';
+  ctx.type = 'html';
+  ctx.body = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign out</title></head>'
+    + `<body><h1>Do you want to sign out?</h1>${form.replace('</form>', buttons)}</body></html>`;
+}
 
 // -- the sign-in and consent pages ------------------------------------------------------------
 
