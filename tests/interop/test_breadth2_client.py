@@ -34,9 +34,10 @@ from pytest_authmock.client import (
 from pytest_authmock.contract.logout import walk
 from pytest_authmock.contract.signin import sign_in
 from tests.interop.client_helpers import oauth
-from tests.interop.conftest import API, REDIRECT_URI, USER, NodeProvider
+from tests.interop.conftest import API, USER, NodeProvider
 from tests.interop.contract_run import known_deviations_only, run_contract
 from tests.interop.deviations import KNOWN_DEVIATIONS
+from tests.interop.test_contract_against_peers import SIGN_IN, client
 
 SIGNED_OUT = "http://127.0.0.1/interop/signed-out"
 SERVICE = {
@@ -173,12 +174,8 @@ def test_the_contract_checks(pytester: pytest.Pytester, oidc_provider: NodeProvi
         pytester,
         "--authmock-contract-issuer",
         oidc_provider.issuer,
-        "--authmock-contract-client",
-        "interop-basic:interop-basic-secret",
-        "--authmock-contract-user",
-        ":".join(USER),
-        "--authmock-contract-redirect-uri",
-        REDIRECT_URI,
+        *client("interop-basic"),
+        *SIGN_IN,
         "--authmock-contract-resource-indicator",
         API,
         "--authmock-contract-post-logout-redirect-uri",

@@ -172,28 +172,23 @@ def test_password_then_refresh_may_narrow(provider: FakeIdP, http: httpx.Client)
         ("resource", BILLING),
     ).json()
     assert audience(http, provider, client, login["access_token"]) == [ORDERS, BILLING]
-    narrowed = token(
-        http,
-        provider,
-        client,
-        grant_type="refresh_token",
-        refresh_token=login["refresh_token"],
-        resource=BILLING,
-    ).json()
+
+    def refresh(value: str, resource: str | None = None) -> httpx.Response:
+        return token(
+            http,
+            provider,
+            client,
+            grant_type="refresh_token",
+            refresh_token=value,
+            resource=resource,
+        )
+
+    narrowed = refresh(login["refresh_token"], BILLING).json()
     assert audience(http, provider, client, narrowed["access_token"]) == [BILLING]
     # The rotated refresh token still holds the whole grant (RFC 8707 §2.2).
-    whole = token(
-        http, provider, client, grant_type="refresh_token", refresh_token=narrowed["refresh_token"]
-    ).json()
+    whole = refresh(narrowed["refresh_token"]).json()
     assert audience(http, provider, client, whole["access_token"]) == [ORDERS, BILLING]
-    widened = token(
-        http,
-        provider,
-        client,
-        grant_type="refresh_token",
-        refresh_token=whole["refresh_token"],
-        resource=OTHER,
-    )
+    widened = refresh(whole["refresh_token"], OTHER)
     assert error_of(widened) == "invalid_target"
     assert "was not part of the original grant" in widened.json()["error_description"]
 
