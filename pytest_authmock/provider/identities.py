@@ -43,7 +43,7 @@ def _faker_with(rng: random.Random) -> Iterator[Faker]:
 
             _shared.append(Faker())
         faker = _shared[0]
-        faker.random = rng
+        faker.random = rng  # type: ignore[attr-defined]  # a property of Faker, not in its stubs
         yield faker
 
 
