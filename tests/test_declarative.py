@@ -209,10 +209,12 @@ def test_user_and_resource_keys_are_the_method_arguments() -> None:
 def test_fault_keys_are_the_fault_methods_arguments() -> None:
     from pytest_authmock import config_file
     from pytest_authmock.provider.faults import FAULT_METHODS
+    from pytest_authmock.provider.faults_api import FaultTarget
 
     methods = set(FAULT_METHODS.values())
     assert set(config_file.FAULT_KINDS) == methods | set(FAULT_METHODS)
     keywords = {name for method in methods for name in _keywords(getattr(FakeIdP, method))}
+    keywords |= set(FaultTarget.__annotations__)
     assert set(config_file.FAULT_KEYS) - {"kind"} == keywords
 
 
