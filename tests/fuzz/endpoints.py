@@ -1,0 +1,46 @@
+"""Every URL the provider answers, found the way a client finds them.
+
+The list is read from a provider's own answers (discovery metadata, a device
+authorization's verification URIs) rather than written down, so an endpoint
+added to the provider is fuzzed without touching this suite.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import httpx
+
+from pytest_authmock import FakeIdP
+
+#: Both discovery documents (RFC 8414 §3, OIDC Discovery §4).
+DISCOVERY = (
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+)
+#: URLs no metadata lists: one API token (``{api_tokens_endpoint}/{id}``), the
+#: protected resource mounted with ``idp.protect()``, and a path nothing serves.
+EXTRA = ("api_token_item", "protected_resource", "unknown_path")
+
+
+@functools.cache
+def endpoint_names() -> tuple[str, ...]:
+    """Metadata members and device-authorization members that are URLs on the issuer."""
+    idp = FakeIdP()
+    http = httpx.Client(transport=httpx.MockTransport(idp.handler))
+    metadata = http.get(idp.issuer + DISCOVERY[0]).json()
+    names = [
+        name
+        for name, value in metadata.items()
+        if name != "issuer" and isinstance(value, str) and value.startswith(idp.issuer + "/")
+    ]
+    client = idp.add_client()
+    assert client.client_secret is not None
+    device = http.post(
+        metadata["device_authorization_endpoint"],
+        data={"scope": "openid"},
+        auth=(client.client_id, client.client_secret),
+    ).json()
+    # RFC 8628 §3.2: the pages the user is sent to.
+    names += [name for name in ("verification_uri", "verification_uri_complete") if name in device]
+    return (*sorted(names), *DISCOVERY, *EXTRA)
