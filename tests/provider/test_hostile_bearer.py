@@ -47,14 +47,10 @@ HOSTILE_TOKENS["payload is null"] = jose(b'{"alg":"RS256"}', b"null")
 
 @pytest.fixture
 def api(provider: FakeIdP) -> str:
-    # In-process any host works; a loopback server can only route its own origin.
-    base = (
-        "https://api.authmock.test"
-        if provider.issuer == "https://idp.authmock.test"
-        else provider.issuer
-    )
-    provider.protect(base + "/api/me")
-    return base + "/api/me"
+    # On the issuer's origin: the loopback server routes only its own.
+    url = provider.issuer + "/api/me"
+    provider.protect(url)
+    return url
 
 
 def assert_invalid_token(response: httpx.Response, realm: str) -> str:

@@ -138,3 +138,15 @@ def test_the_python_api_bounds_expires_in_like_the_http_api(idp: FakeIdP) -> Non
     with pytest.raises(ValueError, match=r"expires_in .* from 1 to 3153600000"):
         idp.create_api_token(user, expires_in=10**20)
     assert idp.api_tokens() == []
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), float("nan"), 1e20, -(10**12)])
+def test_the_clock_stays_where_dates_can_be_written(idp: FakeIdP, seconds: float) -> None:
+    user = idp.add_user()
+    idp.create_api_token(user)
+    with pytest.raises(ValueError, match=r"within 3153600000 s \(100 years\)"):
+        idp.clock.advance(seconds)
+    with pytest.raises(ValueError, match=r"within 3153600000 s \(100 years\)"):
+        idp.clock.skew = seconds
+    # Nothing moved: every date the provider writes still renders.
+    assert idp.api_tokens()[0].describe(idp.clock.now())["created_at"].startswith("20")
