@@ -7,7 +7,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 from cryptography import x509
@@ -25,6 +25,9 @@ from pytest_authmock.provider.http import json_response
 from pytest_authmock.provider.limits import load_json, shown
 from pytest_authmock.provider.models import TokenRecord
 from pytest_authmock.provider.tokens import certificate_thumbprint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 # RFC 6750 §2.1: b64token
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -107,14 +110,21 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class BearerRequirements(TypedDict, total=False):
+    """What ``check_bearer()`` requires of a token besides being live and ours."""
+
+    #: Every one of these scopes (RFC 6750 §3.1 ``insufficient_scope`` otherwise).
+    scopes: Sequence[str]
+    #: This value in ``aud``.
+    audience: str | None
+    #: Seconds of tolerance on ``exp`` and ``nbf``.
+    leeway: float
+    #: The TLS client certificate, for certificate-bound tokens (RFC 8705 §3).
+    peer_cert: x509.Certificate | None
+
+
 def check_bearer(
-    ctx: ProviderContext,
-    authorization: str | None,
-    *,
-    scopes: Sequence[str] = (),
-    audience: str | None = None,
-    leeway: float = 0,
-    peer_cert: x509.Certificate | None = None,
+    ctx: ProviderContext, authorization: str | None, **requirements: Unpack[BearerRequirements]
 ) -> BearerCheck:
     """Check an ``Authorization`` header value the way a resource server would.
 
@@ -122,6 +132,13 @@ def check_bearer(
     publishes), ``exp``/``nbf`` with ``leeway`` seconds, issuer, ``audience``,
     revocation, certificate binding (RFC 8705 §3) and ``scopes`` (all required).
     """
+    unknown = [name for name in requirements if name not in BearerRequirements.__annotations__]
+    if unknown:
+        raise TypeError(f"check_bearer() got an unexpected keyword argument {unknown[0]!r}")
+    scopes = requirements.get("scopes", ())
+    audience = requirements.get("audience")
+    leeway = requirements.get("leeway", 0)
+    peer_cert = requirements.get("peer_cert")
     realm = ctx.issuer
     if not authorization:
         # RFC 6750 §3.1: no credentials at all gets a bare challenge, no error code.
