@@ -42,7 +42,18 @@ settings.register_profile("authmock-fuzz-long", max_examples=500, **_SHARED)
 PROFILE = os.environ.get("AUTHMOCK_FUZZ_PROFILE", "authmock-fuzz")
 _examples = os.environ.get("AUTHMOCK_FUZZ_EXAMPLES")
 _seed = os.environ.get("AUTHMOCK_FUZZ_SEED", "20240611")
-SEED = secrets.randbelow(2**32) if _seed == "random" else int(_seed)
+RANDOM = _seed == "random"
+
+
+def _draw_seed() -> int:
+    # The xdist workers of one run share its id, so they draw the same seed.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return (
+        int(hashlib.sha256(run.encode()).hexdigest()[:8], 16) if run else secrets.randbelow(2**32)
+    )
+
+
+SEED = _draw_seed() if RANDOM else int(_seed)
 
 
 def fuzz_settings() -> settings:
@@ -67,7 +78,10 @@ def seeded(nodeid: str) -> Callable[[Any], Any]:
     return hypothesis_seed(int.from_bytes(digest[:8], "big"))
 
 
-def pytest_report_header() -> str:
+def pytest_report_header(config: pytest.Config) -> str:
+    if RANDOM and getattr(config.option, "numprocesses", None):
+        # The workers draw the seed; this controller process cannot know it yet.
+        return "authmock fuzz: seed drawn at random by the xdist workers; a failure prints it"
     return describe()
 
 
