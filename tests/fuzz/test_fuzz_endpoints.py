@@ -20,9 +20,10 @@ import pytest
 from hypothesis import given, note
 
 from pytest_authmock import Client, FakeIdP, User
+from tests.fuzz.baselines import requests_for
 from tests.fuzz.conftest import fuzz_settings, seeded
 from tests.fuzz.endpoints import DISCOVERY
-from tests.fuzz.strategies import REQUESTS, RequestPlan, Template, render, urlencode
+from tests.fuzz.strategies import RequestPlan, Template, render, urlencode
 
 #: Longer than any answer the provider may take, short enough to fail a hang fast.
 TIMEOUT = 15.0
@@ -211,7 +212,7 @@ def check_still_serves(target: Target) -> None:
 def test_hostile_requests(target: Target, endpoint: str, request: pytest.FixtureRequest) -> None:
     @fuzz_settings()
     @seeded(request.node.nodeid)
-    @given(plan=REQUESTS)
+    @given(plan=requests_for(endpoint))
     def run(plan: RequestPlan) -> None:
         target.refresh()
         outgoing = build(plan, target, endpoint)
