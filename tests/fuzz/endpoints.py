@@ -24,16 +24,11 @@ EXTRA = ("api_token_item", "protected_resource", "unknown_path")
 
 
 @functools.cache
-def endpoint_names() -> tuple[str, ...]:
-    """Metadata members and device-authorization members that are URLs on the issuer."""
+def discovered() -> dict[str, str]:
+    """Metadata and device-authorization members that are URLs on the issuer -> their paths."""
     idp = FakeIdP()
     http = httpx.Client(transport=httpx.MockTransport(idp.handler))
     metadata = http.get(idp.issuer + DISCOVERY[0]).json()
-    names = [
-        name
-        for name, value in metadata.items()
-        if name != "issuer" and isinstance(value, str) and value.startswith(idp.issuer + "/")
-    ]
     # Named, so that collection does not wait for Faker to load its locales.
     idp.add_client("fuzz-discovery", "secret")
     device = http.post(
@@ -42,5 +37,13 @@ def endpoint_names() -> tuple[str, ...]:
         auth=("fuzz-discovery", "secret"),
     ).json()
     # RFC 8628 §3.2: the pages the user is sent to.
-    names += [name for name in ("verification_uri", "verification_uri_complete") if name in device]
-    return (*sorted(names), *DISCOVERY, *EXTRA)
+    pages = {name: device[name] for name in ("verification_uri", "verification_uri_complete")}
+    return {
+        name: httpx.URL(value).path
+        for name, value in {**metadata, **pages}.items()
+        if name != "issuer" and isinstance(value, str) and value.startswith(idp.issuer + "/")
+    }
+
+
+def endpoint_names() -> tuple[str, ...]:
+    return (*sorted(discovered()), *DISCOVERY, *EXTRA)

@@ -67,7 +67,8 @@ class Target:
             live.update(api_token=made.token, api_token_id=made.id)
         if not idp.device_authorizations():
             device = self.post("device_authorization_endpoint", scope="openid")
-            live.update(device_code=device["device_code"], user_code=device["user_code"])
+            # RFC 8628 §3.2: the codes, and the pages the user is sent to.
+            live.update({k: v for k, v in device.items() if isinstance(v, str)})
 
     def post(self, endpoint: str, **form: str) -> dict[str, Any]:
         assert self.client.client_secret is not None
@@ -90,9 +91,7 @@ class Target:
         if endpoint in DISCOVERY:
             return self.idp.issuer + endpoint
         if endpoint in ("verification_uri", "verification_uri_complete"):
-            user_code = self.live["user_code"]
-            base = self.idp.issuer + "/device"
-            return base if endpoint == "verification_uri" else f"{base}?user_code={user_code}"
+            return self.live[endpoint]
         if endpoint == "api_token_item":
             return f"{metadata['api_tokens_endpoint']}/{self.live['api_token_id']}"
         if endpoint == "protected_resource":
