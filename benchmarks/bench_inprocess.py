@@ -186,40 +186,26 @@ def pytest_sessionfinish(session):
         json.dump(_durations, handle)
 """
 
-_OURS = """
-import pytest
 
-@pytest.mark.parametrize("n", range({tests}))
-def test_bare(n):
-    pass
+def _tests(**bodies: str) -> str:
+    """A test module: one test per fixture list, each run ``{tests}`` times, plus a bare test."""
+    source = "import pytest\n"
+    for name, body in {"bare": "", **bodies}.items():
+        arguments, _, statement = body.partition(":")
+        source += (
+            '\n@pytest.mark.parametrize("n", range({tests}))\n'
+            f"def test_{name}({arguments + ', ' if arguments else ''}n):\n"
+            f"    {statement.strip() or 'pass'}\n"
+        )
+    return source
 
-@pytest.mark.parametrize("n", range({tests}))
-def test_idp(idp, n):
-    pass
 
-@pytest.mark.parametrize("n", range({tests}))
-def test_idp_client(idp, n):
-    idp.add_client()
-"""
-
+_OURS = _tests(idp="idp", idp_client="idp: idp.add_client()")
 # respx's own fixture, in a process of its own: as a suite without pytest-authmock has it.
-_RESPX = """
-import pytest
-
-@pytest.mark.parametrize("n", range({tests}))
-def test_bare(n):
-    pass
-
-@pytest.mark.parametrize("n", range({tests}))
-def test_respx_mock(respx_mock, n):
-    pass
-"""
-
+_RESPX = _tests(respx_mock="respx_mock")
 # pytest-iam's documented way to give a test its client: create it on the session
 # server's backend, delete it afterwards.
-_IAM = """
-import pytest
-
+_IAM_CLIENT = """
 @pytest.fixture
 def client(iam_server):
     inst = iam_server.models.Client(
@@ -235,15 +221,8 @@ def client(iam_server):
     iam_server.backend.save(inst)
     yield inst
     iam_server.backend.delete(inst)
-
-@pytest.mark.parametrize("n", range({tests}))
-def test_bare(n):
-    pass
-
-@pytest.mark.parametrize("n", range({tests}))
-def test_iam_client(client, n):
-    pass
 """
+_IAM = _tests(iam_client="client") + _IAM_CLIENT
 
 
 def _run_pytest(python: str, source: str, tests: int, *plugins: str) -> dict[str, float]:
