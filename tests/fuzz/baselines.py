@@ -14,6 +14,7 @@ import functools
 
 from hypothesis import strategies as st
 
+from tests.fuzz.plans import Body, Ref, RequestPlan, Template
 from tests.fuzz.strategies import (
     AUTHORIZATIONS,
     CONTENT_TYPES,
@@ -23,10 +24,6 @@ from tests.fuzz.strategies import (
     NAMES,
     REQUESTS,
     VALUES,
-    Body,
-    Ref,
-    RequestPlan,
-    Template,
 )
 
 ADMIN = ("bearer", Ref("admin"))

@@ -1,42 +1,12 @@
-"""Hypothesis strategies for malformed requests.
-
-A drawn request is a *plan*: it may refer to live values of the provider under
-test (``Ref("client_id")``, the admin token, the pending device code...) so that
-the fuzzer gets past client authentication and reaches the code behind it; the
-test renders the plan against its provider.
-"""
+"""Hypothesis strategies for malformed requests (drawn as plans, see ``plans.py``)."""
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Union
-from urllib.parse import quote, quote_from_bytes
-
 from hypothesis import strategies as st
 
+from tests.fuzz.plans import FORM, Body, JWTPlan, RawJSON, Ref, RequestPlan, Template
 
-@dataclasses.dataclass(frozen=True)
-class Ref:
-    """A live value of the provider under test, filled in when the plan is rendered."""
-
-    name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class RawJSON:
-    """JSON text put into a document as is: numbers and nestings ``json`` cannot write."""
-
-    text: str
-
-
-#: A piece of a plan: text, raw bytes (sent percent-encoded, so possibly invalid
-#: UTF-8), a reference, raw JSON, or JSON containers of those.
-Template = Union[str, bytes, int, float, bool, None, Ref, RawJSON, "JWTPlan", list, dict]
-
-#: The names every live value is known by (see ``Target.values`` in the test module).
+#: The names every live value is known by (see ``Target.live`` in the test module).
 REFS = (
     "client_id",
     "client_secret",
@@ -127,7 +97,6 @@ METHODS = (
     "PROPFIND",
     "M-SEARCH",
 )
-FORM = "application/x-www-form-urlencoded"
 CONTENT_TYPES = (
     None,
     FORM,
@@ -191,33 +160,6 @@ JSON_VALUES: st.SearchStrategy[Template] = st.one_of(
     st.lists(_SHALLOW, max_size=3),
     st.dictionaries(_KEYS, _SHALLOW, max_size=3),
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class JWTPlan:
-    """A JWS compact serialization with attacker-chosen parts (RFC 7515 §7.1)."""
-
-    header: Template
-    payload: Template
-    signature: bytes
-    segments: int
-
-    def render(self, values: Mapping[str, str]) -> str:
-        parts = [_b64(_part(self.header, values)), _b64(_part(self.payload, values))]
-        parts.append(_b64(self.signature))
-        while len(parts) < self.segments:
-            parts.append(_b64(self.signature))
-        return ".".join(parts[: self.segments])
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _part(part: Template, values: Mapping[str, str]) -> bytes:
-    if isinstance(part, bytes):
-        return part
-    return render_json(part, values).encode("utf-8", "surrogatepass")
 
 
 ALGORITHMS = st.sampled_from(
@@ -285,48 +227,6 @@ def values(longest: int) -> st.SearchStrategy[Template]:
 VALUES = values(70_000)
 
 
-def render(value: Template, values: Mapping[str, str]) -> str | bytes:
-    """A form or header value: text, or bytes for raw (maybe invalid UTF-8) input."""
-    if isinstance(value, Ref):
-        return values[value.name]
-    if isinstance(value, JWTPlan):
-        return value.render(values)
-    if isinstance(value, RawJSON):
-        return value.text
-    if isinstance(value, (str, bytes)):
-        return value
-    return render_json(value, values)
-
-
-def render_json(value: Template, values: Mapping[str, str]) -> str:
-    """JSON text with references filled in and raw fragments kept as they are."""
-    if isinstance(value, RawJSON):
-        return value.text
-    if isinstance(value, (Ref, JWTPlan)):
-        return json.dumps(render(value, values))
-    if isinstance(value, bytes):
-        return json.dumps(value.decode("latin-1"))
-    if isinstance(value, list):
-        return "[" + ",".join(render_json(item, values) for item in value) + "]"
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(k))}:{render_json(v, values)}" for k, v in value.items())
-        return "{" + ",".join(members) + "}"
-    return json.dumps(value)
-
-
-def _encode(value: str | bytes) -> str:
-    if isinstance(value, bytes):
-        return quote_from_bytes(value, safe="")
-    return quote(value.encode("utf-8", "surrogatepass"), safe="")
-
-
-def urlencode(pairs: Sequence[tuple[Template, Template]], values: Mapping[str, str]) -> str:
-    """``application/x-www-form-urlencoded`` (or a query), duplicates and raw bytes kept."""
-    return "&".join(
-        f"{_encode(render(name, values))}={_encode(render(value, values))}" for name, value in pairs
-    )
-
-
 NAMES = st.one_of(st.sampled_from(FIELDS), SHORT_TEXT, st.binary(max_size=6))
 PAIRS = st.lists(st.tuples(NAMES, VALUES), max_size=8)
 # httpx refuses to send a URL longer than 64 KiB; the query stays well below.
@@ -340,25 +240,6 @@ API_TOKEN_BODY = st.fixed_dictionaries(
         "bind_to_session": st.one_of(st.booleans(), JSON_VALUES),
     },
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Body:
-    kind: str  # "form", "json", "raw"
-    form: tuple[tuple[Template, Template], ...] = ()
-    document: Template = None
-    raw: bytes = b""
-
-    def render(self, values: Mapping[str, str]) -> bytes:
-        if self.kind == "form":
-            return urlencode(self.form, values).encode("ascii")
-        if self.kind == "json":
-            return render_json(self.document, values).encode("utf-8", "surrogatepass")
-        return self.raw
-
-    @property
-    def content_type(self) -> str | None:
-        return {"form": FORM, "json": "application/json"}.get(self.kind)
 
 
 BODIES = st.one_of(
@@ -393,32 +274,6 @@ AUTHORIZATIONS: st.SearchStrategy[tuple[Template, ...]] = st.one_of(
         st.tuples(st.just("twice"), st.just(Ref("admin")), st.just(Ref("api_token"))),
     ),
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class RequestPlan:
-    method: str
-    suffix: str
-    query: tuple[tuple[Template, Template], ...]
-    content_type: str | None
-    authorization: tuple[Template, ...]
-    body: Body
-    cookie: str | None
-
-    def __repr__(self) -> str:
-        # Hypothesis prints failing plans; a 200 kB body would bury the point.
-        fields = ", ".join(
-            f"{f.name}={_short(getattr(self, f.name))}" for f in dataclasses.fields(self)
-        )
-        return f"RequestPlan({fields})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def _short(value: object, limit: int = 300) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}...<{len(text)} chars>"
 
 
 # Mostly the content type that matches the body, so the parsers behind it run.

@@ -23,7 +23,7 @@ from pytest_authmock import Client, FakeIdP, User
 from tests.fuzz.baselines import requests_for
 from tests.fuzz.conftest import fuzz_settings, seeded
 from tests.fuzz.endpoints import DISCOVERY
-from tests.fuzz.strategies import RequestPlan, Template, render, urlencode
+from tests.fuzz.plans import RequestPlan, Template, render, urlencode
 
 #: Longer than any answer the provider may take, short enough to fail a hang fast.
 TIMEOUT = 15.0
