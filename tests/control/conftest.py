@@ -39,7 +39,7 @@ class ControlServer:
         self._dispatch = with_control(
             lambda request, cert: self.idp.handle(request, peer_cert=cert), self.api
         )
-        self.http = httpx.Client(base_url=self.url, timeout=10)
+        self.http = httpx.Client(base_url=self.url, timeout=30)
         self.server.start()
 
     def call(

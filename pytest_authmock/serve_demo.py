@@ -1,0 +1,52 @@
+"""The demo setup of a bare ``authmock serve``: enough for every scenario, no flag needed.
+
+* ``demo-client`` / ``demo-secret``: a confidential client that may use every grant;
+* ``demo-cli``: a public client, as a command-line tool registers it: the device
+  flow, the authorization code with PKCE (loopback redirect URIs on any port,
+  RFC 8252 §7.3), the password grant and refresh tokens; asked for no scope, it
+  gets them all, ``api_tokens:admin`` included, so its user may manage API tokens;
+* the user ``demo`` / ``demo-password`` (with a fixed subject and profile).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEMO_CLI = "demo-cli"
+#: What a token of ``demo-cli`` may carry; without a ``scope`` parameter it gets all
+#: of them (RFC 6749 §3.3's pre-defined default).
+DEMO_CLI_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "api_tokens:admin",
+    "read",
+    "write",
+)
+DEMO_CLI_GRANTS = (
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "authorization_code",
+    "password",
+    "refresh_token",
+)
+
+
+def demo_clients(demo_client: tuple[str, str], redirect_uris: list[str]) -> list[dict[str, Any]]:
+    """The demo clients' ``[[clients]]`` tables (``_where`` names them in errors)."""
+    return [
+        {
+            "client_id": demo_client[0],
+            "client_secret": demo_client[1],
+            "redirect_uris": list(redirect_uris),
+            "_where": "demo client",
+        },
+        {
+            "client_id": DEMO_CLI,
+            "public": True,
+            "grant_types": list(DEMO_CLI_GRANTS),
+            "scopes": list(DEMO_CLI_SCOPES),
+            "redirect_uris": list(redirect_uris),
+            "_where": "demo CLI client",
+        },
+    ]
