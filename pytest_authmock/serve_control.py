@@ -63,6 +63,12 @@ def attach(service: Any, material: Any) -> Control:
     settings = service.settings
     options: ServeOptions = settings.options
     apply_flow_options(idp, options)
+    if not settings.users:
+        from pytest_authmock.serve import DEMO_USER
+
+        idp.flow_settings.sign_in_hint = (
+            f"Demo user: sign in as {DEMO_USER[0]} with the password {DEMO_USER[1]}."
+        )
     declaration = settings.declaration
     baseline = Baseline(idp, reapply=declaration.apply if declaration is not None else None)
     token = options.admin_token or generate_admin_token()

@@ -436,3 +436,23 @@ def test_demo_clients_redirect_to_loopback_on_any_port(serve: Any, client: str) 
 def test_redirect_uri_applies_to_client_flags(serve: Any) -> None:
     running = serve("--client", "web:web-secret", "--redirect-uri", "https://web.example.test/cb")
     assert running.service.idp.clients["web"].redirect_uris[-1] == "https://web.example.test/cb"
+
+
+def test_the_sign_in_pages_say_how_to_sign_in_as_the_demo_user(serve: Any) -> None:
+    running = serve()
+    hint = "Demo user: sign in as demo with the password demo-password."
+    page = httpx.get(
+        running.issuer + "/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "demo-cli",
+            "redirect_uri": "http://127.0.0.1:5000/callback",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        },
+    )
+    assert hint in page.text
+    assert hint in httpx.get(running.issuer + "/device").text
+    # Not when the users are configured: there is no demo user to talk about.
+    other = serve("--user", "ada:lovelace")
+    assert "sign-in-hint" not in httpx.get(other.issuer + "/device").text

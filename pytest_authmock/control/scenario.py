@@ -119,6 +119,11 @@ SETTINGS_FIELDS = (
     f.Field("allow_plain_pkce", f.boolean(), "accept the RFC 7636 'plain' method"),
     f.Field("require_pkce_for_confidential", f.boolean(), "PKCE for confidential clients too"),
     f.Field("api_token_admin_scope", f.text(min_length=1), "scope the API-token endpoints require"),
+    f.Field(
+        "sign_in_hint",
+        f.text(min_length=1, max_length=500).nullable(),
+        "a line the sign-in and device pages show above their form",
+    ),
 )
 
 
