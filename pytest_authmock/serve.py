@@ -303,9 +303,7 @@ class Service:
 
     def _register(self, material: Any) -> None:
         settings = self.settings
-        clients = settings.clients or demo_clients(
-            DEMO_CLIENT, settings.options.client_redirect_uris()
-        )
+        clients = settings.clients or demo_clients(DEMO_CLIENT, settings.options, self.idp.issuer)
         for spec in clients:
             self._add_client(dict(spec), material)
         users = settings.users or [

@@ -7,6 +7,7 @@ import shlex
 import socket
 from typing import Any
 
+from pytest_authmock.control.home import endpoints
 from pytest_authmock.control.pages_paths import DEBUGGER
 from pytest_authmock.control.routes import PREFIX
 from pytest_authmock.serve_certs import P12_PASSWORD, describe
@@ -44,16 +45,6 @@ def listening(service: Any) -> str:
         shown = host or "0.0.0.0"  # noqa: S104 - a name, not a bind
         return f"all {family} addresses ({shown}) port {main.port}{chosen}: {addresses}"
     return f"{main.host} port {main.port}{chosen}"
-
-
-def endpoints(idp: Any) -> dict[str, str]:
-    """Every endpoint of the metadata, by name, plus the device verification page."""
-    found = {"discovery": idp.issuer + "/.well-known/openid-configuration"}
-    for key, value in idp.metadata().items():
-        if isinstance(value, str) and (key.endswith("_endpoint") or key.endswith("_uri")):
-            found[key.removesuffix("_endpoint").removesuffix("_uri")] = value
-    found["device_verification"] = idp.url_for("device_verification")
-    return found
 
 
 def _origin(service: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pytest_authmock.control import Baseline, ControlAPI, generate_admin_token, with_control
 from pytest_authmock.control.api import Handle
+from pytest_authmock.control.pages import Pages
 from pytest_authmock.serve_certs import certify, describe
 from pytest_authmock.serve_config import ConfigError
 from pytest_authmock.serve_options import ServeOptions
@@ -15,6 +16,7 @@ from pytest_authmock.serve_options import ServeOptions
 @dataclasses.dataclass
 class Control:
     api: ControlAPI
+    pages: Pages
     admin_token: str
     #: The server's request handler: ``/_authmock/*`` and the pages here, the rest
     #: to the provider.
@@ -34,6 +36,22 @@ def apply_flow_options(idp: Any, options: ServeOptions) -> None:
                 f"--auto-approve: no user {options.auto_approve!r}; users: {', '.join(idp.users)}"
             )
         idp.auto_approve = options.auto_approve
+
+
+def demo_rows(settings: Any) -> list[tuple[str, str]]:
+    """The demo credentials the home page shows (none when clients or users are configured)."""
+    from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER
+    from pytest_authmock.serve_demo import DEMO_CLI
+
+    rows = []
+    if not settings.clients:
+        rows += [
+            ("confidential client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"),
+            ("public CLI client", f"{DEMO_CLI} (device, auth code + PKCE, password, refresh)"),
+        ]
+    if not settings.users:
+        rows.append(("user", f"{DEMO_USER[0]} / {DEMO_USER[1]}"))
+    return rows
 
 
 def _client_preparer(material: Any, mtls: bool) -> Any:
@@ -75,5 +93,8 @@ def attach(service: Any, material: Any) -> Control:
     api = ControlAPI(
         idp, token, baseline=baseline, prepare_client=_client_preparer(material, settings.mtls)
     )
-    dispatch = with_control(lambda request, cert: idp.handle(request, peer_cert=cert), api)
-    return Control(api, token, dispatch)
+    pages = Pages(idp, token, demo=demo_rows(settings))
+    dispatch = with_control(
+        lambda request, cert: idp.handle(request, peer_cert=cert), api, pages.handle
+    )
+    return Control(api, pages, token, dispatch)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pytest_authmock.control.urls import debugger_callback
+from pytest_authmock.serve_options import ServeOptions
+
 DEMO_CLI = "demo-cli"
 #: What a token of ``demo-cli`` may carry; without a ``scope`` parameter it gets all
 #: of them (RFC 6749 §3.3's pre-defined default).
@@ -32,8 +35,15 @@ DEMO_CLI_GRANTS = (
 )
 
 
-def demo_clients(demo_client: tuple[str, str], redirect_uris: list[str]) -> list[dict[str, Any]]:
-    """The demo clients' ``[[clients]]`` tables (``_where`` names them in errors)."""
+def demo_clients(
+    demo_client: tuple[str, str], options: ServeOptions, issuer: str
+) -> list[dict[str, Any]]:
+    """The demo clients' ``[[clients]]`` tables (``_where`` names them in errors).
+
+    They may redirect to loopback addresses on any port, to ``--redirect-uri``
+    URIs and to the debugger page (its authorization-code sign-ins).
+    """
+    redirect_uris = [*options.client_redirect_uris(), debugger_callback(issuer)]
     return [
         {
             "client_id": demo_client[0],

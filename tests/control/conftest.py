@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from pytest_authmock.control import Baseline, ControlAPI, with_control
+from pytest_authmock.control.pages import Pages
+from pytest_authmock.control.urls import debugger_callback
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.transport.server import LoopbackServer
 
@@ -30,14 +32,17 @@ class ControlServer:
         self.server = LoopbackServer(lambda request, cert: self._dispatch(request, cert))
         self.url = self.server.url
         self.idp = FakeIdP(issuer=self.url)
-        self.idp.add_client(*DEMO_CLIENT)
+        self.idp.add_client(*DEMO_CLIENT, redirect_uris=[debugger_callback(self.url)])
         self.idp.add_client("demo-cli", public=True, redirect_uris=["http://127.0.0.1/callback"])
         self.idp.add_user(*DEMO_USER)
         self.idp.protect(self.url + "/api/me")
         self.baseline = Baseline(self.idp)
         self.api = ControlAPI(self.idp, ADMIN_TOKEN, baseline=self.baseline)
+        self.pages = Pages(self.idp, ADMIN_TOKEN, demo=[("user", "demo / demo-password")])
         self._dispatch = with_control(
-            lambda request, cert: self.idp.handle(request, peer_cert=cert), self.api
+            lambda request, cert: self.idp.handle(request, peer_cert=cert),
+            self.api,
+            self.pages.handle,
         )
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self.server.start()
@@ -77,6 +82,8 @@ def _control_server() -> Iterator[ControlServer]:
 @pytest.fixture
 def control(control_server: ControlServer) -> Iterator[ControlServer]:
     control_server.baseline.restore(control_server.idp)
+    control_server.http.cookies.clear()  # no debugger session from an earlier test
     yield control_server
     assert control_server.api.errors == [], control_server.api.errors[-1]
     assert control_server.server.errors == []
+    assert control_server.pages.errors == [], control_server.pages.errors[-1]
