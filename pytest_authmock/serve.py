@@ -35,7 +35,7 @@ from pytest_authmock.serve_config import (
     split_pair,
     ttl,
 )
-from pytest_authmock.serve_demo import demo_clients
+from pytest_authmock.serve_demo import demo_clients, demo_resources
 from pytest_authmock.serve_env import env_arguments
 from pytest_authmock.serve_log import json_line
 from pytest_authmock.serve_options import add_options, read_options
@@ -323,7 +323,7 @@ class Service:
             if "username" not in spec or "password" not in spec:
                 raise ConfigError(f"{where}: a user needs username and password")
             self._call(where, self.idp.add_user, spec)
-        resources = settings.resources or [{"url": DEMO_RESOURCE, "_where": "demo resource"}]
+        resources = settings.resources or demo_resources(DEMO_RESOURCE)
         origin = _origin(self.idp.issuer)
         for spec in resources:
             spec = dict(spec)

@@ -5,7 +5,9 @@
   flow, the authorization code with PKCE (loopback redirect URIs on any port,
   RFC 8252 §7.3), the password grant and refresh tokens; asked for no scope, it
   gets them all, ``api_tokens:admin`` included, so its user may manage API tokens;
-* the user ``demo`` / ``demo-password`` (with a fixed subject and profile).
+* the user ``demo`` / ``demo-password`` (with a fixed subject and profile);
+* protected APIs: ``/api/me`` (any valid token), ``/api/read`` and ``/api/write``
+  (tokens with the scope ``read``, ``write``: fine-grained API tokens).
 """
 
 from __future__ import annotations
@@ -56,7 +58,18 @@ def demo_clients(
             "public": True,
             "grant_types": list(DEMO_CLI_GRANTS),
             "scopes": list(DEMO_CLI_SCOPES),
+            # A user's login (its refresh token) lasts a day, as on many platforms.
+            "refresh_token_ttl": 24 * 3600,
             "redirect_uris": list(redirect_uris),
             "_where": "demo CLI client",
         },
+    ]
+
+
+def demo_resources(me: str) -> list[dict[str, Any]]:
+    """The demo protected APIs' ``[[resources]]`` tables."""
+    return [
+        {"url": me, "_where": "demo resource"},
+        {"url": "/api/read", "scopes": ["read"], "_where": "demo resource"},
+        {"url": "/api/write", "scopes": ["write"], "_where": "demo resource"},
     ]
