@@ -11,6 +11,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,15 @@ def test_the_sign_in_pages_say_how_to_sign_in_as_the_demo_user(serve: Any) -> No
     # Not when the users are configured: there is no demo user to talk about.
     other = serve("--user", "ada:lovelace")
     assert "sign-in-hint" not in httpx.get(other.issuer + "/device").text
+
+
+def test_reading_the_options_does_not_load_the_provider() -> None:
+    # The provider's import overlaps with generating the signing key (serve.main);
+    # the options of the control API must not pull it in earlier.
+    code = (
+        "import sys; from pytest_authmock.serve import parse; parse(['--admin-token', 'x' * 12]); "
+        "print(sorted(m for m in ('faker', 'joserfc', 'pytest_authmock.provider.idp', "
+        "'pytest_authmock.control.api') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
