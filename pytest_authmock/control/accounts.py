@@ -158,6 +158,7 @@ def revoke_token(call: Call) -> httpx.Response:
 
 def reset(call: Call) -> httpx.Response:
     call.body(optional=True)
+    call.context.faults.clear()
     baseline = call.context.baseline
     if baseline is not None:
         baseline.restore(call.idp)

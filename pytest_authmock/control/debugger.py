@@ -18,12 +18,12 @@ import httpx
 
 from pytest_authmock.control.html import field, hidden, message, page, redirect, select, table
 from pytest_authmock.control.pages_paths import DEBUGGER, HOME
+from pytest_authmock.control.session import PageError, Session
 from pytest_authmock.control.token_view import TokenResult
 from pytest_authmock.control.token_view import render as render_result
 from pytest_authmock.control.urls import debugger_callback
 
 if TYPE_CHECKING:
-    from pytest_authmock.control.pages import Session
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.models import Client
 
@@ -37,8 +37,6 @@ GRANTS = (
 
 
 def _refuse(text: str) -> Exception:
-    from pytest_authmock.control.pages import PageError
-
     return PageError(text)
 
 

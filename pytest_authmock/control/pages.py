@@ -8,7 +8,6 @@ origin; no page sends a script.
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import secrets
 import threading
@@ -25,7 +24,7 @@ import httpx
 from pytest_authmock.control import debugger, home
 from pytest_authmock.control.html import field, message, page, redirect
 from pytest_authmock.control.pages_paths import DEBUGGER, HOME
-from pytest_authmock.control.token_view import TokenResult
+from pytest_authmock.control.session import PageError, Session
 from pytest_authmock.control.urls import origin_of
 
 if TYPE_CHECKING:
@@ -37,27 +36,6 @@ COOKIE = "authmock_debugger"
 #: Enough for every person and browser on a test machine; the oldest go first.
 MAX_SESSIONS = 64
 MAX_FORM_BYTES = 16 * 1024
-
-
-@dataclasses.dataclass
-class Session:
-    csrf: str
-    #: Authorization requests under way: state -> (client_id, code_verifier).
-    pending: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
-    result: TokenResult | None = None
-    #: A device login the debugger started: (client_id, device_code, user_code).
-    device: tuple[str, str, str] | None = None
-    notice: tuple[str, bool] | None = None
-    #: The client, grant and scope last picked in the token form.
-    chosen: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-class PageError(Exception):
-    """A form the pages refuse; the message is shown to the person."""
-
-    def __init__(self, text: str, status: int = 400) -> None:
-        super().__init__(text)
-        self.status = status
 
 
 class Pages:

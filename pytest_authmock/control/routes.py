@@ -34,6 +34,9 @@ class ControlContext:
     idp: FakeIdP
     baseline: Baseline | None = None
     prepare_client: PrepareClient | None = None
+    #: The faults planned through the API (``idp.fail()`` and friends return them;
+    #: their ``fired`` counts move as requests hit them).
+    faults: list[Any] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,6 @@ settings, faults and signing keys."""
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from typing import Any
 
 import httpx
@@ -18,7 +17,13 @@ from pytest_authmock.control.http import (
     not_found,
 )
 from pytest_authmock.control.routes import PREFIX, Call, Route
-from pytest_authmock.control.tables import FAULT_FIELDS, checked_table
+from pytest_authmock.control.tables import (
+    FAULT_FIELDS,
+    FAULT_KINDS,
+    checked_table,
+    fault_keywords,
+    fault_method,
+)
 
 # -- clock ----------------------------------------------------------------------------
 
@@ -152,27 +157,29 @@ def _fault(fault: Any) -> dict[str, Any]:
 
 
 def list_faults(call: Call) -> httpx.Response:
-    return json_response(200, {"faults": [_fault(fault) for fault in call.idp.faults]})
+    return json_response(200, {"faults": [_fault(fault) for fault in call.context.faults]})
 
 
 def plan_fault(call: Call) -> httpx.Response:
     table = checked_table("faults", FAULT_FIELDS, call.body())
     kind = table.pop("kind")
-    method = getattr(call.idp, kind)
-    accepted = inspect.signature(method).parameters
+    accepted = fault_keywords(kind)
     for name in table:
         if name not in accepted:
             raise bad_request(
                 f"{name} does not apply to kind {kind!r}; it takes {', '.join(accepted)}"
             )
+    method = getattr(call.idp, fault_method(kind))
     if table.get("times") == "always":
         table["times"] = None
     fault = attempt(method, **table)
+    call.context.faults.append(fault)
     return json_response(201, _fault(fault))
 
 
 def clear_faults(call: Call) -> httpx.Response:
     call.idp.clear_faults()
+    call.context.faults.clear()
     return json_response(204)
 
 
@@ -197,12 +204,10 @@ def rotate_keys(call: Call) -> httpx.Response:
 
 def _fault_schema() -> dict[str, Any]:
     """One schema per kind, each with only the keywords its provider method takes."""
-    from pytest_authmock.provider.idp import FakeIdP
-
     by_name = {field.name: field for field in FAULT_FIELDS}
     variants = []
-    for kind in by_name["kind"].kind.schema["enum"]:
-        names = [n for n in inspect.signature(getattr(FakeIdP, kind)).parameters if n != "self"]
+    for kind in FAULT_KINDS:
+        names = fault_keywords(kind)
         kind_field = f.Field("kind", f.enum(kind), f"the {kind}() fault", required=True)
         chosen = [kind_field, *(by_name[name] for name in names)]
         variants.append({**f.object_schema(chosen), "title": kind})
@@ -279,7 +284,7 @@ ROUTES = (
         f"{PREFIX}/faults",
         list_faults,
         "listFaults",
-        "Planned faults and how often each fired",
+        "The faults planned through this API, and how often each fired",
         answer={
             "type": "object",
             "properties": {"faults": {"type": "array", "items": _FAULT_ANSWER}},

@@ -9,12 +9,14 @@ field and for the OpenAPI document.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pytest_authmock.control import fields as f
 from pytest_authmock.control.http import bad_request
+from pytest_authmock.provider.faults import FAULT_METHODS
 from pytest_authmock.provider.idp import AUTH_METHODS, GRANT_TYPES
 
 TableName = Literal["clients", "users", "faults"]
@@ -23,11 +25,11 @@ _PSEUDO_FILE = "request"
 
 def read_table(name: TableName, table: Mapping[str, Any]) -> dict[str, Any]:
     """One table, checked and converted by the TOML reader (unknown keys, TTLs, kinds)."""
-    from pytest_authmock.provider import declarative
+    from pytest_authmock import config_file
 
     try:
-        declaration = declarative.parse({name: [dict(table)]}, Path(_PSEUDO_FILE))
-    except declarative.ConfigError as exc:
+        declaration = config_file.parse({name: [dict(table)]}, Path(_PSEUDO_FILE))
+    except config_file.ConfigError as exc:
         # "config file request: clients[0].access_token_ttl must ..." -> "access_token_ttl must ..."
         message = str(exc).replace(f"config file {_PSEUDO_FILE}: ", "", 1)
         message = message.replace(f"{name}[0].", "").replace(f"{name}[0]", "the body")
@@ -102,21 +104,42 @@ USER_FIELDS = (
     f.Field("disabled", f.boolean(), "a disabled user cannot sign in"),
 )
 
-#: The provider's fault methods, named as in TOML's ``kind``.
+#: A fault's ``kind`` as in TOML: the provider method that plans it (``fail``...)
+#: or the kind the journal records (``status``...).
 FAULT_KINDS = (
-    "fail",
-    "rate_limit",
-    "delay",
-    "timeout",
-    "disconnect",
-    "refuse",
-    "malformed_json",
-    "truncated_json",
-    "wrong_content_type",
+    *FAULT_METHODS.values(),
+    *(k for k in FAULT_METHODS if k not in FAULT_METHODS.values()),
 )
 
+
+def fault_method(kind: str) -> str:
+    """The provider method of a fault ``kind``."""
+    return FAULT_METHODS.get(kind, kind)
+
+
+def fault_keywords(kind: str) -> tuple[str, ...]:
+    """The keywords the method of ``kind`` takes: its own, then the targeting ones."""
+    from pytest_authmock.provider.faults_api import FaultTarget
+    from pytest_authmock.provider.idp import FakeIdP
+
+    found: list[str] = []
+    for name, parameter in inspect.signature(
+        getattr(FakeIdP, fault_method(kind))
+    ).parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            found += list(FaultTarget.__annotations__)
+        elif name != "self":
+            found.append(name)
+    return tuple(found)
+
+
 FAULT_FIELDS = (
-    f.Field("kind", f.enum(*FAULT_KINDS), "the fault: the provider method's name", required=True),
+    f.Field(
+        "kind",
+        f.enum(*FAULT_KINDS),
+        "the fault: the provider method's name, or the journal's",
+        required=True,
+    ),
     f.Field("status", f.integer(400, 599), "fail: the HTTP status"),
     f.Field("endpoint", f.text(min_length=1), "token, jwks, userinfo... absent: every endpoint"),
     f.Field(

@@ -466,7 +466,8 @@ def test_reset_brings_back_the_start_up_state(control: ControlServer) -> None:
     assert [k["kid"] for k in control.idp.jwks()["keys"]] == [first_kid]
     assert control.idp.flow_settings.device_interval == 5
     assert control.idp.clock.skew == 0
-    assert len(control.idp.faults) == 0
+    assert control.call("GET", "/faults").json() == {"faults": []}
+    assert control.idp.internals.faults.problems() == []  # nothing planned any more
     login = control.token(
         {"grant_type": "password", "username": "demo", "password": "demo-password"}
     )

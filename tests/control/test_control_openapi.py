@@ -18,9 +18,10 @@ from pytest_authmock.control.tables import (
     FAULT_FIELDS,
     FAULT_KINDS,
     USER_FIELDS,
+    fault_method,
     read_table,
 )
-from pytest_authmock.provider.flowstate import FlowSettings
+from pytest_authmock.provider.flow_state import FlowSettings
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.models import Client
 from tests.control.conftest import ControlServer
@@ -123,7 +124,7 @@ def test_the_fault_kinds_are_the_readers() -> None:
         read_table("faults", {"kind": "nope"})
     assert caught.value.description == f"kind must be one of {', '.join(FAULT_KINDS)}; got 'nope'"
     for kind in FAULT_KINDS:
-        assert callable(getattr(FakeIdP, kind))
+        assert callable(getattr(FakeIdP, fault_method(kind)))
 
 
 def test_the_settings_are_the_flow_settings() -> None:
