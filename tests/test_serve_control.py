@@ -12,7 +12,6 @@ import signal
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +20,18 @@ import pytest
 import requests
 
 from examples.serve_process import ServeProcess
-from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER, Service, build_parser, main, parse
+from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER, build_parser, main
 from pytest_authmock.serve_config import ConfigError
 from pytest_authmock.serve_env import env_arguments, variables
+from tests import test_serve
 from tests.test_serve import PLAIN, Running, _wait_for
 
 CURL = shutil.which("curl")
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    """``serve(*argv)`` runs the service in-process, as ``main`` does."""
-    started: list[Service] = []
-
-    def start(*argv: str) -> Running:
-        out, err = io.StringIO(), io.StringIO()
-        service = Service(parse(argv), out=out, err=err)
-        started.append(service)
-        service.start()
-        service.announce()
-        return Running(service, out, err)
-
-    yield start
-    for service in started:
-        service.stop()
+#: ``serve(*argv)``: the service in-process, as ``main`` runs it (test_serve's fixture).
+serve = test_serve.serve
 
 
 def _admin(running: Running) -> str:
@@ -412,6 +398,20 @@ def test_the_demo_cli_client_signs_in_and_may_manage_api_tokens(serve: Any) -> N
     assert password.status_code == 200
 
 
+def _authorize(running: Running, client: str, redirect: str) -> httpx.Response:
+    """An authorization request (RFC 6749 §4.1.1) with PKCE (RFC 7636 Appendix B's pair)."""
+    return httpx.get(
+        running.issuer + "/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client,
+            "redirect_uri": redirect,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        },
+    )
+
+
 @pytest.mark.parametrize("client", ["demo-cli", "demo-client"])
 def test_demo_clients_redirect_to_loopback_on_any_port(serve: Any, client: str) -> None:
     running = serve("--auto-approve", "demo", "--redirect-uri", "https://app.example.test/cb")
@@ -420,16 +420,7 @@ def test_demo_clients_redirect_to_loopback_on_any_port(serve: Any, client: str) 
         "http://localhost:8080/callback",
         "https://app.example.test/cb",
     ):
-        answer = httpx.get(
-            running.issuer + "/oauth2/authorize",
-            params={
-                "response_type": "code",
-                "client_id": client,
-                "redirect_uri": redirect,
-                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                "code_challenge_method": "S256",
-            },
-        )
+        answer = _authorize(running, client, redirect)
         assert answer.status_code in (302, 303), answer.text
         assert answer.headers["location"].startswith(redirect + "?code=")
 
@@ -442,16 +433,7 @@ def test_redirect_uri_applies_to_client_flags(serve: Any) -> None:
 def test_the_sign_in_pages_say_how_to_sign_in_as_the_demo_user(serve: Any) -> None:
     running = serve()
     hint = "Demo user: sign in as demo with the password demo-password."
-    page = httpx.get(
-        running.issuer + "/oauth2/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "demo-cli",
-            "redirect_uri": "http://127.0.0.1:5000/callback",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            "code_challenge_method": "S256",
-        },
-    )
+    page = _authorize(running, "demo-cli", "http://127.0.0.1:5000/callback")
     assert hint in page.text
     assert hint in httpx.get(running.issuer + "/device").text
     # Not when the users are configured: there is no demo user to talk about.

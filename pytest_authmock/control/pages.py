@@ -15,7 +15,6 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
-from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -142,19 +141,13 @@ class Pages:
         return f"{COOKIE}={value}; Path={DEBUGGER}; HttpOnly; SameSite=Strict{secure}{expiry}"
 
     def _session(self, request: httpx.Request) -> Session | None:
-        raw = request.headers.get("cookie")
-        if not raw:
-            return None
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(raw)
-        except CookieError:
-            return None
-        morsel = jar.get(COOKIE)
-        if morsel is None or not morsel.value:
-            return None
-        with self._lock:
-            return self._sessions.get(morsel.value)
+        # Our cookie's value is URL-safe base64: no quoting to undo (RFC 6265 §4.2.1).
+        for pair in request.headers.get("cookie", "").split(";"):
+            name, _, value = pair.strip().partition("=")
+            if name == COOKIE and value:
+                with self._lock:
+                    return self._sessions.get(value)
+        return None
 
     # -- forms ---------------------------------------------------------------------------
 

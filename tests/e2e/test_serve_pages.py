@@ -33,6 +33,13 @@ def _sign_in(page: Any, server: ServeProcess) -> None:
     assert page.get_by_role("heading", name="authmock serve debugger").is_visible()
 
 
+def _get_token(page: Any, client: str, grant: str, *, scope: str = "") -> None:
+    page.get_by_label("Client").select_option(client)
+    page.get_by_label("Grant").select_option(grant)
+    page.get_by_label("Scope").fill(scope)
+    page.get_by_role("button", name="Get a token").click()
+
+
 def test_home_page(page: Any, screenshot: Any, fresh: ServeProcess) -> None:
     page.goto(fresh.record["home"])
     text = page.locator("main").inner_text()
@@ -61,10 +68,7 @@ def test_debugger_sign_in(page: Any, screenshot: Any, fresh: ServeProcess) -> No
 
 def test_get_a_token_and_see_it_decoded(page: Any, screenshot: Any, fresh: ServeProcess) -> None:
     _sign_in(page, fresh)
-    page.get_by_label("Client").select_option("demo-client")
-    page.get_by_label("Grant").select_option("client_credentials")
-    page.get_by_label("Scope").fill("read write")
-    page.get_by_role("button", name="Get a token").click()
+    _get_token(page, "demo-client", "client_credentials", scope="read write")
     result = page.locator("section").inner_text()
     assert "Result: client_credentials with demo-client" in result
     assert "signature verified with the provider's published keys" in result
@@ -78,9 +82,7 @@ def test_get_a_token_and_see_it_decoded(page: Any, screenshot: Any, fresh: Serve
 
 def test_authorization_code_in_the_browser(page: Any, screenshot: Any, fresh: ServeProcess) -> None:
     _sign_in(page, fresh)
-    page.get_by_label("Client").select_option("demo-cli")
-    page.get_by_label("Grant").select_option("authorization_code")
-    page.get_by_role("button", name="Get a token").click()
+    _get_token(page, "demo-cli", "authorization_code")
     # The provider's own sign-in page, which says how to sign in as the demo user.
     assert "sign in as demo with the password demo-password" in page.locator("main").inner_text()
     screenshot("serve-sign-in-hint")
@@ -101,9 +103,7 @@ def test_device_codes_approve_and_deny(page: Any, screenshot: Any, fresh: ServeP
     )
     denied_code = other.json()["user_code"]
     # ...and one started from the debugger itself.
-    page.get_by_label("Client").select_option("demo-cli")
-    page.get_by_label("Grant").select_option("device_code")
-    page.get_by_role("button", name="Get a token").click()
+    _get_token(page, "demo-cli", "device_code")
     notice = page.get_by_role("status").inner_text()
     assert notice.startswith("Device login started for demo-cli: code ")
     code = notice.split("code ")[1].split(".")[0]
