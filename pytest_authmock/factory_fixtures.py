@@ -141,7 +141,8 @@ class FactoryServers:
             slot.server.stop()
 
 
-@pytest.fixture(scope="session")
+# Named with an underscore so `pytest --fixtures` lists it only with -v: it is internal.
+@pytest.fixture(scope="session", name="_authmock_factory_servers")
 def authmock_factory_servers() -> Iterator[FactoryServers]:
     """The session's loopback servers behind ``idp_server_factory`` (internal)."""
     servers = FactoryServers()
@@ -153,7 +154,7 @@ def authmock_factory_servers() -> Iterator[FactoryServers]:
 
 @pytest.fixture
 def idp_server_factory(
-    request: pytest.FixtureRequest, authmock_factory_servers: FactoryServers
+    request: pytest.FixtureRequest, _authmock_factory_servers: FactoryServers
 ) -> Iterator[Callable[..., FakeIdP]]:
     """Make providers behind real loopback servers (plain HTTP), one origin each.
 
@@ -172,7 +173,7 @@ def idp_server_factory(
         if same_origin and used:
             slot = used[-1]
         else:
-            slot = authmock_factory_servers.slot(len(used))
+            slot = _authmock_factory_servers.slot(len(used))
             used.append(slot)
         if path in slot.providers:
             raise ValueError(f"{slot.server.url}{path} already serves an issuer in this test")

@@ -1,7 +1,8 @@
 """How the ``idp`` and ``idp_server`` fixtures read their options.
 
 Precedence, lowest first: built-in defaults, ini options (``authmock_<name>``),
-then the ``@pytest.mark.authmock(...)`` marker closest to the test.
+then the ``@pytest.mark.authmock(...)`` markers of the module, the class and the
+test (the closest one wins per keyword).
 """
 
 from __future__ import annotations
@@ -14,20 +15,29 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_authmock.provider.config import ProviderConfig
+from pytest_authmock import links
+from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS, ProviderConfig
+from pytest_authmock.provider.variants import UNAUTHORIZED_GRANT_ERRORS
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.declarative import Declaration
     from pytest_authmock.provider.idp import FakeIdP
 
-DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
-FIXTURE_OPTIONS = ("seed", "teardown_check", "assert_all_faults_fired", "clock_skew", "config")
+DOCS_URL = links.REFERENCE
+FIXTURE_OPTIONS = (
+    "seed",
+    "teardown_check",
+    "assert_all_faults_fired",
+    "clock_skew",
+    "config",
+    "requests",
+)
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
 #: pytest_authmock.transport.idp_server, ignored by the in-process idp.
 SERVER_OPTIONS = ("tls", "mtls")
 _TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
-_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired")
+_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired", "requests")
 
 SEED_KEY = pytest.StashKey[int]()
 DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
@@ -41,6 +51,7 @@ MARKER_HELP = (
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, "
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
+    "requests=False, "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -57,6 +68,8 @@ class FixtureOptions:
     clock_skew: float = 0.0
     #: The ``config=`` TOML setup, applied to each new provider.
     declaration: Declaration | None = None
+    #: ``idp`` also answers ``requests`` calls in-process (through ``responses``).
+    requests: bool = False
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
@@ -83,9 +96,52 @@ def add_options(parser: pytest.Parser) -> None:
     for name in MARKER_OPTIONS:
         if name == "seed":
             continue
-        parser.addini(
-            f"authmock_{name}", help=f"default for the authmock {name} option", default=None
-        )
+        parser.addini(f"authmock_{name}", help=ini_help(name), default=None)
+
+
+#: What each ini option sets, for ``pytest --help``; ini_help() adds values and default.
+INI_DESCRIPTIONS = {
+    "issuer": "issuer URL of the idp / idp_server provider",
+    "token_format": "access token format",
+    "algorithm": "signing algorithm of JWT access tokens and ID tokens",
+    "access_token_ttl": "access token lifetime, whole seconds or none (never expires)",
+    "refresh_token_ttl": "refresh token lifetime, whole seconds or none (never expires)",
+    "id_token_ttl": "ID token lifetime, whole seconds",
+    "audience": "aud of access tokens when the request names no API; none = the issuer",
+    "refresh_token_rotation": "rotate refresh tokens, revoking the family on reuse (RFC 9700)",
+    "unauthorized_grant_error": "error answered for a grant the client may not use",
+    "teardown_check": "fail a test whose provider was left with problems",
+    "assert_all_faults_fired": "report planned faults that never fired at teardown",
+    "clock_skew": "seconds the provider's clock runs ahead of the tests' (negative: behind)",
+    "config": "TOML setup file for every provider, relative to the ini file",
+    "requests": "idp also answers `requests` calls in-process (pytest-authmock[requests])",
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "token_format": TOKEN_FORMATS,
+    "algorithm": ALGORITHMS,
+    "unauthorized_grant_error": tuple(UNAUTHORIZED_GRANT_ERRORS),
+    **{name: ("true", "false") for name in _BOOL_OPTIONS},
+}
+_FIXTURE_DEFAULTS: dict[str, object] = {
+    "teardown_check": True,
+    "assert_all_faults_fired": True,
+    "clock_skew": 0,
+    "config": None,
+    "requests": False,
+}
+
+
+def ini_help(name: str) -> str:
+    """``pytest --help`` text of ``authmock_<name>``: what it sets, the values, the default."""
+    default = _FIXTURE_DEFAULTS.get(name, getattr(ProviderConfig(), name, None))
+    if isinstance(default, bool):
+        shown = str(default).lower()
+    elif default is None:
+        shown = "none"
+    else:
+        shown = str(default)
+    choices = f", one of {', '.join(_CHOICES[name])}" if name in _CHOICES else ""
+    return f"{INI_DESCRIPTIONS[name]}{choices} (default: {shown})"
 
 
 def _parse_ini(name: str, raw: str) -> Any:
@@ -137,7 +193,9 @@ def configure(config: pytest.Config) -> None:
         try:
             load(defaults["config"])  # a bad file stops the run now, not every test later
         except ConfigError as error:
-            raise pytest.UsageError(f"pytest-authmock ini option authmock_config: {error}") from None
+            raise pytest.UsageError(
+                f"pytest-authmock ini option authmock_config: {error}"
+            ) from None
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)
@@ -165,40 +223,26 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     request.node.stash[USED_KEY] = True
     defaults: dict[str, Any] = config.stash.get(DEFAULTS_KEY, {})
     options = dict(defaults)
-    marker = request.node.get_closest_marker("authmock")
-    if marker is not None:
-        if marker.args:
-            pytest.fail(
-                "@pytest.mark.authmock takes keyword arguments only, e.g. "
-                "@pytest.mark.authmock(token_format='opaque')",
-                pytrace=False,
-            )
-        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS) - set(SERVER_OPTIONS))
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
-                f"known options: {', '.join(MARKER_OPTIONS + SERVER_OPTIONS)}",
-                pytrace=False,
-            )
-        options.update(marker.kwargs)
+    marker_kwargs = marker_options(request.node)
+    unknown = sorted(set(marker_kwargs) - set(MARKER_OPTIONS) - set(SERVER_OPTIONS))
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
+            f"known options: {', '.join(MARKER_OPTIONS + SERVER_OPTIONS)}",
+            pytrace=False,
+        )
+    options.update(marker_kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
-    declaration = _declaration(request, options.pop("config", None), marker)
+    declaration = _declaration(request, options.pop("config", None), "config" in marker_kwargs)
     if declaration is not None:
         # The file's provider options sit between the ini defaults and the marker.
-        marker_kwargs = marker.kwargs if marker is not None else {}
         for name, value in declaration.options.items():
             if name not in marker_kwargs:
                 options[name] = value
         if declaration.seed is not None and "seed" not in marker_kwargs:
             options["seed"] = declaration.seed
-    assert_fired = options.pop("assert_all_faults_fired", True)
-    if not isinstance(assert_fired, bool):
-        pytest.fail(
-            "@pytest.mark.authmock option assert_all_faults_fired must be True or False; "
-            f"got {assert_fired!r}",
-            pytrace=False,
-        )
+    assert_fired = _flag(options, "assert_all_faults_fired", True)
     clock_skew = options.pop("clock_skew", 0.0)
     if isinstance(clock_skew, bool) or not isinstance(clock_skew, (int, float)):
         pytest.fail(
@@ -212,12 +256,8 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         pytest.fail(
             f"@pytest.mark.authmock option seed must be an int; got {seed!r}", pytrace=False
         )
-    teardown_check = options.pop("teardown_check", True)
-    if not isinstance(teardown_check, bool):
-        pytest.fail(
-            f"@pytest.mark.authmock option teardown_check must be True or False; got {teardown_check!r}",
-            pytrace=False,
-        )
+    teardown_check = _flag(options, "teardown_check", True)
+    intercept_requests = _flag(options, "requests", False)
     try:
         provider_config = ProviderConfig.from_options(**options)
     except (TypeError, ValueError) as error:
@@ -230,11 +270,43 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         assert_all_faults_fired=assert_fired,
         clock_skew=float(clock_skew),
         declaration=declaration,
+        requests=intercept_requests,
     )
 
 
+def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
+    value = options.pop(name, default)
+    if not isinstance(value, bool):
+        pytest.fail(
+            f"@pytest.mark.authmock option {name} must be True or False; got {value!r}",
+            pytrace=False,
+        )
+    return value
+
+
+def marker_options(node: pytest.Item) -> dict[str, Any]:
+    """The keywords of every ``authmock`` marker on the test, the closest winning per keyword.
+
+    A module's ``pytestmark``, a class's marker and the test's own merge (as
+    pytest-httpx merges its marker), so ``access_token_ttl=60`` on a test keeps
+    the module's ``token_format="opaque"``.
+    """
+    merged: dict[str, Any] = {}
+    # iter_markers yields the test's own markers first, then its class's, then its module's.
+    for marker in node.iter_markers("authmock"):
+        if marker.args:
+            pytest.fail(
+                "@pytest.mark.authmock takes keyword arguments only, e.g. "
+                "@pytest.mark.authmock(token_format='opaque')",
+                pytrace=False,
+            )
+        for name, value in marker.kwargs.items():
+            merged.setdefault(name, value)
+    return merged
+
+
 def _declaration(
-    request: pytest.FixtureRequest, path: object, marker: pytest.Mark | None
+    request: pytest.FixtureRequest, path: object, from_marker: bool
 ) -> Declaration | None:
     """Load the ``config=`` TOML setup (marker paths are relative to the test file)."""
     if path is None:
@@ -247,7 +319,7 @@ def _declaration(
     from pytest_authmock.provider.declarative import ConfigError, load
 
     resolved = Path(path)
-    if not resolved.is_absolute() and marker is not None and "config" in marker.kwargs:
+    if not resolved.is_absolute() and from_marker:
         resolved = Path(request.node.path).parent / resolved
     try:
         return load(resolved)
@@ -261,5 +333,6 @@ def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:
     return (
         f"pytest-authmock: the provider at {issuer} was left with problems (seed {seed}):\n"
         f"{bullets}\n"
-        "If this is expected, opt out with @pytest.mark.authmock(teardown_check=False)."
+        "If this is expected, opt out with @pytest.mark.authmock(teardown_check=False).\n"
+        f"Read more: {links.TEARDOWN}"
     )
