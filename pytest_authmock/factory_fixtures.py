@@ -77,7 +77,7 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
         if any(provider.issuer == issuer for provider in made):
             raise ValueError(f"idp_factory already made a provider for {issuer!r} in this test")
         provider = _new_provider(options, issuer, **overrides)
-        mounts.append(RespxMount(provider).start())
+        mounts.append(RespxMount(provider, unrouted=options.unrouted).start())
         made.append(provider)
         return provider
 

@@ -18,6 +18,7 @@ import pytest
 from pytest_authmock import links
 from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS, ProviderConfig
 from pytest_authmock.provider.variants import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock.transport.routing import UNROUTED_CHOICES
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.declarative import Declaration
@@ -31,6 +32,7 @@ FIXTURE_OPTIONS = (
     "clock_skew",
     "config",
     "requests",
+    "unrouted",
 )
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
@@ -51,7 +53,7 @@ MARKER_HELP = (
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, "
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
-    "requests=False, "
+    "requests=False, unrouted='passthrough'|'fail', "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -70,6 +72,8 @@ class FixtureOptions:
     declaration: Declaration | None = None
     #: ``idp`` also answers ``requests`` calls in-process (through ``responses``).
     requests: bool = False
+    #: What in-process transports do with requests no provider owns.
+    unrouted: str = "passthrough"
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
@@ -115,11 +119,13 @@ INI_DESCRIPTIONS = {
     "clock_skew": "seconds the provider's clock runs ahead of the tests' (negative: behind)",
     "config": "TOML setup file for every provider, relative to the ini file",
     "requests": "idp also answers `requests` calls in-process (pytest-authmock[requests])",
+    "unrouted": "what idp does with requests to hosts it does not own",
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "token_format": TOKEN_FORMATS,
     "algorithm": ALGORITHMS,
     "unauthorized_grant_error": tuple(UNAUTHORIZED_GRANT_ERRORS),
+    "unrouted": UNROUTED_CHOICES,
     **{name: ("true", "false") for name in _BOOL_OPTIONS},
 }
 _FIXTURE_DEFAULTS: dict[str, object] = {
@@ -128,6 +134,7 @@ _FIXTURE_DEFAULTS: dict[str, object] = {
     "clock_skew": 0,
     "config": None,
     "requests": False,
+    "unrouted": "passthrough",
 }
 
 
@@ -258,6 +265,13 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         )
     teardown_check = _flag(options, "teardown_check", True)
     intercept_requests = _flag(options, "requests", False)
+    unrouted = options.pop("unrouted", "passthrough")
+    if unrouted not in UNROUTED_CHOICES:
+        pytest.fail(
+            "@pytest.mark.authmock option unrouted must be one of "
+            f"{', '.join(map(repr, UNROUTED_CHOICES))}; got {unrouted!r}",
+            pytrace=False,
+        )
     try:
         provider_config = ProviderConfig.from_options(**options)
     except (TypeError, ValueError) as error:
@@ -271,6 +285,7 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         clock_skew=float(clock_skew),
         declaration=declaration,
         requests=intercept_requests,
+        unrouted=unrouted,
     )
 
 

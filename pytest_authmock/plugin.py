@@ -6,6 +6,8 @@ Registered through the ``pytest11`` entry point, so installing the package is en
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import warnings
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -110,9 +112,18 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
     provider = FakeIdP.from_config(options.config, seed=options.seed)
     options.apply(provider)  # skew, config= setup, fault check (issue 6)
     with contextlib.ExitStack() as mounts:
-        mounts.enter_context(RespxMount(provider))
+        mounts.enter_context(RespxMount(provider, unrouted=options.unrouted))
         if options.requests:
-            mounts.enter_context(_requests_mount(provider))
+            mounts.enter_context(_requests_mount(provider, options.unrouted))
+        if _httpx2_installed():
+            from pytest_authmock.transport.httpx2_mount import Httpx2Mount
+
+            mounts.enter_context(Httpx2Mount(provider, unrouted=options.unrouted))
+        if "httpx_mock" in request.fixturenames:
+            # pytest-httpx takes every httpx request before respx sees it.
+            from pytest_authmock.transport.httpx_mock_bridge import connect
+
+            connect(provider, request.getfixturevalue("httpx_mock"))
         yield provider
         try:
             problems = provider.check()
@@ -125,13 +136,19 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
         )
 
 
-def _requests_mount(provider: FakeIdP) -> RequestsMount:
+@functools.cache
+def _httpx2_installed() -> bool:
+    # httpx2 clients are intercepted when the fork is installed (pytest-authmock[httpx2]).
+    return importlib.util.find_spec("httpx2") is not None
+
+
+def _requests_mount(provider: FakeIdP, unrouted: str) -> RequestsMount:
     try:
         from pytest_authmock.transport.requests_mount import RequestsMount
     except ImportError as error:
         missing = error.name
     else:
-        return RequestsMount(provider)
+        return RequestsMount(provider, unrouted=unrouted)
     pytest.fail(
         f"@pytest.mark.authmock(requests=True) needs the {missing!r} package: "
         "pip install 'pytest-authmock[requests]'",

@@ -383,12 +383,18 @@ class FakeIdP(ScenarioControls, FlowsAPI):
         Connection faults raise the matching ``httpx`` exception; delays are
         awaited for async clients. Like the respx mount, it reads an RFC 9440
         ``Client-Cert`` header as the (simulated) TLS client certificate.
+        ``httpx2.MockTransport(idp.handler)`` works too, with httpx2's exceptions.
         """
         from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
 
-        return lambda request: carry_out(
-            request, handle_with_client_cert_header(self.handle, request)
-        )
+        def handler(request: Any) -> Any:
+            if not isinstance(request, httpx.Request):  # httpx2's MockTransport
+                from pytest_authmock.transport.httpx2_mount import mock_transport_answer
+
+                return mock_transport_answer(self, request)
+            return carry_out(request, handle_with_client_cert_header(self.handle, request))
+
+        return handler
 
     def handle(
         self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None

@@ -9,6 +9,7 @@ import respx
 
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
+from pytest_authmock.transport.passthrough import add_fallback
 
 
 def _origin_pattern(url: httpx.URL) -> dict[str, Any]:
@@ -21,12 +22,14 @@ def _origin_pattern(url: httpx.URL) -> dict[str, Any]:
 class RespxMount:
     """Routes every request to the issuer's origin, and each protected URL, to the provider.
 
-    The router refuses what it does not route (``assert_all_mocked``), which lets
-    respx hand such requests on to any other started router, such as the
-    ``respx_mock`` fixture's: both can be used in one test.
+    Other requests pass through to the real transport; when another respx router
+    is active (the ``respx_mock`` fixture's), they are that router's, so both can
+    be used in one test.
     """
 
-    def __init__(self, idp: FakeIdP, router: respx.MockRouter | None = None) -> None:
+    def __init__(
+        self, idp: FakeIdP, router: respx.MockRouter | None = None, *, unrouted: str = "passthrough"
+    ) -> None:
         self.idp = idp
         # The same handler MockTransport users get: the RFC 9440 Client-Cert
         # simulation, then planned connection faults (raised or awaited).
@@ -38,6 +41,9 @@ class RespxMount:
         for resource in idp.resources:
             self._add_resource(resource)
         idp.on_protect(self._add_resource)
+        # The last route: requests the provider does not own pass through, go to another
+        # respx router, or fail with unrouted="fail" (transport/passthrough.py).
+        add_fallback(self.router, idp, self._side_effect, unrouted=unrouted)
 
     def _add_resource(self, resource: ProtectedResource) -> None:
         pattern = _origin_pattern(resource.url)

@@ -1,0 +1,84 @@
+"""``idp`` beside pytest-httpx: the provider's URLs become callbacks of ``httpx_mock``.
+
+pytest-httpx replaces httpx's transports, so while its ``httpx_mock`` fixture is
+active no httpx request reaches respx (nor the provider behind it): the token
+request would end in pytest-httpx's "No response can be found". When a test
+uses both fixtures, ``idp`` registers its issuer's origin and each protected URL
+with ``httpx_mock`` as optional, reusable callbacks, so the two work together
+without user code; every other URL stays ``httpx_mock``'s to answer or refuse.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from pytest_authmock.provider.faults import action_of, aperform, perform
+from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
+
+if TYPE_CHECKING:
+    from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.provider.resource import ProtectedResource
+
+
+def _origin_regex(url: httpx.URL) -> str:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    port = url.port or default
+    # httpx prints no port when it is the scheme's default (RFC 3986 §6.2.3).
+    port_part = f"(?::{port})?" if port == default else f":{port}"
+    return f"{re.escape(url.scheme)}://{re.escape(url.host)}{port_part}"
+
+
+def origin_pattern(url: str | httpx.URL) -> re.Pattern[str]:
+    """Every URL of ``url``'s origin."""
+    return re.compile(f"^{_origin_regex(httpx.URL(url))}(?:[/?#]|$)")
+
+
+def resource_pattern(url: httpx.URL) -> re.Pattern[str]:
+    """``url`` with any query, as ``ProtectedResource.matches`` compares it."""
+    return re.compile(f"^{_origin_regex(url)}{re.escape(url.path)}(?:[?#]|$)")
+
+
+def _in_async_dispatch(codes: tuple[Any, ...], depth: int = 12) -> bool:
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame.f_code in codes:
+            return True
+        if frame.f_back is None:
+            return False
+        frame = frame.f_back
+    return False
+
+
+def connect(idp: FakeIdP, httpx_mock: Any) -> None:
+    """Register the provider with a pytest-httpx ``HTTPXMock`` for the rest of the test."""
+    # pytest-httpx calls one callback for sync and async clients and awaits what it
+    # returns on the async path; a delay is then awaited, not slept on the event loop.
+    async_codes = (type(httpx_mock)._handle_async_request.__code__,)
+
+    def callback(request: httpx.Request) -> Any:
+        response = handle_with_client_cert_header(idp.handle, request)
+        action = action_of(response)
+        if action is None:
+            return response
+        if _in_async_dispatch(async_codes):
+            return aperform(action, request, response)
+        return perform(action, request, response)
+
+    def add(pattern: re.Pattern[str]) -> None:
+        httpx_mock.add_callback(callback, url=pattern, is_optional=True, is_reusable=True)
+
+    add(origin_pattern(idp.issuer))
+    for resource in idp.resources:
+        add(resource_pattern(resource.url))
+
+    def on_protect(resource: ProtectedResource) -> None:
+        add(resource_pattern(resource.url))
+
+    idp.on_protect(on_protect)
+
+
+__all__ = ["connect", "origin_pattern", "resource_pattern"]
