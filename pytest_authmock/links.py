@@ -20,5 +20,7 @@ def docs(page: str, anchor: str = "") -> str:
 REFERENCE = docs("reference")
 #: What the teardown check reports and how to opt out of each part.
 TEARDOWN = docs("faults", "the-teardown-check")
+#: What ``idp`` takes over, and what happens to every other request.
+UNROUTED = docs("other-mocks", "what-idp-takes-over")
 
-__all__ = ["DOCUMENTATION", "ISSUES", "REFERENCE", "SOURCE", "TEARDOWN", "docs"]
+__all__ = ["DOCUMENTATION", "ISSUES", "REFERENCE", "SOURCE", "TEARDOWN", "UNROUTED", "docs"]

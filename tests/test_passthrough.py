@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_authmock import links
+
 LIVE_SERVER = """
 import http.server
 import threading
@@ -98,7 +100,7 @@ def test_unrouted_fail_names_the_host_and_the_option(pytester: pytest.Pytester) 
             "an issuer in this test (https://idp.authmock.test) nor a URL given to protect(), "
             "and unrouted='fail' refuses every other request. Route it with another mock, or "
             "let it through with @pytest.mark.authmock(unrouted='passthrough') "
-            "(ini: authmock_unrouted = passthrough).",
+            f"(ini: authmock_unrouted = passthrough). See {links.UNROUTED}",
         ]
     )
 

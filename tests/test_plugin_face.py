@@ -145,7 +145,7 @@ def _slug(heading: str) -> str:
     return re.sub(r"[\s-]+", "-", re.sub(r"[^\w\s-]", "", text))
 
 
-@pytest.mark.parametrize("link", [links.REFERENCE, links.TEARDOWN])
+@pytest.mark.parametrize("link", [links.REFERENCE, links.TEARDOWN, links.UNROUTED])
 def test_message_links_point_at_a_docs_section(link: str) -> None:
     assert link.startswith(links.DOCUMENTATION)
     page, _, anchor = link.removeprefix(links.DOCUMENTATION).partition("#")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pytest_authmock import links
+
 if TYPE_CHECKING:
     import httpx
 
@@ -65,7 +67,7 @@ def unrouted_message(method: str, url: httpx.URL | str, issuers: list[str]) -> s
         f"{url.host!r} is neither an issuer in this test ({', '.join(issuers)}) nor a URL "
         "given to protect(), and unrouted='fail' refuses every other request. Route it "
         "with another mock, or let it through with @pytest.mark.authmock(unrouted='passthrough') "
-        "(ini: authmock_unrouted = passthrough)."
+        f"(ini: authmock_unrouted = passthrough). See {links.UNROUTED}"
     )
 
 
