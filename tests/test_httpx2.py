@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import free_loop_test
+
 pytest.importorskip(
     "httpx2", reason="httpx2 needs Python 3.11+: pip install 'pytest-authmock[httpx2]'"
 )
@@ -72,24 +74,9 @@ def test_faults_raise_httpx2_exceptions(pytester: pytest.Pytester) -> None:
             with pytest.raises(httpx2.ReadTimeout):
                 httpx2.get(idp.url_for("jwks"), timeout=httpx2.Timeout(5, read=0.05))
             assert time.monotonic() - started < 0.25
-
-        def test_an_async_delay_leaves_the_loop_free(idp):
-            idp.delay(0.2, endpoint="jwks")
-            ticks = []
-
-            async def tick():
-                for _ in range(4):
-                    ticks.append(1)
-                    await asyncio.sleep(0.02)
-
-            async def main():
-                async with httpx2.AsyncClient() as http:
-                    response, _ = await asyncio.gather(http.get(idp.url_for("jwks")), tick())
-                    return response.status_code, len(ticks)
-
-            assert asyncio.run(main()) == (200, 4)
         """
     )
+    pytester.makepyfile(test_delay=free_loop_test("httpx2"))
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 

@@ -21,7 +21,6 @@ The project's own client library stays on httpx; this is for code under test.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ import httpx2
 
 from pytest_authmock.provider.faults import action_of, aperform, perform
 from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
+from pytest_authmock.transport.dispatch import called_from
 from pytest_authmock.transport.routing import UnroutedRequest, owns, unrouted_message
 
 if TYPE_CHECKING:
@@ -97,24 +97,11 @@ async def aanswer(idp: FakeIdP, request: httpx2.Request) -> httpx2.Response:
     return to_httpx2(response, request)
 
 
-def _from_async_mock_transport(depth: int = 8) -> bool:
-    # httpx2.MockTransport calls one handler for sync and async clients and awaits
-    # what it returns on the async path.
-    code = httpx2.MockTransport.handle_async_request.__code__
-    frame = sys._getframe(2)
-    for _ in range(depth):
-        if frame.f_code is code:
-            return True
-        if frame.f_back is None:
-            return False
-        frame = frame.f_back
-    return False
-
-
 def mock_transport_answer(idp: FakeIdP, request: Any) -> Any:
     """``idp.handler`` for ``httpx2.MockTransport``: a response, or a coroutine for async clients."""
     request.read()
-    if _from_async_mock_transport():
+    # httpx2.MockTransport awaits what the handler returns for async clients.
+    if called_from([httpx2.MockTransport.handle_async_request.__code__]):
         return aanswer(idp, request)
     return answer(idp, request)
 

@@ -11,13 +11,13 @@ without user code; every other URL stays ``httpx_mock``'s to answer or refuse.
 from __future__ import annotations
 
 import re
-import sys
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pytest_authmock.provider.faults import action_of, aperform, perform
 from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
+from pytest_authmock.transport.dispatch import called_from
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
@@ -42,17 +42,6 @@ def resource_pattern(url: httpx.URL) -> re.Pattern[str]:
     return re.compile(f"^{_origin_regex(url)}{re.escape(url.path)}(?:[?#]|$)")
 
 
-def _in_async_dispatch(codes: tuple[Any, ...], depth: int = 12) -> bool:
-    frame = sys._getframe(2)
-    for _ in range(depth):
-        if frame.f_code in codes:
-            return True
-        if frame.f_back is None:
-            return False
-        frame = frame.f_back
-    return False
-
-
 def connect(idp: FakeIdP, httpx_mock: Any) -> None:
     """Register the provider with a pytest-httpx ``HTTPXMock`` for the rest of the test."""
     # pytest-httpx calls one callback for sync and async clients and awaits what it
@@ -64,7 +53,7 @@ def connect(idp: FakeIdP, httpx_mock: Any) -> None:
         action = action_of(response)
         if action is None:
             return response
-        if _in_async_dispatch(async_codes):
+        if called_from(async_codes):
             return aperform(action, request, response)
         return perform(action, request, response)
 
