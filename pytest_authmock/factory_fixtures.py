@@ -9,6 +9,7 @@ them per issuer.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.transport.httpx2_mount import Httpx2Mount
     from pytest_authmock.transport.respx_mount import RespxMount
 
 # The provider, respx and the server are imported when a fixture first runs: the
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["FactoryServers", "idp_factory", "idp_server_factory"]
 
 
-def _new_provider(options: fixture_options.FixtureOptions, issuer: str, **overrides: Any) -> FakeIdP:
+def _new_provider(
+    options: fixture_options.FixtureOptions, issuer: str, **overrides: Any
+) -> FakeIdP:
     try:
         config = options.config.replace(issuer=issuer, **overrides)
     except (TypeError, ValueError) as error:
@@ -54,7 +58,9 @@ def _teardown(options: fixture_options.FixtureOptions, providers: list[FakeIdP])
         finally:
             provider.reset()
         if problems and options.teardown_check:
-            failures.append(fixture_options.teardown_message(provider.issuer, provider.seed, problems))
+            failures.append(
+                fixture_options.teardown_message(provider.issuer, provider.seed, problems)
+            )
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
 
@@ -71,20 +77,24 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
 
     options = fixture_options.resolve(request)
     made: list[FakeIdP] = []
-    mounts: list[RespxMount] = []
+    mounts: list[RespxMount | Httpx2Mount] = []
 
     def make(issuer: str, **overrides: Any) -> FakeIdP:
         if any(provider.issuer == issuer for provider in made):
             raise ValueError(f"idp_factory already made a provider for {issuer!r} in this test")
         provider = _new_provider(options, issuer, **overrides)
         mounts.append(RespxMount(provider, unrouted=options.unrouted).start())
+        if importlib.util.find_spec("httpx2") is not None:
+            from pytest_authmock.transport.httpx2_mount import Httpx2Mount
+
+            mounts.append(Httpx2Mount(provider, unrouted=options.unrouted).start())
         made.append(provider)
         return provider
 
     try:
         yield make
     finally:
-        for mount in mounts:
+        for mount in reversed(mounts):  # each patch restores what the one before left
             mount.stop()
     _teardown(options, made)
 
@@ -117,7 +127,10 @@ class _Slot:
                 return provider.handle(request, peer_cert=cert)
         return httpx.Response(
             404,
-            json={"error": "not_found", "error_description": f"no issuer serves {path!r} right now"},
+            json={
+                "error": "not_found",
+                "error_description": f"no issuer serves {path!r} right now",
+            },
         )
 
 

@@ -172,6 +172,10 @@ def _parse_ini(name: str, raw: str) -> Any:
         raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
     if name == "audience" and value.lower() == "none":
         return None
+    if name == "unrouted" and value not in UNROUTED_CHOICES:
+        raise pytest.UsageError(
+            f"ini option {key} must be one of {', '.join(UNROUTED_CHOICES)}; got {raw!r}"
+        )
     if name == "clock_skew":
         try:
             return float(value)

@@ -36,13 +36,17 @@ def test_idp_answers_httpx2_clients(pytester: pytest.Pytester) -> None:
                     return (await http.get(idp.url_for("jwks"))).json()
             assert "keys" in asyncio.run(main())
 
+        def test_factory_issuers_too(idp_factory):
+            tenant = idp_factory("https://tenant-a.idp.test")
+            assert "keys" in httpx2.get(tenant.url_for("jwks")).json()
+
         def test_other_hosts_pass_through(idp, idp_server):
             discovery = idp_server.issuer + "/.well-known/openid-configuration"
             assert httpx2.get(discovery).json()["issuer"] == idp_server.issuer
             assert len(idp.journal) == 0
         """
     )
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
 
 
 def test_faults_raise_httpx2_exceptions(pytester: pytest.Pytester) -> None:

@@ -132,6 +132,16 @@ def test_the_ini_option_and_a_bad_value(pytester: pytest.Pytester) -> None:
     )
 
 
+def test_a_bad_ini_value_stops_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nauthmock_unrouted = never\n")
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: ini option authmock_unrouted must be one of passthrough, fail; got 'never'"]
+    )
+
+
 def test_respx_mock_keeps_its_own_rules_beside_idp(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(LIVE_SERVER)
     pytester.makepyfile(
