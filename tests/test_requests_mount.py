@@ -69,12 +69,14 @@ def test_faults_raise_what_requests_raises(pytester: pytest.Pytester) -> None:
             assert [e.status_code for e in idp.journal] == [0, 0, 0]
 
         def test_a_delay_past_the_read_timeout_times_out(idp):
-            idp.delay(0.3, endpoint="jwks", times=2)
+            idp.delay(5, endpoint="jwks")  # far past the read timeout
             started = time.monotonic()
             with pytest.raises(requests.ReadTimeout, match=r"read timeout=0.05"):
                 requests.get(idp.url_for("jwks"), timeout=(1, 0.05))
-            assert time.monotonic() - started < 0.25
+            assert time.monotonic() - started < 3  # ended at the read timeout, not after 5 s
+            idp.delay(0.05, endpoint="jwks")  # within it: the answer, late
             assert requests.get(idp.url_for("jwks"), timeout=5).status_code == 200
+            assert [e.fault for e in idp.journal] == ["delay", "delay"]
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
