@@ -47,18 +47,23 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
-def free_loop_test(module: str, fixtures: str = "idp") -> str:
+def free_loop_test(module: str, fixtures: str = "idp", client: str = "", setup: str = "") -> str:
     """Source of a downstream test: a delayed async request leaves the event loop free.
 
     The ticker counts how often it ran *while* the request waited; a delay slept
-    on the event loop instead of awaited would leave it at 0.
+    on the event loop instead of awaited would leave it at 0. ``client`` is the
+    async client to send with (``{module}.AsyncClient()`` by default), ``setup``
+    a line that makes ``idp`` when no fixture gives it.
     """
+    client = client or f"{module}.AsyncClient()"
     return f"""
 import asyncio
 import {module}
+import pytest_authmock
 
 
 def test_an_async_delay_leaves_the_loop_free({fixtures}):
+    {setup or "pass"}
     idp.delay(0.2, endpoint="jwks")
     ticks = []
 
@@ -72,7 +77,7 @@ def test_an_async_delay_leaves_the_loop_free({fixtures}):
         return response.status_code, len(ticks)
 
     async def main():
-        async with {module}.AsyncClient() as http:
+        async with {client} as http:
             fetched, _ = await asyncio.gather(fetch(http), tick())
             return fetched
 

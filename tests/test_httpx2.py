@@ -87,7 +87,6 @@ def test_faults_raise_httpx2_exceptions(pytester: pytest.Pytester) -> None:
 def test_idp_handler_works_with_httpx2_mock_transport(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        import asyncio
         import httpx2
         import pytest
         from pytest_authmock import FakeIdP
@@ -105,30 +104,15 @@ def test_idp_handler_works_with_httpx2_mock_transport(pytester: pytest.Pytester)
                 idp.refuse(endpoint="jwks")
                 with pytest.raises(httpx2.ConnectError):
                     http.get(idp.url_for("jwks"))
-
-        def test_async_delay_is_awaited():
-            idp = FakeIdP()
-            idp.delay(0.2, endpoint="jwks")
-            ticks = []
-
-            async def tick():
-                for _ in range(4):
-                    ticks.append(1)
-                    await asyncio.sleep(0.02)
-
-            async def fetch(http):
-                response = await http.get(idp.url_for("jwks"))
-                return response.status_code, len(ticks)  # the ticker ran while it waited
-
-            async def main():
-                transport = httpx2.MockTransport(idp.handler)
-                async with httpx2.AsyncClient(transport=transport) as http:
-                    fetched, _ = await asyncio.gather(fetch(http), tick())
-                    return fetched
-
-            assert asyncio.run(main()) == (200, 4)
-            assert idp.journal.last(endpoint="jwks").fault == "delay"
         """
+    )
+    pytester.makepyfile(
+        test_delay=free_loop_test(
+            "httpx2",
+            fixtures="",
+            client="httpx2.AsyncClient(transport=httpx2.MockTransport(idp.handler))",
+            setup="idp = pytest_authmock.FakeIdP()",
+        )
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
