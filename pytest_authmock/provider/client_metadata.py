@@ -9,11 +9,11 @@ naming it, a bad redirect URI ``invalid_redirect_uri`` (§3.2.2).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_authmock.provider.errors import OAuthError
+from pytest_authmock.provider.errors import InvalidRequest, OAuthError
+from pytest_authmock.provider.limits import load_json
 from pytest_authmock.provider.models import AUTH_METHODS, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
 from pytest_authmock.provider.registration import CLIENT_OPTIONS
@@ -77,9 +77,9 @@ def read_document(raw: bytes, content_type: str) -> dict[str, Any]:
             f"the client metadata is {len(raw)} bytes; this provider accepts at most {MAX_BYTES}"
         )
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError):  # bad UTF-8 and bad JSON are ValueErrors
-        raise InvalidClientMetadata("the client metadata is not valid JSON") from None
+        document = load_json(raw, what="the client metadata")
+    except InvalidRequest as error:
+        raise InvalidClientMetadata(error.description) from None
     if not isinstance(document, dict):
         raise InvalidClientMetadata("the client metadata must be a JSON object (RFC 7591 §3.1)")
     return document

@@ -75,7 +75,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         seed: int | None = None,
         mtls_base_url: str | None = None,
     ) -> None:
-        config = ProviderConfig(
+        config = ProviderConfig.from_options(
             issuer=issuer,
             token_format=token_format,
             algorithm=algorithm,
@@ -92,7 +92,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         #: set by the loopback transport; its URLs are advertised as
         #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
-        self._paths = IssuerPaths(issuer, self.mtls_base_url)
+        self._paths = IssuerPaths.of(issuer, self.mtls_base_url)
         self._lock = threading.RLock()
         self.clock = Clock()
         # Each issuer has its own keys; rotation grace periods run on the provider clock.
@@ -207,20 +207,21 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         self._protect_listeners.append(listener)
 
     @property
-    def handler(self) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(self) -> Callable[[Any], Any]:
         """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all.
 
         Connection faults raise the matching ``httpx`` exception; delays are
         waited out as the answer is read, so async clients are never blocked.
         Like the respx mount, it reads an RFC 9440 ``Client-Cert`` header as the
-        (simulated) TLS client certificate.
+        (simulated) TLS client certificate. ``httpx2.MockTransport(idp.handler)``
+        works too, with httpx2's exceptions.
         """
         # The one reference from the core to a transport: this documented
         # shortcut builds the in-process transport on demand; nothing in the
         # core calls it.
-        from pytest_authmock.transport.in_process import in_process_handler
+        from pytest_authmock.transport.in_process import mock_transport_handler
 
-        return in_process_handler(self.handle)
+        return mock_transport_handler(self.handle)
 
     def handle(
         self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None

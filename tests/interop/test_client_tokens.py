@@ -74,9 +74,6 @@ def test_a_token_within_the_leeway_is_renewed_before_use(node: NodeProvider) -> 
     assert node.counts()["wire"] == {"token": 2}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: one single-flight across sync and async callers"
-)
 def test_threads_and_tasks_together_send_one_token_request(node: NodeProvider) -> None:
     node.token_delay(300)  # a slow provider: every caller arrives during the flight
     with oauth(node) as client:
@@ -86,9 +83,6 @@ def test_threads_and_tasks_together_send_one_token_request(node: NodeProvider) -
     assert node.counts()["wire"] == {"token": 1}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: one single-flight across sync and async callers"
-)
 def test_threads_and_tasks_together_refresh_once_with_rotation(node: NodeProvider) -> None:
     clock = Clock()
     client, token = device_login(node, clock=clock)
@@ -129,9 +123,6 @@ def test_a_custom_grant_gets_a_jwt_access_token_for_an_api(node: NodeProvider) -
     assert token.scopes == ("api:read",)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: introspection errors keep the provider's words"
-)
 def test_introspection_errors_keep_the_providers_words(node: NodeProvider) -> None:
     # oidc-provider does not introspect its JWT access tokens: 400 unsupported_token_type.
     with oauth(node) as client:
@@ -143,31 +134,22 @@ def test_introspection_errors_keep_the_providers_words(node: NodeProvider) -> No
     assert "cannot be introspected" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: the RFC 8707 resource parameter on grants"
-)
 def test_the_resource_parameter_selects_the_api(node: NodeProvider) -> None:
     with oauth(node) as client:
-        token = client.request_token(ClientCredentialsGrant(scopes=["api:read"], resource=API))  # type: ignore[call-arg]
+        token = client.request_token(ClientCredentialsGrant(scopes=["api:read"], resource=API))
     assert token.access_token.count(".") == 2
     assert node.counts()["success"] == {"client_credentials": 1}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: local JWT access token validation from the JWKS"
-)
 def test_a_jwt_access_token_is_validated_locally(node: NodeProvider) -> None:
     with oauth(node) as client:
         jwt = client.request_token(ResourceClientCredentials()).access_token
-        identity = validate_token(client, jwt, method="jwt", audience=API)  # type: ignore[call-arg, arg-type]
+        identity = validate_token(client, jwt, method="jwt", audience=API)
     assert identity.client_id == "interop-basic"
     assert identity.scopes == ("api:read",)
     assert identity.checked_with == "jwt"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs client fix: validate_token keeps an active token userinfo refuses"
-)
 def test_validate_token_for_a_client_token_with_openid(node: NodeProvider) -> None:
     # Active at introspection; userinfo rightly refuses it (no user) for the name lookup.
     with oauth(node) as client:
