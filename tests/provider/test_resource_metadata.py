@@ -101,3 +101,22 @@ def test_protect_checks_the_identifier(idp: FakeIdP) -> None:
     idp.protect("https://api.example.com/a", resource="https://api.example.com")
     with pytest.raises(ValueError, match="would share the metadata URL"):
         idp.protect("https://api.example.com/b", resource="https://api.example.com/")
+
+
+# -- the other in-process clients reach the document of a foreign origin too ------------
+
+DOCUMENT = "https://api.authmock.test/.well-known/oauth-protected-resource/v1/orders"
+
+
+@pytest.mark.authmock(requests=True)
+def test_requests_in_process(idp: FakeIdP) -> None:
+    requests = pytest.importorskip("requests")
+    pytest.importorskip("responses")
+    idp.protect("https://api.authmock.test/v1/orders")
+    assert requests.get(DOCUMENT).json()["resource"] == "https://api.authmock.test/v1/orders"
+
+
+def test_httpx2_in_process(idp: FakeIdP) -> None:
+    httpx2 = pytest.importorskip("httpx2")
+    idp.protect("https://api.authmock.test/v1/orders")
+    assert httpx2.get(DOCUMENT).json()["resource"] == "https://api.authmock.test/v1/orders"
