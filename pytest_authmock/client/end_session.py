@@ -8,79 +8,56 @@ builds that URL.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import httpx
 
 from pytest_authmock.client.discovery import ProviderMetadata
 from pytest_authmock.client.oauth import OAuthClient
 
-__all__ = ["aend_session_url", "end_session_url"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["LogoutParameters", "aend_session_url", "end_session_url"]
 
 
-def _url(
-    metadata: ProviderMetadata,
-    client_id: str | None,
-    id_token_hint: str | None,
-    post_logout_redirect_uri: str | None,
-    state: str | None,
-    logout_hint: str | None,
-) -> str:
+class LogoutParameters(TypedDict, total=False):
+    """The parameters of RP-Initiated Logout §2 a client chooses."""
+
+    #: The user's ID token: the provider then signs out without asking.
+    id_token_hint: str
+    #: Where the browser comes back (registered for the client, exact match).
+    post_logout_redirect_uri: str
+    #: What the browser brings back there.
+    state: str
+    logout_hint: str
+
+
+def _url(metadata: ProviderMetadata, client_id: str | None, params: LogoutParameters) -> str:
     endpoint = metadata.endpoint("end_session_endpoint")
-    if state is not None and post_logout_redirect_uri is None:
+    if params.get("state") is not None and params.get("post_logout_redirect_uri") is None:
         raise ValueError(
             "state comes back only with a post_logout_redirect_uri (RP-Initiated Logout §2)"
         )
-    params = {
-        "id_token_hint": id_token_hint,
+    query = {key: str(value) for key, value in params.items() if value is not None}
+    if client_id is not None:
         # §2: client_id lets the provider check post_logout_redirect_uri without an ID token.
-        "client_id": client_id,
-        "post_logout_redirect_uri": post_logout_redirect_uri,
-        "state": state,
-        "logout_hint": logout_hint,
-    }
-    return str(
-        httpx.URL(endpoint).copy_merge_params({k: v for k, v in params.items() if v is not None})
-    )
+        query["client_id"] = client_id
+    return str(httpx.URL(endpoint).copy_merge_params(query))
 
 
-def end_session_url(
-    oauth: OAuthClient,
-    *,
-    id_token_hint: str | None = None,
-    post_logout_redirect_uri: str | None = None,
-    state: str | None = None,
-    logout_hint: str | None = None,
-) -> str:
+def end_session_url(oauth: OAuthClient, **params: Unpack[LogoutParameters]) -> str:
     """The ``end_session_endpoint`` URL to open in the browser to sign the user out.
 
     ``id_token_hint``: the user's ID token (the provider then signs out without
     asking); ``post_logout_redirect_uri`` (registered for the client, exact
-    match) and ``state``: where the browser comes back, and what it brings.
-    ``ConfigurationError`` when the provider has no ``end_session_endpoint``.
+    match) and ``state``: where the browser comes back, and what it brings;
+    ``logout_hint``. ``ConfigurationError`` when the provider has no
+    ``end_session_endpoint``.
     """
-    return _url(
-        oauth.metadata(),
-        oauth.client_id,
-        id_token_hint,
-        post_logout_redirect_uri,
-        state,
-        logout_hint,
-    )
+    return _url(oauth.metadata(), oauth.client_id, params)
 
 
-async def aend_session_url(
-    oauth: OAuthClient,
-    *,
-    id_token_hint: str | None = None,
-    post_logout_redirect_uri: str | None = None,
-    state: str | None = None,
-    logout_hint: str | None = None,
-) -> str:
+async def aend_session_url(oauth: OAuthClient, **params: Unpack[LogoutParameters]) -> str:
     """:func:`end_session_url` for async code."""
-    return _url(
-        await oauth.ametadata(),
-        oauth.client_id,
-        id_token_hint,
-        post_logout_redirect_uri,
-        state,
-        logout_hint,
-    )
+    return _url(await oauth.ametadata(), oauth.client_id, params)
