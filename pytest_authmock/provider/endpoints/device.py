@@ -29,17 +29,20 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     authz = device_codes.start(ctx.store, client, requested_scope(grant), ctx.clock.now())
     verification = ctx.issuer + PATHS["device_verification"]
     complete = httpx.URL(verification, params={"user_code": authz.user_code})
-    return json_response(
-        200,
-        {
-            "device_code": authz.device_code,
-            "user_code": authz.user_code,
-            "verification_uri": verification,
-            "verification_uri_complete": str(complete),
-            "expires_in": int(authz.expires_at - authz.created_at),
-            "interval": authz.interval,
-        },
-    )
+    body = {
+        "device_code": authz.device_code,
+        "user_code": authz.user_code,
+        "verification_uri": verification,
+        "verification_uri_complete": str(complete),
+        "expires_in": int(authz.expires_at - authz.created_at),
+        "interval": authz.interval,
+    }
+    config = ctx.config
+    if not config.device_verification_uri_complete:
+        del body["verification_uri_complete"]  # RFC 8628 §3.2: OPTIONAL
+    if config.device_interval is None:
+        del body["interval"]  # RFC 8628 §3.2: OPTIONAL, clients then wait 5 s
+    return json_response(200, body)
 
 
 # -- the verification page (RFC 8628 §3.3) --------------------------------------------
