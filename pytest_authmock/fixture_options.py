@@ -14,14 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_authmock import profile_options
 from pytest_authmock.provider.config import ProviderConfig
 
 if TYPE_CHECKING:
     from pytest_authmock.config_file import Declaration
     from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.provider.profile import AppliedProfile
 
 DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
-FIXTURE_OPTIONS = ("seed", "teardown_check", "assert_all_faults_fired", "clock_skew", "config")
+FIXTURE_OPTIONS = (
+    "seed",
+    "teardown_check",
+    "assert_all_faults_fired",
+    "clock_skew",
+    "config",
+    "profile",
+)
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
 #: pytest_authmock.transport.idp_server, ignored by the in-process idp.
@@ -41,6 +50,7 @@ MARKER_HELP = (
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, "
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
+    "profile='provider-profile.json', "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -57,10 +67,13 @@ class FixtureOptions:
     clock_skew: float = 0.0
     #: The ``config=`` TOML setup, applied to each new provider.
     declaration: Declaration | None = None
+    #: The provider profile the config follows (``idp.profile``).
+    profile: AppliedProfile | None = None
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
         provider.internals.faults.assert_all_fired = self.assert_all_faults_fired
+        provider.profile = self.profile
         if self.declaration is not None:
             from pytest_authmock.config_file import ConfigError
 
@@ -109,6 +122,8 @@ def _parse_ini(name: str, raw: str) -> Any:
         raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
     if name == "audience" and value.lower() == "none":
         return None
+    if profile_options.is_switch(name):
+        return profile_options.from_ini_text(name, value)
     if name == "clock_skew":
         try:
             return float(value)
@@ -140,6 +155,8 @@ def configure(config: pytest.Config) -> None:
             raise pytest.UsageError(
                 f"pytest-authmock ini option authmock_config: {error}"
             ) from None
+    if "profile" in defaults:
+        defaults["profile"] = profile_options.check_ini_profile(config, defaults["profile"])
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)
@@ -185,7 +202,11 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         options.update(marker.kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
+    profile_path = options.pop("profile", None)
     declaration = _declaration(request, options.pop("config", None), marker)
+    profile_in_marker = marker is not None and "profile" in marker.kwargs
+    if not profile_in_marker and declaration is not None and declaration.profile is not None:
+        profile_path = declaration.profile
     if declaration is not None:
         # The file's provider options sit between the ini defaults and the marker.
         marker_kwargs = marker.kwargs if marker is not None else {}
@@ -220,6 +241,9 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
             f"@pytest.mark.authmock option teardown_check must be True or False; got {teardown_check!r}",
             pytrace=False,
         )
+    options, profile = profile_options.adopt(
+        request, options, profile_path, from_marker=profile_in_marker
+    )
     try:
         provider_config = ProviderConfig.from_options(**options)
     except (TypeError, ValueError) as error:
@@ -232,6 +256,7 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         assert_all_faults_fired=assert_fired,
         clock_skew=float(clock_skew),
         declaration=declaration,
+        profile=profile,
     )
 
 

@@ -28,6 +28,7 @@ from pytest_authmock.serve_config import (
     ConfigError,
     Settings,
     load_config,
+    load_profile_file,
     port_number,
     split_pair,
     ttl,
@@ -132,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         "port (default: the listening URL)",
     )
     add("--config", metavar="FILE", help="TOML file with clients, users, resources, claims, TTLs")
+    add(
+        "--profile",
+        metavar="FILE",
+        help="replay a provider profile recorded by the contract suite: answer like that "
+        "provider (options given in flags or --config win over its choices)",
+    )
     add("--seed", metavar="N", help="seed for generated values (user profiles, subjects)")
     add("--quiet", action="store_true", default=None, help="print only the issuer URL")
     return parser
@@ -142,6 +149,8 @@ def parse(argv: Sequence[str]) -> Settings:
     settings = Settings()
     if args.config is not None:
         load_config(Path(args.config), settings)
+    if args.profile is not None:
+        settings.profile = load_profile_file(Path(args.profile))
     if args.host is not None:
         if not args.host:
             raise ConfigError("--host must not be empty")
@@ -277,13 +286,16 @@ class Service:
         settings = self.settings
         mtls_url = self.servers[1].public_url if len(self.servers) > 1 else None
         issuer = settings.issuer or base_url
+        options, profile = dict(settings.provider), None
+        if settings.profile is not None:
+            options, profile = settings.profile.adopt(options)
         try:
-            return FakeIdP(
-                issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **settings.provider
-            )
+            idp = FakeIdP(issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **options)
         except (TypeError, ValueError) as exc:
             message = str(exc).replace("authmock option ", "")
             raise ConfigError(message) from None
+        idp.profile = profile
+        return idp
 
     def _register(self, material: Any) -> None:
         settings = self.settings
@@ -450,6 +462,8 @@ class Service:
         )
         algorithm = f" ({config.algorithm})" if config.token_format == "jwt" else ""
         rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
+        if idp.profile is not None:
+            rows.append(("profile", f"{idp.profile.source} (from {idp.profile.issuer})"))
         if not self.settings.clients:
             rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
         else:
@@ -583,7 +597,9 @@ def main(
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
             signal.signal(signal.SIGTERM, _terminate)
-        pending = _warm_signing_key(settings.provider.get("algorithm", "RS256"))
+        profile_options = settings.profile.options if settings.profile else {}
+        algorithm = settings.provider.get("algorithm", profile_options.get("algorithm", "RS256"))
+        pending = _warm_signing_key(algorithm)
         service = Service(settings, out=out, err=err, pending_key=pending)
         service.start()
         service.announce()
