@@ -17,6 +17,10 @@ CHECKED_GRANTS = (
 )
 
 
+#: Endpoints a provider may or may not have (RFC 8414 §2, OIDC Discovery §3).
+OPTIONAL_ENDPOINTS = ("introspection_endpoint", "revocation_endpoint", "userinfo_endpoint")
+
+
 def _is_names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
@@ -31,6 +35,8 @@ def test_metadata_is_served_for_the_issuer(provider: Provider, choices: Choices)
     urls = provider.metadata_urls()
     seen = {"request": " and ".join(f"GET {urls[name]}" for name in provider.documents)}
     choices.record("metadata_documents", list(provider.documents), status=200, **seen)
+    published = [name for name in OPTIONAL_ENDPOINTS if name in metadata]
+    choices.record("endpoints_published", published, field=", ".join(OPTIONAL_ENDPOINTS))
     for name, checked in (
         ("grant_types_supported", CHECKED_GRANTS),
         ("scopes_supported", None),

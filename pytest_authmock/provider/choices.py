@@ -122,6 +122,8 @@ def _refresh_with(grant: str) -> Callable[[Any], Options]:
     return lambda value: {"refresh_token_grants": {grant: value}}
 
 
+#: Endpoints a provider may or may not have; the fake has them all, and can leave them out.
+OPTIONAL_ENDPOINTS = ("introspection_endpoint", "revocation_endpoint", "userinfo_endpoint")
 _BOOL = "true or false"
 _LIST = "a list of names"
 
@@ -133,6 +135,11 @@ CHOICES: dict[str, Choice] = {
         f"a list of {' and '.join(METADATA_DOCUMENTS)}",
         lambda v: _is_names(v) and bool(v) and set(v) <= set(METADATA_DOCUMENTS),
         _option("metadata_documents", tuple),
+    ),
+    "endpoints_published": Choice(
+        f"a list of {', '.join(OPTIONAL_ENDPOINTS)}",
+        lambda v: _is_names(v) and set(v) <= set(OPTIONAL_ENDPOINTS),
+        lambda v: {"unpublished_metadata": tuple(e for e in OPTIONAL_ENDPOINTS if e not in v)},
     ),
     "grant_types_supported": Choice(
         f"{_LIST} or null",
