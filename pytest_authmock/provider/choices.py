@@ -77,15 +77,15 @@ def _unpublished(member: str, option: str | None = None) -> Callable[[Any], Opti
     return play
 
 
-def _cannot(why: str) -> ChoiceError:
-    return ChoiceError(f"the fake cannot play {why} yet")
+def _cannot(what: str, how: str) -> ChoiceError:
+    return ChoiceError(f"the fake cannot play {what} yet: {how}")
 
 
 def _key_types(value: list[str]) -> Options:
     # The fake publishes one key: RSA for RS256 or EC P-256 for ES256.
     algorithms = {"RSA/RS256": "RS256", "RSA": "RS256", "EC/ES256": "ES256", "EC": "ES256"}
     if len(value) != 1 or value[0] not in algorithms:
-        raise _cannot(f"JWKS key types {value!r} (it publishes one RSA/RS256 or EC/ES256 key)")
+        raise _cannot(f"JWKS key types {value!r}", "it publishes one RSA/RS256 or EC/ES256 key")
     return {"algorithm": algorithms[value[0]], "jwks_alg": "/" in value[0]}
 
 
@@ -100,7 +100,10 @@ def _layout(option: str) -> Callable[[Any], Options]:
 
 def _inactive_members(value: list[str]) -> Options:
     if value:
-        raise _cannot(f"members {', '.join(value)} beside active for an inactive token")
+        raise _cannot(
+            f"members {', '.join(value)} beside active for an inactive token",
+            'it answers {"active": false} alone',
+        )
     return {}  # RFC 7662 §2.2: the fake reveals nothing else either
 
 
@@ -109,12 +112,12 @@ def _pkce_required(value: Any) -> Options:
         return {"require_pkce": False}
     if value == "invalid_request":
         return {"require_pkce": True}
-    raise _cannot(f"a missing PKCE refused with {value!r} (it answers invalid_request)")
+    raise _cannot(f"a missing PKCE refused with {value!r}", "it answers invalid_request")
 
 
 def _get_status(value: int) -> Options:
     if value not in (400, 404, 405):
-        raise _cannot(f"HTTP {value} for a GET at the token endpoint (it answers 400, 404 or 405)")
+        raise _cannot(f"HTTP {value} for a GET at the token endpoint", "it answers 400, 404 or 405")
     return {"token_endpoint_get_status": value}
 
 

@@ -37,6 +37,7 @@ __all__ = [
 #: The version of the profile format this release reads and writes.
 PROFILE_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("profile.schema.json")
+_ENTRY_KEYS = {"value", "evidence", "observed", "reason"}
 _TOP_LEVEL = ("$schema", "profile_version", "issuer", "recorded_at", "recorded_with", "choices")
 
 
@@ -199,6 +200,12 @@ def _entries(recorded: Mapping[str, Any], where: str) -> tuple[dict[str, Any], d
             )
         if not isinstance(entry, dict):
             raise ProfileError(f"{where}: choice {key!r} must be an object with value or observed")
+        extra = sorted(set(entry) - _ENTRY_KEYS)
+        if extra:
+            raise ProfileError(
+                f"{where}: choice {key!r} has unknown member {extra[0]!r}; an entry has"
+                " value and evidence, or observed (false) and reason"
+            )
         if entry.get("observed", True) is False:
             unobserved[key] = str(entry.get("reason") or "not observed")
             continue
