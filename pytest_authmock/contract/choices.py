@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-__all__ = ["SPECS", "Choices", "Recorded", "Spec", "json_type"]
+__all__ = ["OBSERVED_BY", "SPECS", "Choices", "Recorded", "Spec", "json_type"]
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -199,6 +199,53 @@ SPECS: dict[str, Spec] = {
 }
 
 
+#: The check that observes each choice: when it skips or fails, that is why the choice is
+#: unobserved.
+OBSERVED_BY: dict[str, tuple[str, ...]] = {
+    "test_metadata_is_served_for_the_issuer": (
+        "metadata_documents",
+        "endpoints_published",
+        "grant_types_supported",
+        "scopes_supported",
+        "code_challenge_methods_supported",
+    ),
+    "test_jwks": ("jwks_published", "jwks_key_types"),
+    "test_client_credentials_succeeds": (
+        "token_type",
+        "expires_in",
+        "refresh_for_client_credentials",
+    ),
+    "test_access_token_format": ("access_token_format", "access_token_typ", "access_token_claims"),
+    "test_id_token": ("id_token_claims", "id_token_typ", "id_token_lifetime"),
+    "test_wrong_client_secret": ("invalid_client_status",),
+    "test_token_endpoint_refuses_get": ("token_endpoint_get",),
+    "test_forbidden_grant": ("forbidden_grant_error",),
+    "test_unknown_scope": ("unknown_scope",),
+    "test_client_secret_methods": ("client_auth_methods",),
+    "test_password_grant": ("refresh_for_password",),
+    "test_code_exchange_with_pkce": ("refresh_for_authorization_code",),
+    "test_refresh_grant_and_rotation": ("refresh_rotation", "refresh_reuse_revokes_family"),
+    "test_introspect_an_active_token": ("introspect_own_token", "introspect_jwt_access_token"),
+    "test_introspect_an_unknown_token": ("inactive_token_members",),
+    "test_revoke_an_own_token": ("revoke_access_token",),
+    "test_device_authorization_answer": (
+        "device_interval",
+        "device_code_lifetime",
+        "verification_uri_complete",
+    ),
+    "test_userinfo_without_a_token": ("missing_token_error",),
+    "test_resource_without_a_token": ("resource_missing_token_error",),
+    "test_authorization_response": ("authorization_response_iss",),
+    "test_code_is_single_use": ("code_reuse_revokes_tokens",),
+    "test_wrong_code_verifier": ("refused_exchange_spends_code",),
+    "test_pkce_downgrade_is_refused": ("pkce_required",),
+    "test_bound_token_with_a_client_certificate": (
+        "mtls_endpoint_aliases",
+        "certificate_bound_access_tokens",
+    ),
+}
+
+
 def json_type(value: Any) -> str | None:
     """The JSON type of a claim value, as a claims layout names it (``None`` for null)."""
     if isinstance(value, bool):
@@ -260,8 +307,10 @@ class Choices:
     """The variants a provider chose where the RFCs allow several."""
 
     items: dict[str, Recorded] = dataclasses.field(default_factory=dict)
-    #: Choices a check found it could not observe, and why.
+    #: Choices a check found it could not observe, and why (shown in the summary).
     unobserved: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Choices whose check skipped or failed, and its reason (written to the profile).
+    why_not: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def record(
         self, key: str, value: Any, response: httpx.Response | None = None, **details: Any
@@ -271,6 +320,17 @@ class Choices:
             raise KeyError(f"unknown choice {key!r}")
         self.items[key] = Recorded(value, evidence(response, **details))
         self.unobserved.pop(key, None)
+
+    def check_ended(self, check: str, outcome: str, reason: str = "") -> None:
+        """A check skipped or failed: the choices it observes are unobserved, and why."""
+        for key in OBSERVED_BY.get(check, ()):
+            if key not in self.items and key not in self.unobserved:
+                why = f"{check} skipped: {reason}" if outcome == "skipped" else f"{check} {outcome}"
+                self.why_not[key] = why
+
+    def reason(self, key: str) -> str:
+        """Why ``key`` was not observed: what a check said, else what it needs."""
+        return self.unobserved.get(key) or self.why_not.get(key) or SPECS[key].needs
 
     def unobservable(self, key: str, reason: str) -> None:
         """Say why the run cannot observe ``key`` (shown in the summary and the profile)."""

@@ -156,6 +156,19 @@ def own_token(request: pytest.FixtureRequest, user_login: UserLogin) -> Callable
     return get
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    # A check that skipped or failed leaves its choices unobserved; the profile says why.
+    if report.skipped or (report.failed and report.when in ("setup", "call")):
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        name = getattr(item, "originalname", item.name)
+        _choices(item.config).check_ended(name, report.outcome, reason)
+    return report
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     found = config.stash.get(CHOICES_KEY, None)
     if found is None or not (found.items or found.unobserved):

@@ -31,12 +31,12 @@ def profile_document(
     """The profile of the provider at ``issuer``, from this run's ``choices``."""
     when = (now or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
     entries: dict[str, Any] = {}
-    for key, spec in SPECS.items():
+    for key in SPECS:
         recorded = choices.items.get(key)
         if recorded is not None:
             entries[key] = {"value": recorded.value, "evidence": recorded.evidence}
         else:
-            entries[key] = {"observed": False, "reason": choices.unobserved.get(key, spec.needs)}
+            entries[key] = {"observed": False, "reason": choices.reason(key)}
     return {
         "profile_version": PROFILE_VERSION,
         "issuer": issuer,
@@ -47,5 +47,16 @@ def profile_document(
 
 
 def write_profile(path: Path, document: dict[str, Any]) -> None:
+    """Write ``document`` with one line per choice, so that a diff of two recordings names them."""
+    head = {name: value for name, value in document.items() if name != "choices"}
+    lines = [
+        f"  {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)},"
+        for name, value in head.items()
+    ]
+    entries = [
+        f"    {json.dumps(key)}: {json.dumps(entry, ensure_ascii=False)}"
+        for key, entry in document["choices"].items()
+    ]
+    text = "{\n" + "\n".join(lines) + '\n  "choices": {\n' + ",\n".join(entries) + "\n  }\n}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")

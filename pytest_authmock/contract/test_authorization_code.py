@@ -103,7 +103,7 @@ def test_id_token(
     )
     claims = verify_jwt(id_token, provider.jwks(), what="the ID token")
     header = jwt_header(id_token) or {}
-    layout = {name: kind for name, value in claims.items() if (kind := json_type(value))}
+    layout = {name: kind for name, value in sorted(claims.items()) if (kind := json_type(value))}
     choices.record("id_token_claims", layout, exchanged, field="id_token claims")
     choices.record("id_token_typ", header.get("typ"), exchanged, field="id_token header typ")
     if isinstance(claims.get("exp"), int) and isinstance(claims.get("iat"), int):

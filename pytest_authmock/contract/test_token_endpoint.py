@@ -71,7 +71,7 @@ def test_access_token_format(provider: Provider, issued: httpx.Response, choices
     choices.record("access_token_format", "jwt", issued, field="access_token")
     choices.record("access_token_typ", header.get("typ"), issued, field="access_token header typ")
     claims = verify_jwt(token, provider.jwks(), what="the access token")
-    layout = {name: kind for name, value in claims.items() if (kind := json_type(value))}
+    layout = {name: kind for name, value in sorted(claims.items()) if (kind := json_type(value))}
     choices.record("access_token_claims", layout, issued, field="access_token claims")
     assert claims.get("iss") == provider.settings.issuer, (
         f"the access token's iss {claims.get('iss')!r} is not the issuer (RFC 9068 §2.2)"

@@ -133,3 +133,21 @@ def test_oidc_provider_mock_round_trip(
     assert chosen["metadata documents"] == "openid-configuration"
     assert chosen["optional endpoints published"] == "userinfo_endpoint"
     assert_round_trip(pytester, real, profile, observed=15)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "contract" / "provider-profile.json"
+
+
+def test_the_example_profile_is_what_oidc_provider_records(
+    pytester: pytest.Pytester, oidc_provider: NodeProvider
+) -> None:
+    # docs/provider-profiles.md shows this file; it must stay what the suite records.
+    _, profile = record(pytester, oidc_provider.issuer, "--authmock-contract-device")
+    fresh = json.loads(profile.read_text())["choices"]
+    example = json.loads(EXAMPLE.read_text())["choices"]
+    values = {key: entry.get("value", entry.get("reason")) for key, entry in fresh.items()}
+    shown = {key: entry.get("value", entry.get("reason")) for key, entry in example.items()}
+    assert shown == values, (
+        "examples/contract/provider-profile.json is stale; record it again with the command"
+        " in docs/provider-profiles.md"
+    )
