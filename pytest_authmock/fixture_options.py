@@ -97,7 +97,9 @@ def add_options(parser: pytest.Parser) -> None:
         if name == "seed":
             continue
         parser.addini(
-            f"authmock_{name}", help=f"default for the authmock {name} option", default=None
+            f"authmock_{name}",
+            help=profile_options.ini_help(name) or f"default for the authmock {name} option",
+            default=None,
         )
 
 

@@ -20,12 +20,32 @@ from pytest_authmock.provider import switches
 if TYPE_CHECKING:
     from pytest_authmock.provider.profile import AppliedProfile, Profile
 
-__all__ = ["adopt", "check_ini_profile", "from_ini_text", "is_switch"]
+__all__ = ["adopt", "check_ini_profile", "from_ini_text", "ini_help", "is_switch"]
 
 
 def is_switch(name: str) -> bool:
     """Whether ``name`` is one of the provider's switches (read from ini text by this module)."""
     return name in switches.DEFAULTS
+
+
+def ini_help(name: str) -> str | None:
+    """``pytest --help`` text of a switch's ini option; ``None`` for other options."""
+    if name == "profile":
+        return "provider profile (JSON) the fake replays, relative to the ini file"
+    description = switches.DESCRIPTIONS.get(name)
+    if description is None:
+        return None
+    return f"{description} (default: {_as_ini_text(switches.DEFAULTS[name])})"
+
+
+def _as_ini_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return " ".join(value) or "empty"
+    return str(value)
 
 
 def from_ini_text(name: str, raw: str) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "CLAIM_TYPES",
     "DEFAULTS",
+    "DESCRIPTIONS",
     "DEVICE_GRANT",
     "METADATA_DOCUMENTS",
     "SECRET_METHODS",
@@ -73,6 +74,45 @@ DEFAULTS: dict[str, Any] = {
     "certificate_bound_access_tokens": True,
     "access_token_claims": None,
     "id_token_claims": None,
+}
+
+
+#: What each switch sets, in a line (``pytest --help`` lists them with the ini options).
+DESCRIPTIONS: dict[str, str] = {
+    "metadata_documents": "well-known metadata documents served: openid-configuration,"
+    " oauth-authorization-server",
+    "unpublished_metadata": "metadata members left out (grant_types_supported, jwks_uri...)",
+    "grant_types": "grant types offered; none = every grant the fake has",
+    "jwks_alg": "the JWKS names each key's alg",
+    "scopes_supported": "scopes the provider knows and publishes; none = any scope",
+    "unknown_scope": "a scope outside scopes_supported: grant, ignore, invalid_scope,"
+    " invalid_request",
+    "bearer_token_type": "token_type of token answers as spelled (Bearer, bearer)",
+    "send_expires_in": "token answers carry expires_in",
+    "access_token_typ": "typ header of JWT access tokens; none = no typ",
+    "id_token_typ": "typ header of ID tokens; none = no typ",
+    "invalid_client_status": "HTTP status of invalid_client: 401 or 400",
+    "token_endpoint_get_status": "HTTP status of a GET at the token endpoint: 405, 404 or 400",
+    "client_secret_methods": "how clients registered without token_endpoint_auth_method may"
+    " send their secret",
+    "refresh_token_grants": "grants whose answers carry a refresh token",
+    "refresh_token_reuse_revokes_family": "reusing a rotated refresh token revokes its family",
+    "introspection_requires_audience": "a client introspects only tokens whose aud names it",
+    "introspect_jwt_access_tokens": "JWT access tokens introspect as active",
+    "revoke_access_tokens": "revoking an access token takes effect",
+    "device_interval": "device flow polling interval in seconds; none = not sent",
+    "device_code_ttl": "device code lifetime in seconds",
+    "device_verification_uri_complete": "the device answer has verification_uri_complete",
+    "missing_token_error": "error code in the challenge to a request without a token;"
+    " none = no error",
+    "authorization_response_iss": "iss in authorization responses (RFC 9207)",
+    "code_reuse_revokes_tokens": "a reused authorization code revokes the tokens it gave",
+    "refused_exchange_spends_code": "a refused code exchange uses the code up",
+    "pkce_methods": "PKCE methods accepted: S256, plain",
+    "require_pkce": "confidential clients need PKCE too",
+    "certificate_bound_access_tokens": "bind access tokens to the client certificate (cnf)",
+    "access_token_claims": "claims layout of JWT access tokens, name or name:type each",
+    "id_token_claims": "claims layout of ID tokens, name or name:type each",
 }
 
 

@@ -407,3 +407,17 @@ def test_certificate_binding_can_be_off() -> None:
         assert (record.cnf is not None) is bound
         assert ("cnf" in claims_of(record.value)[1]) is bound
         assert idp.metadata()["tls_client_certificate_bound_access_tokens"] is bound
+
+
+def test_every_switch_is_an_option_with_its_default_everywhere() -> None:
+    import inspect
+
+    from pytest_authmock.provider.config import ProviderConfig
+    from pytest_authmock.provider.switches import DEFAULTS, DESCRIPTIONS
+
+    assert set(DESCRIPTIONS) == set(DEFAULTS)
+    config = ProviderConfig()
+    keywords = inspect.signature(FakeIdP.__init__).parameters
+    for name, default in DEFAULTS.items():
+        assert getattr(config, name) == default, name
+        assert keywords[name].default == default, name
