@@ -64,23 +64,78 @@ class Override:
 
 
 @dataclasses.dataclass(frozen=True)
-class AppliedProfile:
-    """What a provider took from its profile: ``idp.profile``."""
+class Profile:
+    """A validated profile: its choices, and the options that play them."""
 
     #: The profile file.
     source: Path
     #: The provider it was recorded from, and when (as the profile says).
     issuer: str | None
     recorded_at: str | None
-    #: Option -> value taken from the profile.
-    adopted: Mapping[str, Any]
-    #: Option -> the explicit option that won over the profile.
-    overridden: Mapping[str, Override]
-    #: Recorded choice -> its value, and the options that play it.
+    #: Recorded choice -> its value.
     choices: Mapping[str, Any]
-    played_by: Mapping[str, tuple[str, ...]]
     #: Choices the recording could not observe -> why (the fake keeps its own answer).
     unobserved: Mapping[str, str]
+    #: Option -> value, and option -> the choices behind it.
+    options: Mapping[str, Any]
+    sources: Mapping[str, tuple[str, ...]]
+
+    @property
+    def played_by(self) -> dict[str, tuple[str, ...]]:
+        """Recorded choice -> the options that play it."""
+        found: dict[str, list[str]] = {}
+        for option, keys in self.sources.items():
+            for key in keys:
+                found.setdefault(key, []).append(option)
+        return {key: tuple(options) for key, options in found.items()}
+
+    def adopt(self, explicit: Mapping[str, Any]) -> tuple[dict[str, Any], AppliedProfile]:
+        """The profile's options under ``explicit`` ones (which win), and the account of it."""
+        overridden = {
+            name: Override(name, value, explicit[name], self.sources[name])
+            for name, value in self.options.items()
+            if name in explicit and explicit[name] != value
+        }
+        adopted = {name: value for name, value in self.options.items() if name not in explicit}
+        return {**self.options, **explicit}, AppliedProfile(self, adopted, overridden)
+
+
+class AppliedProfile:
+    """What a provider took from its profile: ``idp.profile``."""
+
+    def __init__(
+        self, profile: Profile, adopted: Mapping[str, Any], overridden: Mapping[str, Override]
+    ) -> None:
+        #: The profile as loaded: ``source``, ``issuer``, ``choices``, ``unobserved``...
+        self.recorded = profile
+        #: Option -> value taken from the profile.
+        self.adopted = dict(adopted)
+        #: Option -> the explicit option that won over the profile.
+        self.overridden = dict(overridden)
+
+    @property
+    def source(self) -> Path:
+        return self.recorded.source
+
+    @property
+    def issuer(self) -> str | None:
+        return self.recorded.issuer
+
+    @property
+    def recorded_at(self) -> str | None:
+        return self.recorded.recorded_at
+
+    @property
+    def choices(self) -> Mapping[str, Any]:
+        return self.recorded.choices
+
+    @property
+    def unobserved(self) -> Mapping[str, str]:
+        return self.recorded.unobserved
+
+    @property
+    def played_by(self) -> dict[str, tuple[str, ...]]:
+        return self.recorded.played_by
 
     def describe(self) -> str:
         """A few lines for a person: where from, what was adopted, what was overridden."""
@@ -98,44 +153,8 @@ class AppliedProfile:
     def __str__(self) -> str:
         return self.describe()
 
-
-@dataclasses.dataclass(frozen=True)
-class Profile:
-    """A validated profile: its choices, and the options that play them."""
-
-    source: Path
-    issuer: str | None
-    recorded_at: str | None
-    choices: Mapping[str, Any]
-    unobserved: Mapping[str, str]
-    #: Option -> value, and option -> the choices behind it.
-    options: Mapping[str, Any]
-    sources: Mapping[str, tuple[str, ...]]
-
-    def adopt(self, explicit: Mapping[str, Any]) -> tuple[dict[str, Any], AppliedProfile]:
-        """The profile's options under ``explicit`` ones (which win), and the account of it."""
-        merged = {**self.options, **explicit}
-        overridden = {
-            name: Override(name, value, explicit[name], self.sources[name])
-            for name, value in self.options.items()
-            if name in explicit and explicit[name] != value
-        }
-        adopted = {name: value for name, value in self.options.items() if name not in explicit}
-        played_by: dict[str, list[str]] = {}
-        for option, keys in self.sources.items():
-            for key in keys:
-                played_by.setdefault(key, []).append(option)
-        applied = AppliedProfile(
-            source=self.source,
-            issuer=self.issuer,
-            recorded_at=self.recorded_at,
-            adopted=adopted,
-            overridden=overridden,
-            choices=dict(self.choices),
-            played_by={key: tuple(options) for key, options in played_by.items()},
-            unobserved=dict(self.unobserved),
-        )
-        return merged, applied
+    def __repr__(self) -> str:
+        return f"<AppliedProfile {self.source.name} adopted={len(self.adopted)} overridden={list(self.overridden)}>"
 
 
 def load_profile(path: str | Path) -> Profile:

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_authmock import FakeIdP
 from tests.flows.helpers import VERIFIER, challenge
-from tests.helpers import login, token
+from tests.helpers import login, password_grant, token
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 CALLBACK = "http://127.0.0.1/cb"
@@ -55,16 +55,7 @@ def test_grants_offered_and_unpublished_metadata(provider: FakeIdP, http: httpx.
     for gone in ("jwks_uri", "revocation_endpoint", "authorization_endpoint"):
         assert gone not in meta
     assert "device_authorization_endpoint" not in meta
-    client = provider.add_client()
-    user = provider.add_user()
-    refused = token(
-        http,
-        provider,
-        client,
-        grant_type="password",
-        username=user.username,
-        password=user.password,
-    )
+    refused = password_grant(http, provider, provider.add_client(), provider.add_user())
     assert refused.status_code == 400
     assert refused.json()["error"] == "unsupported_grant_type"
     with pytest.raises(ValueError, match="unknown grant type 'password'"):
