@@ -22,6 +22,7 @@ ROOT = "pytest_authmock"
 LAYERS: dict[str, tuple[str, ...]] = {
     "state": (
         "errors",
+        "limits",
         "http",
         "models",
         "scopes",

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pytest_authmock.provider import switches
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock.provider.limits import MAX_LIFETIME, seconds_range, shown
 
 TokenFormat = Literal["jwt", "opaque"]
 Algorithm = Literal["RS256", "ES256"]
@@ -97,7 +98,7 @@ class ProviderConfig:
     introspect_jwt_access_tokens: bool = True
     #: Whether revoking an access token takes effect (RFC 7009 §2.1: a SHOULD).
     revoke_access_tokens: bool = True
-    #: The device flow's polling interval; ``None``: not sent, clients use 5 s (RFC 8628 §3.2).
+    #: The device flow's polling interval; ``None``: 5 s, not sent (RFC 8628 §3.2's default).
     device_interval: int | None = 5
     #: Seconds a device code lives (RFC 8628 §3.2 ``expires_in``).
     device_code_ttl: int = 300
@@ -172,7 +173,7 @@ class ProviderConfig:
 
     @classmethod
     def option_names(cls) -> tuple[str, ...]:
-        return tuple(field.name for field in dataclasses.fields(cls))
+        return _OPTION_NAMES
 
     @classmethod
     def from_options(cls, **options: Any) -> ProviderConfig:
@@ -184,7 +185,19 @@ class ProviderConfig:
                 f"unknown authmock option{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(map(repr, unknown))}; known options: {', '.join(known)}"
             )
-        return cls(**options)
+        # Every test validates its options; most suites use a handful of sets. The
+        # key holds each value's type, so that True never stands in for 1.
+        key = tuple((name, type(value), value) for name, value in sorted(options.items()))
+        try:
+            return _VALIDATED[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key: validate it every time
+            return cls(**options)
+        config = cls(**options)
+        if len(_VALIDATED) < 256:
+            _VALIDATED[key] = config
+        return config
 
     def replace(self, **options: Any) -> ProviderConfig:
         merged = {name: getattr(self, name) for name in self.option_names()}
@@ -195,9 +208,12 @@ class ProviderConfig:
 def check_ttl(name: str, value: object, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_LIFETIME:
         hint = " or None (never expires)" if allow_none else ""
-        raise OptionError(name, f"must be a positive whole number of seconds{hint}; got {value!r}")
+        raise OptionError(
+            name,
+            f"must be {seconds_range()}{hint}; got {shown(value)}",
+        )
 
 
 def _check_issuer(issuer: object) -> None:
@@ -215,3 +231,8 @@ def _check_issuer(issuer: object) -> None:
             "issuer",
             f"must not end with '/' (issuers compare as exact strings); use {issuer.rstrip('/')!r}",
         )
+
+
+_OPTION_NAMES = tuple(field.name for field in dataclasses.fields(ProviderConfig))
+#: Option sets already validated -> their (frozen, so shareable) config.
+_VALIDATED: dict[tuple[tuple[str, type, Any], ...], ProviderConfig] = {}

@@ -127,7 +127,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
         #: set by the loopback transport; its URLs are advertised as
         #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
-        self._paths = IssuerPaths(issuer, self.mtls_base_url)
+        self._paths = IssuerPaths.of(issuer, self.mtls_base_url)
         self._lock = threading.RLock()
         self.clock = Clock()
         # Each issuer has its own keys; rotation grace periods run on the provider clock.

@@ -59,6 +59,7 @@ button.secondary { background: transparent; color: CanvasText; border-color: Gra
        color: #14532d; margin: 0 0 1rem; }
 ul.scopes { margin: .25rem 0 0; padding-left: 1.25rem; }
 code { font-family: ui-monospace, monospace; }
+.hint { border-left: 4px solid #1d4ed8; padding: .5rem .75rem; margin: 0 0 1rem; }
 """
 
 
@@ -159,6 +160,36 @@ def _scopes(scopes: Iterable[str]) -> str:
     return f'<ul class="scopes">{items}</ul>' if items else "<p>Basic access to your account.</p>"
 
 
+def _hint(ctx: ProviderContext) -> str:
+    hint = ctx.flows.settings.sign_in_hint
+    return f'<p class="hint" id="sign-in-hint">{escape(hint)}</p>\n' if hint else ""
+
+
+def _sign_in(username: str, *, invalid: bool, approve: str) -> str:
+    """Username, password, and the approve and deny buttons that end every form."""
+    return (
+        _field(
+            "username",
+            "Username",
+            value=username,
+            autocomplete="username",
+            invalid=invalid,
+            extra=' autocapitalize="none" spellcheck="false"',
+        )
+        + _field(
+            "password",
+            "Password",
+            kind="password",
+            autocomplete="current-password",
+            invalid=invalid,
+        )
+        + '<div class="buttons">\n'
+        + f'<button type="submit" name="action" value="approve">{escape(approve)}</button>\n'
+        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
+        + "Deny</button>\n</div>\n</form>"
+    )
+
+
 def _header(title: str, issuer: str) -> str:
     return f'<h1>{escape(title)}</h1>\n<p class="issuer">{escape(issuer)}</p>\n'
 
@@ -187,6 +218,7 @@ def device_form(
     body = (
         _header("Connect a device", ctx.issuer)
         + _alert(error)
+        + _hint(ctx)
         + request
         + f'<form method="post" action="{escape(action)}">\n'
         + _hidden({"csrf": form_guard.token})
@@ -198,25 +230,7 @@ def device_form(
             invalid=error_field == "user_code",
             extra=' class="code" autocapitalize="characters" spellcheck="false"',
         )
-        + _field(
-            "username",
-            "Username",
-            value=username,
-            autocomplete="username",
-            invalid=error_field == "credentials",
-            extra=' autocapitalize="none" spellcheck="false"',
-        )
-        + _field(
-            "password",
-            "Password",
-            kind="password",
-            autocomplete="current-password",
-            invalid=error_field == "credentials",
-        )
-        + '<div class="buttons">\n'
-        + '<button type="submit" name="action" value="approve">Approve</button>\n'
-        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
-        + "Deny</button>\n</div>\n</form>"
+        + _sign_in(username, invalid=error_field == "credentials", approve="Approve")
     )
     return respond(status, "Connect a device", body, set_cookie=form_guard.set_cookie)
 
@@ -237,29 +251,12 @@ def authorize_form(
     body = (
         _header("Sign in", ctx.issuer)
         + _alert(error)
+        + _hint(ctx)
         + f"<p><strong>{escape(client_id)}</strong> wants to access your account with:</p>\n"
         + _scopes(scope)
         + f'\n<form method="post" action="{escape(action)}">\n'
         + _hidden({**params, "csrf": form_guard.token})
-        + _field(
-            "username",
-            "Username",
-            value=username,
-            autocomplete="username",
-            invalid=error is not None,
-            extra=' autocapitalize="none" spellcheck="false"',
-        )
-        + _field(
-            "password",
-            "Password",
-            kind="password",
-            autocomplete="current-password",
-            invalid=error is not None,
-        )
-        + '<div class="buttons">\n'
-        + '<button type="submit" name="action" value="approve">Sign in and allow</button>\n'
-        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
-        + "Deny</button>\n</div>\n</form>"
+        + _sign_in(username, invalid=error is not None, approve="Sign in and allow")
     )
     return respond(status, "Sign in", body, set_cookie=form_guard.set_cookie)
 

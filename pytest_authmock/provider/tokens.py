@@ -11,6 +11,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jws
+from joserfc.util import json_b64encode, urlsafe_b64encode
 
 from pytest_authmock.provider.claims_layout import lay_out
 from pytest_authmock.provider.clock import Clock
@@ -136,9 +137,23 @@ class TokenMinter:
         return header
 
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
-        # jws.serialize_compact on a JSON payload is exactly a JWT (RFC 7519 §7.1);
-        # jwt.encode adds claim checks we do not need and costs ~200 us per token.
-        return jws.serialize_compact(header, _compact_json(claims), self.keys.active)
+        """A JWS compact serialization of the claims: a JWT (RFC 7519 §7.1).
+
+        joserfc signs; what it would redo for every token with the same header
+        (validating and encoding the header, looking up the algorithm) is done
+        once per header instead. ``jwt.encode`` would add claim checks we do not
+        need, at ~200 us per token.
+        """
+        cache_key = (header["alg"], header.get("typ"), header["kid"])
+        prepared = _PREPARED_HEADERS.get(cache_key)
+        if prepared is None:
+            jws.default_registry.check_header(header)
+            prepared = (json_b64encode(header), jws.default_registry.get_alg(header["alg"]))
+            _PREPARED_HEADERS[cache_key] = prepared
+        encoded_header, algorithm = prepared
+        signing_input = encoded_header + b"." + urlsafe_b64encode(_compact_json(claims))
+        signature = algorithm.sign(signing_input, self.keys.active)
+        return (signing_input + b"." + urlsafe_b64encode(signature)).decode("ascii")
 
     def refresh_token(
         self,
@@ -199,11 +214,13 @@ class TokenMinter:
             "auth_time": int(auth_time if auth_time is not None else now),
             "at_hash": _b64_half_hash(access_token),
             "nonce": nonce or None,
-            # OIDC Front-Channel Logout §3: a session id, when a layout asks for one.
-            "sid": secrets.token_urlsafe(16),
         }
+        layout = self.config.id_token_claims
+        if layout is not None and any(entry.partition(":")[0] == "sid" for entry in layout):
+            # OIDC Front-Channel Logout §3: a session id, when a layout asks for one.
+            computed["sid"] = secrets.token_urlsafe(16)
         own = {**profile_claims(user, scope), **(extra_claims or {})}
-        claims = lay_out(self.config.id_token_claims, computed, _ID_CLAIMS, own)
+        claims = lay_out(layout, computed, _ID_CLAIMS, own)
         return self._sign(self._header(self.config.id_token_typ), claims)
 
 
@@ -221,6 +238,10 @@ _ACCESS_CLAIMS = (
     "preferred_username",
 )
 _ID_CLAIMS = ("iss", "sub", "aud", "azp", "iat", "exp", "auth_time", "at_hash", "nonce")
+
+
+#: (alg, typ, kid) -> the encoded protected header and joserfc's algorithm.
+_PREPARED_HEADERS: dict[tuple[str, str | None, str], tuple[bytes, Any]] = {}
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:

@@ -8,6 +8,7 @@ from pytest_authmock.provider import device_codes, pages
 from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import OAuthError
+from pytest_authmock.provider.flow_state import DEVICE_INTERVAL
 from pytest_authmock.provider.grants.base import grant_request, requested_scope, require_grant
 from pytest_authmock.provider.grants.device_code import GRANT_TYPE
 from pytest_authmock.provider.http import json_response, require_method
@@ -40,8 +41,9 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     config = ctx.config
     if not config.device_verification_uri_complete:
         del body["verification_uri_complete"]  # RFC 8628 §3.2: OPTIONAL
-    if config.device_interval is None:
-        del body["interval"]  # RFC 8628 §3.2: OPTIONAL, clients then wait 5 s
+    if config.device_interval is None and authz.interval == DEVICE_INTERVAL:
+        # RFC 8628 §3.2: OPTIONAL; without it clients wait 5 s, so only 5 s goes unsaid.
+        del body["interval"]
     return json_response(200, body)
 
 
