@@ -131,10 +131,9 @@ class TokenMinter:
         return self._sign(self._header(self.config.access_token_typ), claims)
 
     def _header(self, typ: str | None) -> dict[str, Any]:
-        header = {"alg": self.keys.algorithm, "kid": self.keys.kid}
-        if typ is not None:
-            header["typ"] = typ
-        return header
+        if typ is None:
+            return {"alg": self.keys.algorithm, "kid": self.keys.kid}
+        return {"alg": self.keys.algorithm, "typ": typ, "kid": self.keys.kid}
 
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
         """A JWS compact serialization of the claims: a JWT (RFC 7519 §7.1).
