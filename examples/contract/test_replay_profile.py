@@ -84,7 +84,7 @@ def test_id_tokens_have_the_providers_claims(idp: FakeIdP) -> None:
     assert claims["exp"] - claims["iat"] == 600
 
 
-@pytest.mark.authmock(profile="provider-profile.json", token_format="jwt")
+@pytest.mark.authmock(token_format="jwt")  # beside the module's profile=
 def test_an_explicit_option_wins_and_says_so(idp: FakeIdP) -> None:
     assert client_credentials(idp).json()["access_token"].count(".") == 2
     assert idp.profile is not None
