@@ -13,7 +13,6 @@ import functools
 import hashlib
 import importlib.util
 import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -355,16 +354,11 @@ def _declaration(
     """Load the ``config=`` TOML setup (marker paths are relative to the test file)."""
     if path is None:
         return None
-    if not isinstance(path, (str, Path)):
-        pytest.fail(
-            f"@pytest.mark.authmock option config must be a path to a TOML file; got {path!r}",
-            pytrace=False,
-        )
     from pytest_authmock.config_file import ConfigError, load
 
-    resolved = Path(path)
-    if not resolved.is_absolute() and from_marker:
-        resolved = Path(request.node.path).parent / resolved
+    resolved = profile_options.path_option(
+        request, "config", path, "a TOML file", from_marker=from_marker
+    )
     try:
         return load(resolved)
     except ConfigError as error:

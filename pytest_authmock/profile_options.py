@@ -20,7 +20,7 @@ from pytest_authmock.provider import switches
 if TYPE_CHECKING:
     from pytest_authmock.provider.profile import AppliedProfile, Profile
 
-__all__ = ["adopt", "check_ini_profile", "from_ini_text", "ini_help", "is_switch"]
+__all__ = ["adopt", "check_ini_profile", "from_ini_text", "ini_help", "is_switch", "path_option"]
 
 
 def is_switch(name: str) -> bool:
@@ -75,6 +75,21 @@ def check_ini_profile(config: pytest.Config, raw: str) -> str:
     return str(path)
 
 
+def path_option(
+    request: pytest.FixtureRequest, name: str, path: object, kind: str, *, from_marker: bool
+) -> Path:
+    """A file option's path; a marker's is relative to the test file (others come resolved)."""
+    if not isinstance(path, (str, Path)):
+        pytest.fail(
+            f"@pytest.mark.authmock option {name} must be a path to {kind}; got {path!r}",
+            pytrace=False,
+        )
+    resolved = Path(path)
+    if not resolved.is_absolute() and from_marker:
+        resolved = Path(request.node.path).parent / resolved
+    return resolved
+
+
 def adopt(
     request: pytest.FixtureRequest,
     options: dict[str, Any],
@@ -85,17 +100,9 @@ def adopt(
     """``options`` (all explicit) over the profile at ``path``; fails the test on a bad profile."""
     if path is None:
         return options, None
-    if not isinstance(path, (str, Path)):
-        pytest.fail(
-            f"@pytest.mark.authmock option profile must be a path to a profile JSON file;"
-            f" got {path!r}",
-            pytrace=False,
-        )
     from pytest_authmock.provider.profile import ProfileError
 
-    resolved = Path(path)
-    if not resolved.is_absolute() and from_marker:
-        resolved = Path(request.node.path).parent / resolved
+    resolved = path_option(request, "profile", path, "a profile JSON file", from_marker=from_marker)
     try:
         profile = _load(resolved)
     except ProfileError as error:
