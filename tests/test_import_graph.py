@@ -40,6 +40,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "device_codes",
         "faults",
         "openapi",
+        "switches",
+        "choices",
+        "claims_layout",
         "protocol_state",
         "indicators",
         "pushed_requests",
@@ -68,6 +71,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "faults_api",
         "flows_api",
         "protocol_api",
+        "profile",
         "idp",
     ),
 }

@@ -38,7 +38,9 @@ class Platform:
     def _fetch_token(self) -> None:
         meta = self._http.get(f"{self._issuer}/.well-known/openid-configuration").json()
         response = self._http.post(
-            meta["token_endpoint"], data={"grant_type": "client_credentials"}, auth=self._credentials
+            meta["token_endpoint"],
+            data={"grant_type": "client_credentials"},
+            auth=self._credentials,
         )
         if response.status_code != 200:
             raise PlatformError(f"could not get a token: {response.json()['error']}")
@@ -49,8 +51,12 @@ class Platform:
     def get(self, path: str) -> httpx.Response:
         if self._token is None or time.time() >= self._expires_at:
             self._fetch_token()
-        response = self._http.get(self.host + path, headers={"Authorization": f"Bearer {self._token}"})
+        response = self._http.get(
+            self.host + path, headers={"Authorization": f"Bearer {self._token}"}
+        )
         if response.status_code == 401 and self._issuer:
             self._fetch_token()  # the server says no: one fresh token, one retry
-            response = self._http.get(self.host + path, headers={"Authorization": f"Bearer {self._token}"})
+            response = self._http.get(
+                self.host + path, headers={"Authorization": f"Bearer {self._token}"}
+            )
         return response

@@ -19,18 +19,27 @@ def platform_api(idp: FakeIdP) -> str:
 
 def test_token_is_fetched_once_and_reused(idp: FakeIdP, platform_api: str) -> None:
     client = idp.add_client("sdk-user")
-    sdk = Platform(platform_api, issuer=idp.issuer, client_id="sdk-user", client_secret=client.client_secret)
+    sdk = Platform(
+        platform_api, issuer=idp.issuer, client_id="sdk-user", client_secret=client.client_secret
+    )
 
     for _ in range(5):
         assert sdk.get("/assets").status_code == 200
 
-    idp.journal.assert_count(1, endpoint="token", grant_type="client_credentials", client_id="sdk-user")
+    idp.journal.assert_count(
+        1, endpoint="token", grant_type="client_credentials", client_id="sdk-user"
+    )
 
 
 def test_token_is_renewed_when_it_expires(idp: FakeIdP, platform_api: str) -> None:
     client = idp.add_client(access_token_ttl=300)
     with freeze_time() as frozen:  # moves the SDK's clock and the provider's together
-        sdk = Platform(platform_api, issuer=idp.issuer, client_id=client.client_id, client_secret=client.client_secret)
+        sdk = Platform(
+            platform_api,
+            issuer=idp.issuer,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+        )
         sdk.get("/assets")
         frozen.tick(301)
         assert sdk.get("/assets").status_code == 200
@@ -41,7 +50,12 @@ def test_token_is_renewed_when_it_expires(idp: FakeIdP, platform_api: str) -> No
 
 def test_revoked_token_is_replaced_after_one_401(idp: FakeIdP, platform_api: str) -> None:
     client = idp.add_client()
-    sdk = Platform(platform_api, issuer=idp.issuer, client_id=client.client_id, client_secret=client.client_secret)
+    sdk = Platform(
+        platform_api,
+        issuer=idp.issuer,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+    )
     sdk.get("/assets")
     for token in list(idp.store.tokens):
         idp.revoke_token(token)
@@ -53,7 +67,9 @@ def test_revoked_token_is_replaced_after_one_401(idp: FakeIdP, platform_api: str
 
 def test_wrong_secret_is_a_clear_error(idp: FakeIdP) -> None:
     client = idp.add_client()
-    sdk = Platform(API, issuer=idp.issuer, client_id=client.client_id, client_secret="not-the-secret")
+    sdk = Platform(
+        API, issuer=idp.issuer, client_id=client.client_id, client_secret="not-the-secret"
+    )
     with pytest.raises(PlatformError, match="invalid_client"):
         sdk.get("/assets")
 

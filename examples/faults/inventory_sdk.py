@@ -50,12 +50,16 @@ class Inventory:
                 response = self._http.request(method, url, **kwargs)  # type: ignore[arg-type]
             except (httpx.ConnectError, httpx.ReadTimeout) as exc:
                 if last:
-                    raise InventoryError(f"the identity provider is unreachable ({type(exc).__name__})") from exc
+                    raise InventoryError(
+                        f"the identity provider is unreachable ({type(exc).__name__})"
+                    ) from exc
                 self.sleep(0.5 * attempt)
                 continue
             if response.status_code == 429 or response.status_code >= 500:
                 if last:
-                    raise InventoryError(f"the identity provider keeps failing (HTTP {response.status_code})")
+                    raise InventoryError(
+                        f"the identity provider keeps failing (HTTP {response.status_code})"
+                    )
                 self.sleep(_retry_after(response) or 0.5 * attempt)
                 continue
             return response
@@ -64,7 +68,10 @@ class Inventory:
     def _fetch_token(self) -> str:
         meta = self._send("GET", f"{self.issuer}/.well-known/openid-configuration").json()
         response = self._send(
-            "POST", meta["token_endpoint"], data={"grant_type": "client_credentials"}, auth=self._auth
+            "POST",
+            meta["token_endpoint"],
+            data={"grant_type": "client_credentials"},
+            auth=self._auth,
         )
         if response.status_code != 200:
             raise InventoryError(f"no token: {response.json().get('error')}")
@@ -77,10 +84,14 @@ class Inventory:
     def items(self) -> list[str]:
         if self._token is None:
             self._token = self._fetch_token()
-        response = self._http.get(f"{self.api}/items", headers={"Authorization": f"Bearer {self._token}"})
+        response = self._http.get(
+            f"{self.api}/items", headers={"Authorization": f"Bearer {self._token}"}
+        )
         if response.status_code == 401:  # rejected (revoked, rotated key...): one new token
             self._token = self._fetch_token()
-            response = self._http.get(f"{self.api}/items", headers={"Authorization": f"Bearer {self._token}"})
+            response = self._http.get(
+                f"{self.api}/items", headers={"Authorization": f"Bearer {self._token}"}
+            )
         response.raise_for_status()
         items: list[str] = response.json()["items"]
         return items

@@ -44,7 +44,9 @@ class Gateway:
         if claimed.get("iss") != issuer:
             raise Rejected(f"token of issuer {claimed.get('iss')!r}, not of tenant {tenant!r}")
         try:
-            claims = dict(jwt.decode(token, self._keys(issuer), algorithms=["RS256", "ES256"]).claims)
+            claims = dict(
+                jwt.decode(token, self._keys(issuer), algorithms=["RS256", "ES256"]).claims
+            )
         except JoseError as exc:
             raise Rejected(f"bad signature: {exc.error}") from None
         return claims

@@ -16,7 +16,9 @@ from pytest_authmock import ClaimsRequest, FakeIdP
 
 def client_credentials(idp: FakeIdP, client_id: str, secret: str, **form: str) -> str:
     response = httpx.post(
-        idp.url_for("token"), data={"grant_type": "client_credentials", **form}, auth=(client_id, secret)
+        idp.url_for("token"),
+        data={"grant_type": "client_credentials", **form},
+        auth=(client_id, secret),
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
@@ -39,7 +41,9 @@ def gateway(tenants: dict[str, FakeIdP]) -> Iterator[Gateway]:
     gateway.close()
 
 
-def test_each_tenant_accepts_its_own_tokens_only(tenants: dict[str, FakeIdP], gateway: Gateway) -> None:
+def test_each_tenant_accepts_its_own_tokens_only(
+    tenants: dict[str, FakeIdP], gateway: Gateway
+) -> None:
     acme, globex = tenants["acme"], tenants["globex"]
     acme.add_client("app", "app-secret")
     globex.add_client("app", "app-secret")
@@ -57,14 +61,20 @@ def test_a_forged_issuer_fails_the_signature(tenants: dict[str, FakeIdP], gatewa
     acme = tenants["acme"]
     acme.add_client("app", "app-secret")
     head, _, signature = client_credentials(acme, "app", "app-secret").split(".")
-    forged = base64.urlsafe_b64encode(json.dumps({"iss": tenants["globex"].issuer}).encode()).rstrip(b"=")
+    forged = base64.urlsafe_b64encode(
+        json.dumps({"iss": tenants["globex"].issuer}).encode()
+    ).rstrip(b"=")
     with pytest.raises(Rejected, match="bad signature"):
         gateway.authorize("globex", f"{head}.{forged.decode()}.{signature}")
 
 
-def test_claims_per_client_per_user_and_per_request(tenants: dict[str, FakeIdP], gateway: Gateway) -> None:
+def test_claims_per_client_per_user_and_per_request(
+    tenants: dict[str, FakeIdP], gateway: Gateway
+) -> None:
     acme = tenants["acme"]
-    acme.add_client("app", "app-secret", claims={"plan": "enterprise"})  # in every token of this client
+    acme.add_client(
+        "app", "app-secret", claims={"plan": "enterprise"}
+    )  # in every token of this client
     acme.add_user("ada", "ada-password", claims={"roles": ["admin"]})  # in every token of this user
 
     @acme.claims_hook  # per request: sees the grant request, returns extra or overriding claims

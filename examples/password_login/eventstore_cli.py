@@ -30,7 +30,9 @@ class EventStoreCLI:
 
     def _token_request(self, **form: str) -> dict[str, Any]:
         meta = self.http.get(f"{self.issuer}/.well-known/openid-configuration").json()
-        response = self.http.post(meta["token_endpoint"], data={"client_id": self.client_id, **form})
+        response = self.http.post(
+            meta["token_endpoint"], data={"client_id": self.client_id, **form}
+        )
         body: dict[str, Any] = response.json()
         if response.status_code != 200:
             raise RuntimeError(f"login failed: {body['error_description']}")
@@ -39,7 +41,9 @@ class EventStoreCLI:
 
     def login(self, username: str, password: str, scope: str = "streams:read") -> None:
         self._save(
-            self._token_request(grant_type="password", username=username, password=password, scope=scope)
+            self._token_request(
+                grant_type="password", username=username, password=password, scope=scope
+            )
         )
 
     def logout(self) -> None:
@@ -50,6 +54,8 @@ class EventStoreCLI:
         if session is None:
             return self.http.get(url)  # no auth configured: anonymous
         if time.time() >= session["expires_at"]:
-            session = self._token_request(grant_type="refresh_token", refresh_token=session["refresh_token"])
+            session = self._token_request(
+                grant_type="refresh_token", refresh_token=session["refresh_token"]
+            )
             self._save(session)
         return self.http.get(url, headers={"Authorization": f"Bearer {session['access_token']}"})

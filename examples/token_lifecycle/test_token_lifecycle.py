@@ -24,7 +24,9 @@ def login(idp: FakeIdP) -> dict[str, str]:
 
 
 def introspect(idp: FakeIdP, token: str) -> dict[str, object]:
-    response = httpx.post(idp.url_for("introspection"), data={"token": token}, auth=("cli", "cli-secret"))
+    response = httpx.post(
+        idp.url_for("introspection"), data={"token": token}, auth=("cli", "cli-secret")
+    )
     result: dict[str, object] = response.json()
     return result
 
@@ -65,7 +67,9 @@ def test_refresh_rotates_and_reuse_revokes_everything(idp: FakeIdP, login: dict[
 
 
 def test_revocation_is_immediate_even_for_jwts(idp: FakeIdP, login: dict[str, str]) -> None:
-    httpx.post(idp.url_for("revocation"), data={"token": login["access_token"]}, auth=("cli", "cli-secret"))
+    httpx.post(
+        idp.url_for("revocation"), data={"token": login["access_token"]}, auth=("cli", "cli-secret")
+    )
     assert introspect(idp, login["access_token"]) == {"active": False}
     # The JWT's signature still verifies; the provider remembers the revocation.
     assert idp.check_bearer(f"Bearer {login['access_token']}").description == "token was revoked"

@@ -24,7 +24,7 @@ from pytest_authmock.client import (
     register_client,
     update_registration,
 )
-from pytest_authmock.contract.checks import Choices, Provider
+from pytest_authmock.contract.checks import Provider
 from pytest_authmock.contract.discovery_options import DiscoverySettings
 
 SERVICE = {
@@ -49,7 +49,6 @@ def registered(
     anonymous: OAuthClient,
     discovery: DiscoverySettings,
     metadata: dict[str, Any],
-    choices: Choices,
 ) -> Iterator[RegisteredClient]:
     if "client_credentials" not in metadata.get("grant_types_supported", ["client_credentials"]):
         pytest.skip(
@@ -70,15 +69,9 @@ def registered(
             raise AssertionError(
                 f"the provider refused --authmock-contract-initial-access-token ({exc})"
             ) from None
-        choices.record("dynamic registration (RFC 7591)", f"closed ({exc})")
         pytest.skip(
             f"registration is closed: pass --authmock-contract-initial-access-token TOKEN ({exc})"
         )
-    choices.record(
-        "dynamic registration (RFC 7591)",
-        "open" if token is None else "with an initial access token",
-        None if token is None else "idp.protocol_settings.initial_access_token = '...'",
-    )
     yield client
     if client.registration_client_uri and client.registration_access_token:
         # Deleted already by the management check, if it ran.
@@ -119,13 +112,9 @@ def test_a_bad_redirect_uri_is_refused(
     )
 
 
-def test_read_update_and_delete(
-    anonymous: OAuthClient, registered: RegisteredClient, choices: Choices
-) -> None:
+def test_read_update_and_delete(anonymous: OAuthClient, registered: RegisteredClient) -> None:
     if not (registered.registration_client_uri and registered.registration_access_token):
-        choices.record("registration management (RFC 7592)", "not supported")
         pytest.skip("no registration_client_uri and registration_access_token (no RFC 7592)")
-    choices.record("registration management (RFC 7592)", "supported")
     read = read_registration(anonymous, registered)
     assert read.client_id == registered.client_id
     renamed = update_registration(

@@ -19,9 +19,7 @@ from pytest_authmock.client.resource_discovery import (
     discover_resource,
     resource_metadata_url,
 )
-from pytest_authmock.contract.checks import Choices, Provider
-
-WHAT = "protected resource metadata (RFC 9728)"
+from pytest_authmock.contract.checks import Provider
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +41,11 @@ def refusal(provider: Provider, resource: str) -> httpx.Response:
 
 
 @pytest.fixture(scope="module")
-def document(
-    provider: Provider, resource: str, refusal: httpx.Response, choices: Choices
-) -> dict[str, Any]:
+def document(provider: Provider, resource: str, refusal: httpx.Response) -> dict[str, Any]:
     pointed = challenge_param(refusal, "resource_metadata")
     url = pointed or resource_metadata_url(resource)
     response = provider.http.get(url, headers={"Accept": "application/json"})
     if response.status_code == 404 and pointed is None:
-        choices.record(
-            WHAT, "none (no resource_metadata in the 401, nothing at the well-known URL)"
-        )
         pytest.skip(f"the resource publishes no RFC 9728 metadata ({url} answered 404)")
     assert response.status_code == 200, (
         f"the resource metadata at {url} answered HTTP {response.status_code} (RFC 9728 §3.2: 200)"
@@ -61,10 +54,6 @@ def document(
     assert kind == "application/json", f"{url} is {kind or 'untyped'}, not JSON (RFC 9728 §3.2)"
     body = response.json()
     assert isinstance(body, dict), f"{url} is not a JSON object (RFC 9728 §3.2)"
-    choices.record(
-        WHAT,
-        "pointed to by the 401's resource_metadata" if pointed else "at the well-known URL only",
-    )
     return body
 
 
@@ -75,9 +64,7 @@ def test_the_401_points_to_the_metadata(refusal: httpx.Response, document: dict[
     )
 
 
-def test_the_metadata_describes_the_resource(
-    resource: str, document: dict[str, Any], choices: Choices
-) -> None:
+def test_the_metadata_describes_the_resource(resource: str, document: dict[str, Any]) -> None:
     described = document.get("resource")
     assert isinstance(described, str), "the metadata has no 'resource' (RFC 9728 §2 REQUIRED)"
     if described != resource:
@@ -87,9 +74,6 @@ def test_the_metadata_describes_the_resource(
             f"the metadata describes {described!r}, which is not {resource!r} nor a prefix of it"
             " (RFC 9728 §3.3)"
         )
-        choices.record("resource identifier of the API", f"a prefix of its URL ({described})")
-    else:
-        choices.record("resource identifier of the API", "its URL")
 
 
 def test_the_issuer_is_an_authorization_server(

@@ -77,6 +77,7 @@ def build_client(
     default_refresh_ttl: int | None,
     supported_grants: Sequence[str],
     existing: Container[str],
+    secret_methods: Sequence[str] = SECRET_METHODS,
 ) -> Client:
     """A validated :class:`Client`; bad options raise ``TypeError``/``ValueError`` naming them."""
     unknown = [name for name in options if name not in CLIENT_OPTIONS]
@@ -141,6 +142,7 @@ def build_client(
         has_tls=bool(tls_subject_dn or tls_san_dns),
         has_self_signed=bool(certificates),
         client_id=client_id,
+        secret_methods=secret_methods,
     )
     if tls_subject_dn is not None:
         try:
@@ -185,11 +187,12 @@ def _auth_methods(
     has_tls: bool,
     has_self_signed: bool,
     client_id: str,
+    secret_methods: Sequence[str],
 ) -> tuple[str, ...]:
     if given is None:
         if public:
             return ("none",)
-        methods: list[str] = list(SECRET_METHODS) if has_secret else []
+        methods: list[str] = list(secret_methods) if has_secret else []
         if has_tls:
             methods.append("tls_client_auth")
         if has_self_signed:

@@ -237,3 +237,14 @@ def test_switched_off(provider: FakeIdP, http: httpx.Client, web: Any) -> None:
     )
     page = http.get(provider.url_for("authorization"), params=request_params())
     assert page.status_code == 200  # the sign-in page: no PAR required
+
+
+def test_a_provider_without_the_code_grant_has_no_par_and_no_logout() -> None:
+    idp = FakeIdP(grant_types=("client_credentials",))
+    meta = idp.metadata()
+    for name in ("pushed_authorization_request_endpoint", "end_session_endpoint"):
+        assert name not in meta
+    assert "registration_endpoint" in meta  # registration is no browser flow
+    with httpx.Client(transport=httpx.MockTransport(idp.handler)) as http:
+        assert http.post(idp.issuer + "/oauth2/par", data=request_params()).status_code == 404
+        assert http.get(idp.issuer + "/oauth2/logout").status_code == 404

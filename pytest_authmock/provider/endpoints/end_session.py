@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from pytest_authmock.provider import pages, sessions
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import NotFound
+from pytest_authmock.provider.grants.authorization_code import GRANT_TYPE
 from pytest_authmock.provider.http import NO_STORE, require_method
 from pytest_authmock.provider.models import Client, User
 from pytest_authmock.provider.paths import PATHS
@@ -33,10 +34,10 @@ class LogoutRefused(Exception):
 
 
 def end_session(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
-    if not ctx.flows.protocol.settings.end_session:
+    if not ctx.flows.protocol.settings.end_session or GRANT_TYPE not in ctx.grants:
         raise NotFound(
             f"no endpoint at {PATHS['end_session']!r}: logout is switched off "
-            "(idp.protocol_settings.end_session)"
+            "(idp.protocol_settings.end_session), or the provider offers no browser sign-in"
         )
     require_method(request.http, "GET", "POST")
     trace = request.trace

@@ -20,6 +20,7 @@ from pytest_authmock.provider.endpoints.authorization import (
     client_and_redirect,
 )
 from pytest_authmock.provider.errors import InvalidRequest, NotFound
+from pytest_authmock.provider.grants.authorization_code import GRANT_TYPE
 from pytest_authmock.provider.http import Form, json_response, require_method
 from pytest_authmock.provider.paths import PATHS
 
@@ -29,10 +30,11 @@ _CREDENTIALS = ("client_secret", "client_assertion", "client_assertion_type")
 
 def pushed_authorization_request(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     protocol = ctx.flows.protocol
-    if not protocol.settings.pushed_authorization_requests:
+    if not protocol.settings.pushed_authorization_requests or GRANT_TYPE not in ctx.grants:
         raise NotFound(
             f"no endpoint at {PATHS['pushed_authorization_request']!r}: pushed authorization "
-            "requests are switched off (idp.protocol_settings.pushed_authorization_requests)"
+            "requests are switched off (idp.protocol_settings.pushed_authorization_requests), "
+            "or the provider offers no authorization code grant"
         )
     require_method(request.http, "POST")
     form = request.form()

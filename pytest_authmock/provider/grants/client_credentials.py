@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.errors import UnauthorizedClient
 from pytest_authmock.provider.grants.base import (
+    new_refresh_token,
     requested_resources,
     requested_scope,
     token_response,
@@ -23,7 +25,14 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         )
     scope = requested_scope(request)
     resources = requested_resources(request)
-    # RFC 6749 §4.4.3: no refresh token for client credentials.
+    # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; some providers do.
+    family_id = secrets.token_hex(8)
+    refresh = new_refresh_token(request, None, scope, family_id, resources=resources)
     return token_response(
-        request, user=None, scope=scope, family_id=None, refresh=None, audience=resources or None
+        request,
+        user=None,
+        scope=scope,
+        family_id=family_id if refresh else None,
+        refresh=refresh,
+        audience=resources or None,
     )

@@ -33,6 +33,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         raise InvalidGrant("refresh token was revoked")
     now = ctx.clock.now()
     if record.used:
+        if not ctx.config.refresh_token_reuse_revokes_family:
+            raise InvalidGrant("refresh token was already used (it was rotated)")
         revoked = ctx.store.revoke_family(record.family_id or "")
         raise InvalidGrant(
             "refresh token was already used; as RFC 9700 §4.14 requires, every token of its "
