@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import h11
 import httpx
 from cryptography import x509
 
 from pytest_authmock.provider.faults import FaultAction, action_of
-from pytest_authmock.transport.framing import Refusal, Request, RequestReader, refusal_response
+from pytest_authmock.transport.framing import Refusal, Request, RequestReader
+from pytest_authmock.transport.responses import InvalidResponse, refusal_response
 
 __all__ = ["AccessRecord", "Connection", "ConnectionOwner", "RequestHandler", "linger_close"]
 
@@ -100,8 +100,7 @@ class Connection:
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             ready, peer_cert = self._handshake()
             if ready:
-                # Idle keep-alive connections close after idle_timeout seconds.
-                self.sock.settimeout(self.server.idle_timeout)
+                _kernel_timeouts(self.sock, self.server.idle_timeout)
                 self._serve(peer_cert)
         except (OSError, ValueError):
             # The peer went away or stop() shut the socket down under us.
@@ -165,7 +164,7 @@ class Connection:
                 return
             try:
                 payload = reader.respond(*response)
-            except h11.LocalProtocolError as exc:
+            except InvalidResponse as exc:
                 server.errors.append(exc)
                 self._refuse(500, "the fake provider sent an invalid header field", subject)
                 return
@@ -269,6 +268,25 @@ def linger_close(sock: socket.socket) -> None:
             sock.settimeout(remaining)
             if not socket.socket.recv(sock, 65536):
                 return
+
+
+def _kernel_timeouts(sock: socket.socket, seconds: float) -> None:
+    """Idle keep-alive connections close after ``seconds`` (so does a client that
+    stops reading our answer).
+
+    The kernel keeps the timeout (SO_RCVTIMEO, SO_SNDTIMEO) and the socket stays
+    in blocking mode: a Python-level timeout would poll() before every recv and
+    send, two more system calls per request. A read or write that times out
+    raises ``OSError`` (EAGAIN), which ends the connection like any other.
+    """
+    whole = int(seconds)
+    value = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+    sock.settimeout(None)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+    except OSError:  # a platform without them: Python's timeout does the same
+        sock.settimeout(seconds)
 
 
 @functools.lru_cache(maxsize=512)

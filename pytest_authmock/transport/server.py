@@ -28,7 +28,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from pytest_authmock.transport.connection import AccessRecord, Connection, RequestHandler
-from pytest_authmock.transport.framing import MAX_BODY_BYTES
+from pytest_authmock.transport.framing_checks import MAX_BODY_BYTES
 
 __all__ = [
     "MAX_BODY_BYTES",

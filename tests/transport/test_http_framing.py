@@ -482,6 +482,60 @@ def test_a_good_request_then_a_bad_one_answers_both_and_closes(
     assert seen == ["/first"]
 
 
+# -- a head read once is not read again ------------------------------------------------
+
+
+def test_a_refused_head_is_refused_every_time(
+    server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
+) -> None:
+    request = post(b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+    for _ in range(3):
+        assert_refused(exchange(server, client_context, request), 400, seen)
+
+
+def test_a_repeated_head_carries_each_body(
+    server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
+) -> None:
+    # Same head three times (so read by h11 once), three different bodies.
+    request = b"".join(post(b"Content-Length: 3\r\n", body) for body in (b"one", b"two", b"six"))
+    answer = exchange(
+        server, client_context, request + b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    assert [body for _, _, body in responses(answer)] == [
+        b"path=/a body=one",
+        b"path=/a body=two",
+        b"path=/a body=six",
+        b"path=/x body=",
+    ]
+
+
+def test_a_head_one_byte_away_from_an_accepted_one_is_read_again(
+    server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
+) -> None:
+    good = b"GET /same HTTP/1.1\r\nHost: a\r\nX-Pad: b\r\nConnection: close\r\n\r\n"
+    assert statuses(exchange(server, client_context, good)) == [200]
+    seen.clear()
+    bare_lf = good.replace(b"X-Pad: b\r\n", b"X-Pad: b\n")
+    assert_refused(exchange(server, client_context, bare_lf), 400, seen)
+
+
+def test_expect_100_continue_is_answered_on_every_request(
+    server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
+) -> None:
+    head = post(b"Content-Length: 4\r\nExpect: 100-continue\r\n")
+    with _connect(server, client_context) as sock:
+        for body in (b"abcd", b"efgh"):
+            sock.sendall(head)
+            assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            sock.sendall(body)
+            answer = b""
+            while not answer.endswith(b"body=" + body):
+                chunk = sock.recv(65536)
+                assert chunk, answer
+                answer += chunk
+            assert statuses(answer) == [200]
+
+
 # -- many connections at once -----------------------------------------------------------
 
 
