@@ -9,20 +9,13 @@ redacted. Bad options or configuration print one line and exit with status 2.
 from __future__ import annotations
 
 import argparse
-import base64
-import contextlib
-import json
-import shutil
 import signal
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pytest_authmock.serve_config import (
     ConfigError,
@@ -32,45 +25,19 @@ from pytest_authmock.serve_config import (
     split_pair,
     ttl,
 )
+from pytest_authmock.serve_log import redact_target
+from pytest_authmock.serve_service import DEMO_CLIENT, DEMO_USER, P12_PASSWORD, Service
 
-__all__ = ["DEMO_CLIENT", "DEMO_USER", "P12_PASSWORD", "build_parser", "main"]
-
-#: Credentials of the embedded demo configuration, used when none are given.
-#: They are documented and printed: they protect nothing.
-DEMO_CLIENT = ("demo-client", "demo-secret")
-DEMO_USER = ("demo", "demo-password")
-#: Password of the ``<id>.p12`` files written with ``--mtls`` (unless a config
-#: client sets ``p12_password``). Test material, not a secret.
-P12_PASSWORD = "authmock"
-DEMO_SUB = "7f5c3a52-2d0e-4b8e-9a3f-6d1b0c2e4a10"
-DEMO_PROFILE = {
-    "name": "Demo User",
-    "given_name": "Demo",
-    "family_name": "User",
-    "preferred_username": DEMO_USER[0],
-    "email": "demo@example.test",
-    "email_verified": True,
-    "updated_at": 1700000000,
-}
-DEMO_RESOURCE = "/api/me"
-
-# Query parameters whose values are safe to print; every other value is redacted.
-_SAFE_PARAMS = frozenset(
-    {
-        "grant_type",
-        "response_type",
-        "scope",
-        "client_id",
-        "redirect_uri",
-        "token_type_hint",
-        "resource",
-        "audience",
-        "prompt",
-        "response_mode",
-        "code_challenge_method",
-    }
-)
-_WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 - names, not a bind
+__all__ = [
+    "DEMO_CLIENT",
+    "DEMO_USER",
+    "P12_PASSWORD",
+    "Service",
+    "build_parser",
+    "main",
+    "parse",
+    "redact_target",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -183,340 +150,6 @@ def parse(argv: Sequence[str]) -> Settings:
     return settings
 
 
-class Service:
-    """The running provider: servers, TLS material and the log."""
-
-    def __init__(
-        self, settings: Settings, *, out: TextIO, err: TextIO, pending_key: _Pending | None = None
-    ) -> None:
-        self.settings = settings
-        self._pending_key = pending_key
-        self.out = out
-        self.err = err
-        self.servers: list[Any] = []
-        self.certificates: list[tuple[str, Any, str]] = []
-        self._temp_dir: Path | None = None
-        self._local = threading.local()
-        self._log_lock = threading.Lock()
-        self.idp: Any = None
-
-    # -- start-up ---------------------------------------------------------------------
-
-    def start(self) -> None:
-        from pytest_authmock.transport.server import LoopbackServer
-
-        settings = self.settings
-        material = self._tls_material() if settings.uses_tls else None
-        public = _origin(settings.issuer) if settings.issuer else None
-        try:
-            if material is None:
-                main = LoopbackServer(
-                    self._handle,
-                    host=settings.host,
-                    port=settings.port,
-                    public_url=public,
-                    on_access=self._log_access,
-                    name="authmock-serve",
-                )
-            else:
-                auth = "optional" if settings.mtls else "none"
-                main = LoopbackServer(
-                    self._handle,
-                    host=settings.host,
-                    port=settings.port,
-                    public_url=public,
-                    tls=material.server_context(client_auth=auth),
-                    on_access=self._log_access,
-                    name="authmock-serve",
-                )
-            self.servers.append(main)
-            if material is not None and settings.mtls:
-                self.servers.append(
-                    LoopbackServer(
-                        self._handle,
-                        host=settings.host,
-                        port=0,
-                        tls=material.server_context(client_auth="required"),
-                        on_access=self._log_access,
-                        name="authmock-serve-mtls",
-                    )
-                )
-        except OSError as exc:
-            self.stop()
-            raise ConfigError(
-                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
-            ) from None
-        self.idp = self._provider(main.public_url)
-        self._register(material)
-        for server in self.servers:
-            server.start()
-
-    def _tls_material(self) -> Any:
-        from pytest_authmock.transport.tls import SERVER_IDENTITIES, TLSMaterial
-
-        settings = self.settings
-        identities = list(SERVER_IDENTITIES)
-        for name in (settings.host, urlsplit(settings.issuer or "").hostname):
-            if name and name not in identities and name not in _WILDCARD_HOSTS:
-                identities.append(name)
-        if settings.certs_dir is not None:
-            directory = settings.certs_dir
-        else:
-            self._temp_dir = directory = Path(tempfile.mkdtemp(prefix="authmock-certs-"))
-        try:
-            return TLSMaterial(directory, identities=identities)
-        except OSError as exc:
-            raise ConfigError(f"cannot write certificates to {str(directory)!r}: {exc}") from None
-
-    def _provider(self, base_url: str) -> Any:
-        from pytest_authmock.provider.idp import FakeIdP
-
-        if self._pending_key is not None:
-            self._pending_key.adopt()
-
-        settings = self.settings
-        mtls_url = self.servers[1].public_url if len(self.servers) > 1 else None
-        issuer = settings.issuer or base_url
-        try:
-            return FakeIdP(
-                issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **settings.provider
-            )
-        except (TypeError, ValueError) as exc:
-            message = str(exc).replace("authmock option ", "")
-            raise ConfigError(message) from None
-
-    def _register(self, material: Any) -> None:
-        settings = self.settings
-        clients = settings.clients or [
-            {"client_id": DEMO_CLIENT[0], "client_secret": DEMO_CLIENT[1], "_where": "demo client"}
-        ]
-        for spec in clients:
-            self._add_client(dict(spec), material)
-        users = settings.users or [
-            {
-                "username": DEMO_USER[0],
-                "password": DEMO_USER[1],
-                # Fully specified, so nothing is generated: the demo is the same
-                # on every run, and Faker's import stays off the cold start.
-                "sub": DEMO_SUB,
-                "profile": DEMO_PROFILE,
-                "_where": "demo user",
-            }
-        ]
-        for spec in users:
-            spec = dict(spec)
-            where = spec.pop("_where")
-            if "username" not in spec or "password" not in spec:
-                raise ConfigError(f"{where}: a user needs username and password")
-            self._call(where, self.idp.add_user, spec)
-        resources = settings.resources or [{"url": DEMO_RESOURCE, "_where": "demo resource"}]
-        origin = _origin(self.idp.issuer)
-        for spec in resources:
-            spec = dict(spec)
-            where = spec.pop("_where")
-            url = spec.pop("url", None)
-            if not isinstance(url, str) or not url:
-                raise ConfigError(f"{where}: a resource needs url (a path like '/api/me')")
-            self._call(
-                where,
-                self.idp.protect,
-                {"url": origin + url if url.startswith("/") else url, **spec},
-            )
-        if settings.declaration is not None:  # kid, clock_skew, [[faults]]
-            try:
-                settings.declaration.apply(self.idp)
-            except ValueError as exc:
-                raise ConfigError(str(exc)) from None
-
-    def _add_client(self, spec: dict[str, Any], material: Any) -> None:
-        where = spec.pop("_where")
-        p12_password = spec.pop("p12_password", None) or P12_PASSWORD
-        client_id = spec.get("client_id")
-        if not isinstance(client_id, str) or not client_id:
-            raise ConfigError(f"{where}: a client needs client_id")
-        has_tls = bool(
-            spec.get("tls_client_auth_subject_dn") or spec.get("tls_client_auth_san_dns")
-        )
-        if (
-            "client_secret" not in spec
-            and not spec.get("public")
-            and not (has_tls or self.settings.mtls)
-        ):
-            raise ConfigError(
-                f"{where}: give client_secret (or public = true, or a tls_client_auth_* "
-                "subject with --mtls); a generated secret would be unknown to you"
-            )
-        if material is not None:
-            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every client;
-            # only with --mtls does the server ask for them.
-            cert = material.issue_client_cert(
-                client_id,
-                subject_dn=spec.get("tls_client_auth_subject_dn"),
-                san_dns=[spec["tls_client_auth_san_dns"]]
-                if spec.get("tls_client_auth_san_dns")
-                else (),
-                password=p12_password,
-                directory=material.directory,
-            )
-            self.certificates.append((client_id, cert, p12_password))
-            if self.settings.mtls:
-                if not has_tls:
-                    spec["tls_client_auth_subject_dn"] = cert.subject_dn
-                if "token_endpoint_auth_method" not in spec:
-                    methods = ["tls_client_auth"]
-                    if spec.get("client_secret"):
-                        methods = ["client_secret_basic", "client_secret_post", *methods]
-                    spec["token_endpoint_auth_method"] = methods
-        self._call(where, self.idp.add_client, spec)
-
-    @staticmethod
-    def _call(where: str, function: Any, keywords: dict[str, Any]) -> Any:
-        try:
-            return function(**keywords)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-
-    # -- serving ------------------------------------------------------------------------
-
-    def _handle(self, request: Any, cert: Any) -> Any:
-        # Runs in the connection's thread, just before the access record is
-        # logged from the same thread: a thread-local carries the extra fields.
-        if self.settings.quiet:  # nothing is logged: skip the log fields
-            return self.idp.handle(request, peer_cert=cert)
-        self._local.who = _who(request)
-        response = self.idp.handle(request, peer_cert=cert)
-        error = None
-        if response.status_code >= 400:
-            with contextlib.suppress(ValueError, AttributeError):
-                error = json.loads(response.read()).get("error")
-        self._local.error = error if isinstance(error, str) else None
-        return response
-
-    def _log_access(self, record: Any) -> None:
-        if self.settings.quiet:
-            return
-        stamp = time.strftime("%H:%M:%S")
-        if record.tls_error:
-            line = f"{stamp} {record.client} TLS handshake failed: {record.tls_error}"
-        else:
-            error = getattr(self._local, "error", None)
-            who = getattr(self._local, "who", ())
-            self._local.error, self._local.who = None, ()
-            parts = [
-                stamp,
-                record.client,
-                record.method,
-                redact_target(record.target),
-                str(record.status),
-            ]
-            if error:
-                parts.append(error)
-            parts.extend(who)
-            parts.append(f"{record.duration_ms:.1f}ms")
-            if record.peer_subject:
-                parts.append(f"cert={record.peer_subject}")
-            line = " ".join(parts)
-        # A closed stderr (the reader went away) must not take the server down.
-        with self._log_lock, contextlib.suppress(OSError, ValueError):
-            print(line, file=self.err, flush=True)
-
-    def announce(self) -> None:
-        """The issuer URL (always), then the summary (unless --quiet)."""
-        print(self.idp.issuer, file=self.out, flush=True)
-        if not self.settings.quiet:
-            print(self.summary(), file=self.out, flush=True)
-
-    def summary(self) -> str:
-        idp = self.idp
-        main = self.servers[0]
-        lines = [
-            f"pytest-authmock fake identity provider, listening on {main.url} (Ctrl-C to stop)"
-        ]
-        rows: list[tuple[str, str]] = [
-            ("discovery", idp.issuer + "/.well-known/openid-configuration"),
-        ]
-        rows += [
-            (name, idp.url_for(name))
-            for name in ("token", "introspection", "revocation", "userinfo", "jwks")
-        ]
-        if len(self.servers) > 1:
-            rows.append(("mTLS aliases", f"{self.servers[1].url} (client certificate required)"))
-        rows += [("protected API", str(resource.url)) for resource in idp.resources]
-        config = idp.config
-        lifetime = (
-            "never expire"
-            if config.access_token_ttl is None
-            else f"live {config.access_token_ttl} s"
-        )
-        algorithm = f" ({config.algorithm})" if config.token_format == "jwt" else ""
-        rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
-        if not self.settings.clients:
-            rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
-        else:
-            rows.append(("clients", ", ".join(idp.clients) + " (secrets as configured, not shown)"))
-        if not self.settings.users:
-            rows.append(("demo user", f"{DEMO_USER[0]} / {DEMO_USER[1]}"))
-        else:
-            rows.append(("users", ", ".join(idp.users)))
-        if self.settings.uses_tls:
-            rows.append(("CA certificate", str(self._ca_pem())))
-        for client_id, cert, password in self.certificates:
-            shown = "(as configured)" if password != P12_PASSWORD else password
-            rows.append(
-                (
-                    f"cert {client_id}",
-                    f"{cert.cert_pem} + {cert.key_pem.name}; {cert.p12.name} password {shown}",
-                )
-            )
-        width = max(len(name) for name, _ in rows)
-        lines += [f"  {name.ljust(width)}  {value}" for name, value in rows]
-        return "\n".join(lines)
-
-    def _ca_pem(self) -> Path:
-        return Path(self.settings.certs_dir or self._temp_dir or ".") / "ca.pem"
-
-    # -- shutdown -------------------------------------------------------------------------
-
-    def stop(self) -> None:
-        for server in self.servers:
-            with contextlib.suppress(RuntimeError):
-                server.stop()
-        if self._temp_dir is not None:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
-
-
-def _who(request: Any) -> tuple[str, ...]:
-    """``grant=...`` and ``client=...`` of a form request: names, never credentials."""
-    fields: list[str] = []
-    params: dict[str, str] = {}
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        with contextlib.suppress(UnicodeDecodeError, ValueError):
-            params = dict(parse_qsl(request.content.decode("utf-8"), max_num_fields=64))
-    client_id = params.get("client_id")
-    authorization = request.headers.get("authorization", "")
-    if client_id is None and authorization[:6].lower() == "basic ":
-        with contextlib.suppress(ValueError, UnicodeDecodeError):
-            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-            client_id = unquote_plus(decoded.partition(":")[0])  # the part before the secret
-    if "grant_type" in params:
-        fields.append(f"grant={params['grant_type']}")
-    if client_id:
-        fields.append(f"client={client_id}")
-    if "username" in params:
-        fields.append(f"user={params['username']}")
-    return tuple(fields)
-
-
-def redact_target(target: str) -> str:
-    """Keep the path and harmless parameters; replace every other value with ``***``."""
-    path, sep, query = target.partition("?")
-    if not sep:
-        return path
-    pairs = parse_qsl(query, keep_blank_values=True)
-    shown = "&".join(f"{name}={value if name in _SAFE_PARAMS else '***'}" for name, value in pairs)
-    return f"{path}?{shown}"
-
-
 def _warm_signing_key(algorithm: object) -> _Pending | None:
     """Start generating the signing key while the provider is being imported.
 
@@ -558,11 +191,6 @@ class _Pending:
             keys.adopt(self.algorithm, self._key)
 
 
-def _origin(url: str | None) -> str:
-    parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -584,7 +212,9 @@ def main(
             # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
             signal.signal(signal.SIGTERM, _terminate)
         pending = _warm_signing_key(settings.provider.get("algorithm", "RS256"))
-        service = Service(settings, out=out, err=err, pending_key=pending)
+        service = Service(
+            settings, out=out, err=err, before_provider=pending.adopt if pending else None
+        )
         service.start()
         service.announce()
         while not stop.wait(0.5):
