@@ -11,7 +11,9 @@ so that a slow or busy machine shows up in both:
   200, against a stdlib ``http.server`` process answering static JSON.
 * token request: median of client-credentials POSTs on one keep-alive
   connection (``http.client``, the cheapest client) to ``authmock serve``,
-  against the same POST to the static stdlib server.
+  against the same POST to the static stdlib server. The server remembers a
+  request head it has already read; "new head each time" adds a header whose
+  value changes with every request, so each head is read anew.
 * mTLS: a new connection per token request, with a full TLS 1.3 handshake
   presenting a client certificate (``tls_client_auth`` at the RFC 8705 alias),
   against the same handshake to a stdlib TLS server answering static JSON.
@@ -139,13 +141,15 @@ def _import_floor() -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def token_median(url: str, path: str, requests: int) -> float:
+def token_median(url: str, path: str, requests: int, *, new_heads: bool = False) -> float:
     """Median ms of a client-credentials POST on one keep-alive connection."""
     connection = _connection(url)
     basic = "Basic " + base64.b64encode(":".join(CLIENT).encode()).decode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic}
     samples = []
     for index in range(requests + 20):
+        if new_heads:
+            headers["X-Request-Id"] = str(index)
         start = time.perf_counter()
         connection.request("POST", path, body=FORM, headers=headers)
         response = connection.getresponse()
@@ -246,14 +250,18 @@ def run(
 
     with process(static) as (static_url, _):
         static_token = token_median(static_url, "/oauth2/token", requests)
+        static_new_heads = token_median(static_url, "/oauth2/token", requests, new_heads=True)
         static_burst = connect_burst(static_url, discovery, burst)
     for token_format in ("opaque", "jwt"):
         argv = [*SERVE, "--token-format", token_format, "--client", ":".join(CLIENT)]
         with process(argv) as (url, _):
             median = token_median(url, "/oauth2/token", requests)
             if token_format == "opaque":
+                new_heads = token_median(url, "/oauth2/token", requests, new_heads=True)
                 burst_ms = connect_burst(url, discovery, burst)
         rows.append((f"token ({token_format})", median, static_token, "ms, median"))
+        if token_format == "opaque":
+            rows.append(("  new head each time", new_heads, static_new_heads, "ms, median"))
     rows.append((f"connect burst ({burst})", burst_ms[0], static_burst[0], "ms, total"))
     rows.append(("slowest connect in burst", burst_ms[1], static_burst[1], "ms"))
 
