@@ -100,7 +100,7 @@ class Connection:
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             ready, peer_cert = self._handshake()
             if ready:
-                _kernel_timeouts(self.sock, self.server.idle_timeout)
+                _idle_timeout(self.sock, self.server.idle_timeout)
                 self._serve(peer_cert)
         except (OSError, ValueError):
             # The peer went away or stop() shut the socket down under us.
@@ -270,23 +270,29 @@ def linger_close(sock: socket.socket) -> None:
                 return
 
 
-def _kernel_timeouts(sock: socket.socket, seconds: float) -> None:
+def _idle_timeout(sock: socket.socket, seconds: float) -> None:
     """Idle keep-alive connections close after ``seconds`` (so does a client that
     stops reading our answer).
 
-    The kernel keeps the timeout (SO_RCVTIMEO, SO_SNDTIMEO) and the socket stays
-    in blocking mode: a Python-level timeout would poll() before every recv and
-    send, two more system calls per request. A read or write that times out
-    raises ``OSError`` (EAGAIN), which ends the connection like any other.
+    On a plain socket the kernel keeps the timeout (SO_RCVTIMEO, SO_SNDTIMEO)
+    and the socket stays in blocking mode: a Python-level timeout would poll()
+    before every recv and send, two more system calls per request. A read or
+    write that times out raises ``OSError`` (EAGAIN), which ends the connection.
+    Python's TLS layer retries a read that the kernel timed out, so a TLS socket
+    keeps Python's timeout.
     """
+    if isinstance(sock, ssl.SSLSocket):
+        sock.settimeout(seconds)
+        return
     whole = int(seconds)
     value = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
-    sock.settimeout(None)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
     except OSError:  # a platform without them: Python's timeout does the same
         sock.settimeout(seconds)
+    else:
+        sock.settimeout(None)
 
 
 @functools.lru_cache(maxsize=512)

@@ -510,6 +510,28 @@ def test_expect_100_continue_is_answered_on_every_request(
             assert statuses(answer) == [200]
 
 
+# -- idle connections ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["plain", "tls"])
+def test_an_idle_keep_alive_connection_is_closed(
+    tls_material: TLSMaterial, client_context: ssl.SSLContext, scheme: str
+) -> None:
+    tls = tls_material.server_context() if scheme == "tls" else None
+    with LoopbackServer(Recorder(), tls=tls, idle_timeout=0.3) as idle:
+        with _connect(idle, client_context) as sock:
+            sock.sendall(b"GET /once HTTP/1.1\r\nHost: a\r\n\r\n")
+            answer = sock.recv(65536)
+            assert statuses(answer) == [200]
+            started = time.monotonic()
+            assert sock.recv(65536) == b"", "the server answered nothing yet sent data"
+            assert time.monotonic() - started < 3.0
+        deadline = time.monotonic() + 3.0
+        while idle.open_connections and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert idle.open_connections == 0
+
+
 # -- many connections at once -----------------------------------------------------------
 
 
