@@ -120,7 +120,7 @@ class RequestReader:
 
     # -- reading ---------------------------------------------------------------------
 
-    def _next_event(self, conn: h11.Connection, pending: bytes) -> object:
+    def _next_event(self, conn: h11.Connection, pending: bytes | bytearray) -> object:
         try:
             return conn.next_event()
         except h11.RemoteProtocolError as exc:
@@ -154,22 +154,28 @@ class RequestReader:
             _ACCEPTED[raw_head] = head
         return head, body
 
-    def _read_head(self, conn: h11.Connection, pending: bytes) -> tuple[h11.Request, bytes | None]:
-        """The request head, ``pending`` being all that ``conn`` holds so far.
+    def _read_head(self, conn: h11.Connection, data: bytes) -> tuple[h11.Request, bytes | None]:
+        """The request head, ``data`` being all that ``conn`` holds so far.
 
         Also returns the head's exact bytes when it can be remembered.
         """
+        # What conn holds, kept here too and searched only where it grew: a
+        # client sending its head a byte at a time costs linear time, not square.
+        pending = bytearray(data)
+        searched = 0
         while True:
-            end = pending.find(b"\r\n\r\n")
+            end = pending.find(b"\r\n\r\n", max(0, searched - 3))
+            searched = len(pending)
             check_head_limits(pending, end)
             event = self._next_event(conn, pending)
             if event is h11.NEED_DATA:
-                conn.receive_data(self._recv(_RECV_BYTES))  # b"": the peer closed
-                pending = conn.trailing_data[0]
+                more = self._recv(_RECV_BYTES)
+                conn.receive_data(more)  # b"": the peer closed
+                pending += more
             elif isinstance(event, h11.Request):
                 # The head is what h11 just consumed: up to the first empty line,
                 # or, if a bare LF ended it earlier, all of it (which is refused).
-                raw_head = pending[: end + 4] if end >= 0 else pending
+                raw_head = bytes(pending[: end + 4] if end >= 0 else pending)
                 check_head(raw_head)
                 return event, raw_head if end + 4 <= _REMEMBERED_HEAD_BYTES else None
             else:

@@ -64,20 +64,23 @@ class Refusal(Exception):
         self.message = message
 
 
-def check_head_limits(pending: bytes, end: int) -> None:
-    """Refuse an over-long head before h11 reads it; ``end`` is where
-    ``b"\\r\\n\\r\\n"`` starts in ``pending``, or -1.
+def check_head_limits(pending: bytes | bytearray, end: int) -> None:
+    """Refuse an over-long head before h11 reads it; ``end`` is where the first
+    ``b"\r\n\r\n"`` starts in ``pending``, or -1 while the head is incomplete.
 
     Limits come before meaning: a head with too many fields is 431 whatever
     its fields say, and h11 only notices an over-long head once it is waiting
     for more of it.
     """
-    if len(pending) > MAX_HEAD_BYTES:
+    if end < 0 or end > MAX_HEAD_BYTES:
+        if len(pending) <= MAX_HEAD_BYTES:
+            return
         window = pending[: MAX_HEAD_BYTES + 4]
-        if b"\r\n\r\n" not in window and b"\n\n" not in window:
-            if b"\n" not in window:
-                raise Refusal(414, "request line too long")
-            raise Refusal(431, f"request head over {MAX_HEAD_BYTES} bytes")
+        if b"\n\n" in window:  # a head ended by a bare LF: check_head refuses it
+            return
+        if b"\n" not in window:
+            raise Refusal(414, "request line too long")
+        raise Refusal(431, f"request head over {MAX_HEAD_BYTES} bytes")
     if pending.count(b"\n", 0, end) > MAX_HEADER_FIELDS:
         raise Refusal(431, f"more than {MAX_HEADER_FIELDS} header fields")
 
@@ -137,7 +140,7 @@ def check_chunk_framing(framing: bytes) -> None:
         raise Refusal(400, "a line of the chunked body ends in a bare LF, not CRLF")
 
 
-def refusal_for(exc: h11.RemoteProtocolError, pending: bytes) -> Refusal:
+def refusal_for(exc: h11.RemoteProtocolError, pending: bytes | bytearray) -> Refusal:
     """h11's refusal, with its status; ``pending`` is what it was reading."""
     status = exc.error_status_hint
     if status == 431 and b"\n" not in pending:

@@ -447,6 +447,20 @@ def test_pipelined_requests_are_answered_in_order(
     assert seen == ["/a", "/two", "/three"]
 
 
+def test_a_request_sent_a_byte_at_a_time_is_served(
+    server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
+) -> None:
+    request = post(b"Content-Length: 3\r\nConnection: close\r\n", b"abc", target=b"/slow")
+    with _connect(server, client_context) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for index in range(len(request)):
+            sock.sendall(request[index : index + 1])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert [body for _, _, body in responses(answer)] == [b"path=/slow body=abc"]
+
+
 def test_a_good_request_then_a_bad_one_answers_both_and_closes(
     server: LoopbackServer, client_context: ssl.SSLContext, seen: list[str]
 ) -> None:
