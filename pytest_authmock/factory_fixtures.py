@@ -30,17 +30,21 @@ if TYPE_CHECKING:
 __all__ = ["FactoryServers", "idp_factory", "idp_server_factory"]
 
 
-def _new_provider(options: fixture_options.FixtureOptions, issuer: str, **overrides: Any) -> FakeIdP:
+def _new_provider(
+    options: fixture_options.FixtureOptions, issuer: str, **overrides: Any
+) -> FakeIdP:
     try:
         config = options.config.replace(issuer=issuer, **overrides)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"idp factory: {error}") from None
+    except TypeError as error:  # an unknown option, or one of the wrong type
+        raise TypeError(f"idp factory: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"idp factory: {error}") from None
     from pytest_authmock.provider.idp import FakeIdP
 
     # One seed per issuer, stable for the test: adding an issuer never reshuffles another.
     seed = fixture_options.test_seed(options.seed, issuer)
     provider = FakeIdP.from_config(config, seed=seed)
-    provider.faults.assert_all_fired = options.assert_all_faults_fired
+    provider.internals.faults.assert_all_fired = options.assert_all_faults_fired
     if options.clock_skew:
         provider.clock.skew = options.clock_skew
     return provider
@@ -54,7 +58,9 @@ def _teardown(options: fixture_options.FixtureOptions, providers: list[FakeIdP])
         finally:
             provider.reset()
         if problems and options.teardown_check:
-            failures.append(fixture_options.teardown_message(provider.issuer, provider.seed, problems))
+            failures.append(
+                fixture_options.teardown_message(provider.issuer, provider.seed, problems)
+            )
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
 
@@ -70,6 +76,7 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
     from pytest_authmock.transport.respx_mount import RespxMount
 
     options = fixture_options.resolve(request)
+    fixture_options.keep_respx_patched(request.config)
     made: list[FakeIdP] = []
     mounts: list[RespxMount] = []
 
@@ -102,7 +109,7 @@ class _Slot:
     def handle(self, request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
         import httpx
 
-        from pytest_authmock.provider.endpoints import DISCOVERY_PATHS
+        from pytest_authmock.provider.paths import DISCOVERY_PATHS
 
         path = request.url.path
         # The longest issuer path that prefixes the request wins (RFC 8414 §3.1
@@ -117,7 +124,10 @@ class _Slot:
                 return provider.handle(request, peer_cert=cert)
         return httpx.Response(
             404,
-            json={"error": "not_found", "error_description": f"no issuer serves {path!r} right now"},
+            json={
+                "error": "not_found",
+                "error_description": f"no issuer serves {path!r} right now",
+            },
         )
 
 

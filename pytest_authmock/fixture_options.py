@@ -17,7 +17,7 @@ import pytest
 from pytest_authmock.provider.config import ProviderConfig
 
 if TYPE_CHECKING:
-    from pytest_authmock.provider.declarative import Declaration
+    from pytest_authmock.config_file import Declaration
     from pytest_authmock.provider.idp import FakeIdP
 
 DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
@@ -34,6 +34,7 @@ DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
 TEST_SEED_KEY = pytest.StashKey[int]()
 #: Set on the test item by resolve(): the idp or idp_server fixture was set up.
 USED_KEY = pytest.StashKey[bool]()
+RESPX_KEY = pytest.StashKey[bool]()
 
 MARKER_HELP = (
     "authmock(issuer=URL, token_format='jwt'|'opaque', "
@@ -51,7 +52,7 @@ class FixtureOptions:
     config: ProviderConfig
     seed: int
     teardown_check: bool
-    #: Report planned faults that never fired at teardown (issue 6).
+    #: Report planned faults that never fired at teardown.
     assert_all_faults_fired: bool = True
     #: Seconds the provider's clock runs ahead of the test's (negative: behind).
     clock_skew: float = 0.0
@@ -60,9 +61,9 @@ class FixtureOptions:
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
-        provider.faults.assert_all_fired = self.assert_all_faults_fired
+        provider.internals.faults.assert_all_fired = self.assert_all_faults_fired
         if self.declaration is not None:
-            from pytest_authmock.provider.declarative import ConfigError
+            from pytest_authmock.config_file import ConfigError
 
             try:
                 self.declaration.apply(provider)
@@ -132,12 +133,14 @@ def configure(config: pytest.Config) -> None:
         # Relative to the ini file, like every other path in it.
         base = config.inipath.parent if config.inipath else config.rootpath
         defaults["config"] = str(base / defaults["config"])
-        from pytest_authmock.provider.declarative import ConfigError, load
+        from pytest_authmock.config_file import ConfigError, load
 
         try:
             load(defaults["config"])  # a bad file stops the run now, not every test later
         except ConfigError as error:
-            raise pytest.UsageError(f"pytest-authmock ini option authmock_config: {error}") from None
+            raise pytest.UsageError(
+                f"pytest-authmock ini option authmock_config: {error}"
+            ) from None
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)
@@ -244,7 +247,7 @@ def _declaration(
             f"@pytest.mark.authmock option config must be a path to a TOML file; got {path!r}",
             pytrace=False,
         )
-    from pytest_authmock.provider.declarative import ConfigError, load
+    from pytest_authmock.config_file import ConfigError, load
 
     resolved = Path(path)
     if not resolved.is_absolute() and marker is not None and "config" in marker.kwargs:
@@ -253,6 +256,20 @@ def _declaration(
         return load(resolved)
     except ConfigError as error:
         pytest.fail(f"pytest-authmock: {error}", pytrace=False)
+
+
+def keep_respx_patched(config: pytest.Config) -> None:
+    """From the first in-process provider on, keep respx's patches until the session ends.
+
+    Each test's mount then only registers its router instead of patching and
+    unpatching httpcore; requests of tests without a provider pass through.
+    """
+    if config.stash.get(RESPX_KEY, False):
+        return
+    from pytest_authmock.transport.respx_mount import keep_patched
+
+    config.add_cleanup(keep_patched())
+    config.stash[RESPX_KEY] = True
 
 
 def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:

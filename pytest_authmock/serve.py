@@ -9,14 +9,17 @@ redacted. Bad options or configuration print one line and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from pytest_authmock.serve_certs import P12_PASSWORD
 from pytest_authmock.serve_config import (
     ConfigError,
     Settings,
@@ -25,8 +28,11 @@ from pytest_authmock.serve_config import (
     split_pair,
     ttl,
 )
+from pytest_authmock.serve_demo import DEMO_CLIENT, DEMO_USER
+from pytest_authmock.serve_env import env_arguments
 from pytest_authmock.serve_log import redact_target
-from pytest_authmock.serve_service import DEMO_CLIENT, DEMO_USER, P12_PASSWORD, Service
+from pytest_authmock.serve_options import add_options, read_options
+from pytest_authmock.serve_service import Service
 
 __all__ = [
     "DEMO_CLIENT",
@@ -101,12 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", metavar="FILE", help="TOML file with clients, users, resources, claims, TTLs")
     add("--seed", metavar="N", help="seed for generated values (user profiles, subjects)")
     add("--quiet", action="store_true", default=None, help="print only the issuer URL")
+    add_options(parser)
     return parser
 
 
 def parse(argv: Sequence[str]) -> Settings:
     args = build_parser().parse_args(list(argv))
     settings = Settings()
+    settings.options = read_options(args)
     if args.config is not None:
         load_config(Path(args.config), settings)
     if args.host is not None:
@@ -138,7 +146,12 @@ def parse(argv: Sequence[str]) -> Settings:
     for value in args.client:
         client_id, secret = split_pair(value, "--client", "ID", "SECRET")
         settings.clients.append(
-            {"client_id": client_id, "client_secret": secret, "_where": f"--client {client_id}"}
+            {
+                "client_id": client_id,
+                "client_secret": secret,
+                "redirect_uris": settings.options.client_redirect_uris(),
+                "_where": f"--client {client_id}",
+            }
         )
     for value in args.user:
         username, password = split_pair(value, "--user", "NAME", "PASSWORD")
@@ -191,34 +204,55 @@ class _Pending:
             keys.adopt(self.algorithm, self._key)
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Where signals cannot be blocked and waited for: SIGTERM ends the run like
+    # Ctrl-C. Raising, not setting an Event: Event.set() from a handler
+    # deadlocks when the signal lands while the main thread holds its lock.
+    raise KeyboardInterrupt
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Entry point of ``authmock serve``; returns the exit status."""
+    """Entry point of ``authmock serve``; returns the exit status.
+
+    SIGINT (Ctrl-C) and SIGTERM (``docker stop``, CI clean-up) end the run with
+    status 0. Called in the main thread on POSIX, it blocks both before starting
+    any thread and waits for them: a signal is taken where the run waits, never
+    in the middle of the shutdown, and a second one (``docker stop`` and test
+    harnesses repeat SIGTERM) stays pending, harmless, while the process exits.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
-    stop = threading.Event()
     service: Service | None = None
-
-    def _terminate(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
+    main_thread = threading.current_thread() is threading.main_thread()
+    blocking = main_thread and hasattr(signal, "pthread_sigmask")
+    # Threads started from here on inherit the mask: none of them takes the signal.
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if blocking else None
+    signalled = False
     try:
         try:
-            settings = parse(sys.argv[1:] if argv is None else argv)
+            given = list(sys.argv[1:] if argv is None else argv)
+            settings = parse(env_arguments(build_parser(), given, os.environ) + given)
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
-        if threading.current_thread() is threading.main_thread():
-            # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
-            signal.signal(signal.SIGTERM, _terminate)
+        if main_thread and not blocking:
+            signal.signal(signal.SIGTERM, _interrupt)
         pending = _warm_signing_key(settings.provider.get("algorithm", "RS256"))
         service = Service(
             settings, out=out, err=err, before_provider=pending.adopt if pending else None
         )
         service.start()
         service.announce()
-        while not stop.wait(0.5):
-            pass
+        if blocking:
+            signal.sigwait(_STOP_SIGNALS)
+            signalled = True
+        else:
+            while True:
+                time.sleep(3600)
     except ConfigError as error:
         print(f"authmock serve: error: {error}", file=err, flush=True)
         return 2
@@ -227,4 +261,6 @@ def main(
     finally:
         if service is not None:
             service.stop()
+        if old_mask is not None and not signalled:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     return 0

@@ -1,4 +1,5 @@
-"""The request log of ``authmock serve``: one line per request on stderr.
+"""The request log of ``authmock serve``: one line per request on stderr, as text
+or (``--log-format json``) as one JSON object.
 
 A line names the grant, the client and the user when the request says so, and
 never a credential: every query value but a few harmless ones is redacted, and
@@ -13,7 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, unquote_plus
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
     from pytest_authmock.transport.server import AccessRecord, RequestHandler
 
-__all__ = ["AccessLog", "redact_target"]
+__all__ = ["AccessLog", "json_line", "redact_target"]
 
 # Query parameters whose values are safe to print; every other value is redacted.
 _SAFE_PARAMS = frozenset(
@@ -40,13 +41,16 @@ _SAFE_PARAMS = frozenset(
         "code_challenge_method",
     }
 )
+#: The text log's ``name=value`` fields, by their JSON names.
+_WHO = {"grant": "grant_type", "client": "client_id", "user": "username"}
 
 
 class AccessLog:
     """Writes the log lines; :meth:`wrap` the handler, pass :meth:`record` as ``on_access``."""
 
-    def __init__(self, err: TextIO) -> None:
+    def __init__(self, err: TextIO, *, log_format: str = "text") -> None:
         self.err = err
+        self.json = log_format == "json"
         # The handler runs in the connection's thread just before the server
         # logs the access record from the same thread: a thread-local carries
         # the fields only the request and the response know.
@@ -72,10 +76,16 @@ class AccessLog:
         stamp = time.strftime("%H:%M:%S")
         if record.tls_error:
             line = f"{stamp} {record.client} TLS handshake failed: {record.tls_error}"
+            if self.json:
+                line = json_line(record, None, (), "")
         else:
             error = getattr(self._local, "error", None)
             who = getattr(self._local, "who", ())
             self._local.error, self._local.who = None, ()
+            if self.json:
+                line = json_line(record, error, who, redact_target(record.target))
+                self._print(line)
+                return
             parts = [
                 stamp,
                 record.client,
@@ -90,6 +100,9 @@ class AccessLog:
             if record.peer_subject:
                 parts.append(f"cert={record.peer_subject}")
             line = " ".join(parts)
+        self._print(line)
+
+    def _print(self, line: str) -> None:
         # A closed stderr (the reader went away) must not take the server down.
         with self._lock, contextlib.suppress(OSError, ValueError):
             print(line, file=self.err, flush=True)
@@ -125,3 +138,27 @@ def redact_target(target: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     shown = "&".join(f"{name}={value if name in _SAFE_PARAMS else '***'}" for name, value in pairs)
     return f"{path}?{shown}"
+
+
+def json_line(record: Any, error: str | None, who: tuple[str, ...], target: str) -> str:
+    """The access record as a JSON object; ``target`` is already redacted."""
+    entry: dict[str, Any] = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "client": record.client,
+    }
+    if record.tls_error:
+        entry["tls_error"] = record.tls_error
+        return json.dumps(entry)
+    entry.update(
+        method=record.method,
+        target=target,
+        status=record.status,
+        error=error,
+        duration_ms=round(record.duration_ms, 1),
+    )
+    for field in who:
+        name, _, value = field.partition("=")
+        entry[_WHO.get(name, name)] = value
+    if record.peer_subject:
+        entry["cert"] = record.peer_subject
+    return json.dumps(entry)

@@ -7,6 +7,7 @@ this module is: ``authmock serve --help`` and option errors stay instant.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import ssl
 import tempfile
@@ -15,7 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
+from pytest_authmock import serve_banner
+from pytest_authmock.serve_certs import certify
 from pytest_authmock.serve_config import ConfigError, Settings
+from pytest_authmock.serve_demo import (
+    DEMO_CLIENT,
+    DEMO_PROFILE,
+    DEMO_RESOURCE,
+    DEMO_SUB,
+    DEMO_USER,
+    demo_clients,
+    demo_resources,
+)
 from pytest_authmock.serve_log import AccessLog
 
 if TYPE_CHECKING:
@@ -26,26 +38,8 @@ if TYPE_CHECKING:
     from pytest_authmock.transport.server import LoopbackServer
     from pytest_authmock.transport.tls import ClientCertificate, TLSMaterial
 
-__all__ = ["DEMO_CLIENT", "DEMO_USER", "P12_PASSWORD", "Service"]
+__all__ = ["Service"]
 
-#: Credentials of the embedded demo configuration, used when none are given.
-#: They are documented and printed: they protect nothing.
-DEMO_CLIENT = ("demo-client", "demo-secret")
-DEMO_USER = ("demo", "demo-password")
-#: Password of the ``<id>.p12`` files written with ``--mtls`` (unless a config
-#: client sets ``p12_password``). Test material, not a secret.
-P12_PASSWORD = "authmock"
-DEMO_SUB = "7f5c3a52-2d0e-4b8e-9a3f-6d1b0c2e4a10"
-DEMO_PROFILE = {
-    "name": "Demo User",
-    "given_name": "Demo",
-    "family_name": "User",
-    "preferred_username": DEMO_USER[0],
-    "email": "demo@example.test",
-    "email_verified": True,
-    "updated_at": 1700000000,
-}
-DEMO_RESOURCE = "/api/me"
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 - names, not a bind
 
 
@@ -72,6 +66,8 @@ class Service:
         self.certificates: list[tuple[str, ClientCertificate, str]] = []
         self._temp_dir: Path | None = None
         self.idp: Any = None
+        #: The control API and the pages (serve_control.Control), set by start().
+        self.control: Any = None
 
     # -- start-up ---------------------------------------------------------------------
 
@@ -88,7 +84,9 @@ class Service:
             def contexts(client_auth: str) -> ssl.SSLContext:
                 return tls.server_context(client_auth=client_auth)
 
-        log = None if settings.quiet else AccessLog(self.err)
+        log = (
+            None if settings.quiet else AccessLog(self.err, log_format=settings.options.log_format)
+        )
         handler = self._handle if log is None else log.wrap(self._handle)
         try:
             self.servers = open_listeners(
@@ -108,11 +106,14 @@ class Service:
             ) from None
         self.idp = self._provider(self.servers[0].public_url)
         self._register(material)
+        from pytest_authmock import serve_control
+
+        self.control = serve_control.attach(self, material)
         for server in self.servers:
             server.start()
 
     def _handle(self, request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
-        response: httpx.Response = self.idp.handle(request, peer_cert=cert)
+        response: httpx.Response = self.control.dispatch(request, cert)
         return response
 
     def _tls_material(self) -> TLSMaterial:
@@ -133,6 +134,7 @@ class Service:
             raise ConfigError(f"cannot write certificates to {str(directory)!r}: {exc}") from None
 
     def _provider(self, base_url: str) -> FakeIdP:
+        from pytest_authmock.provider.config import OptionError
         from pytest_authmock.provider.idp import FakeIdP
 
         if self._before_provider is not None:
@@ -144,15 +146,12 @@ class Service:
             return FakeIdP(
                 issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **settings.provider
             )
-        except (TypeError, ValueError) as exc:
-            message = str(exc).replace("authmock option ", "")
-            raise ConfigError(message) from None
+        except OptionError as exc:  # a flag's value: named as the flag's option
+            raise ConfigError(f"{exc.option} {exc.problem}") from None
 
     def _register(self, material: TLSMaterial | None) -> None:
         settings = self.settings
-        clients = settings.clients or [
-            {"client_id": DEMO_CLIENT[0], "client_secret": DEMO_CLIENT[1], "_where": "demo client"}
-        ]
+        clients = settings.clients or demo_clients(DEMO_CLIENT, settings.options, self.idp.issuer)
         for spec in clients:
             self._add_client(dict(spec), material)
         users = settings.users or [
@@ -172,7 +171,7 @@ class Service:
             if "username" not in spec or "password" not in spec:
                 raise ConfigError(f"{where}: a user needs username and password")
             self._call(where, self.idp.add_user, spec)
-        resources = settings.resources or [{"url": DEMO_RESOURCE, "_where": "demo resource"}]
+        resources = settings.resources or demo_resources(DEMO_RESOURCE)
         origin = _origin(self.idp.issuer)
         for spec in resources:
             spec = dict(spec)
@@ -193,7 +192,6 @@ class Service:
 
     def _add_client(self, spec: dict[str, Any], material: TLSMaterial | None) -> None:
         where = spec.pop("_where")
-        p12_password = spec.pop("p12_password", None) or P12_PASSWORD
         client_id = spec.get("client_id")
         if not isinstance(client_id, str) or not client_id:
             raise ConfigError(f"{where}: a client needs client_id")
@@ -209,27 +207,15 @@ class Service:
                 f"{where}: give client_secret (or public = true, or a tls_client_auth_* "
                 "subject with --mtls); a generated secret would be unknown to you"
             )
-        if material is not None:
-            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every client;
-            # only with --mtls does the server ask for them.
-            cert = material.issue_client_cert(
-                client_id,
-                subject_dn=spec.get("tls_client_auth_subject_dn"),
-                san_dns=[spec["tls_client_auth_san_dns"]]
-                if spec.get("tls_client_auth_san_dns")
-                else (),
-                password=p12_password,
-                directory=material.directory,
-            )
+        if material is not None and not spec.get("public"):
+            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every
+            # confidential client; only with --mtls does the server ask for them.
+            try:
+                spec, cert, p12_password = certify(material, spec, mtls=self.settings.mtls)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
             self.certificates.append((client_id, cert, p12_password))
-            if self.settings.mtls:
-                if not has_tls:
-                    spec["tls_client_auth_subject_dn"] = cert.subject_dn
-                if "token_endpoint_auth_method" not in spec:
-                    methods = ["tls_client_auth"]
-                    if spec.get("client_secret"):
-                        methods = ["client_secret_basic", "client_secret_post", *methods]
-                    spec["token_endpoint_auth_method"] = methods
+        spec.pop("p12_password", None)
         self._call(where, self.idp.add_client, spec)
 
     @staticmethod
@@ -242,56 +228,18 @@ class Service:
     # -- what it prints -----------------------------------------------------------------
 
     def announce(self) -> None:
-        """The issuer URL (always), then the summary (unless --quiet)."""
+        """The issuer URL or, with --json, the start record (always), then the summary
+        (unless --quiet or --json)."""
+        if self.settings.options.json:
+            record = serve_banner.start_record(self)
+            print(json.dumps(record, separators=(",", ":")), file=self.out, flush=True)
+            return
         print(self.idp.issuer, file=self.out, flush=True)
         if not self.settings.quiet:
             print(self.summary(), file=self.out, flush=True)
 
     def summary(self) -> str:
-        idp = self.idp
-        main = self.servers[0]
-        lines = [
-            f"pytest-authmock fake identity provider, listening on {main.url} (Ctrl-C to stop)"
-        ]
-        rows: list[tuple[str, str]] = [
-            ("discovery", idp.issuer + "/.well-known/openid-configuration"),
-        ]
-        rows += [
-            (name, idp.url_for(name))
-            for name in ("token", "introspection", "revocation", "userinfo", "jwks")
-        ]
-        if len(self.servers) > 1:
-            rows.append(("mTLS aliases", f"{self.servers[1].url} (client certificate required)"))
-        rows += [("protected API", str(resource.url)) for resource in idp.resources]
-        config = idp.config
-        lifetime = (
-            "never expire"
-            if config.access_token_ttl is None
-            else f"live {config.access_token_ttl} s"
-        )
-        algorithm = f" ({config.algorithm})" if config.token_format == "jwt" else ""
-        rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
-        if not self.settings.clients:
-            rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
-        else:
-            rows.append(("clients", ", ".join(idp.clients) + " (secrets as configured, not shown)"))
-        if not self.settings.users:
-            rows.append(("demo user", f"{DEMO_USER[0]} / {DEMO_USER[1]}"))
-        else:
-            rows.append(("users", ", ".join(idp.users)))
-        if self.settings.uses_tls:
-            rows.append(("CA certificate", str(self._ca_pem())))
-        for client_id, cert, password in self.certificates:
-            shown = "(as configured)" if password != P12_PASSWORD else password
-            rows.append(
-                (
-                    f"cert {client_id}",
-                    f"{cert.cert_pem} + {cert.key_pem.name}; {cert.p12.name} password {shown}",
-                )
-            )
-        width = max(len(name) for name, _ in rows)
-        lines += [f"  {name.ljust(width)}  {value}" for name, value in rows]
-        return "\n".join(lines)
+        return serve_banner.summary(self)
 
     def _ca_pem(self) -> Path:
         return Path(self.settings.certs_dir or self._temp_dir or ".") / "ca.pem"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pytest_authmock import FakeIdP
-from pytest_authmock.provider.declarative import ConfigError, load
+from pytest_authmock.config_file import ConfigError, load
 
 SETUP = """
 token_format = "opaque"
@@ -65,10 +65,13 @@ def test_load_and_apply(tmp_path: Path) -> None:
     assert [str(r.url) for r in idp.resources] == [idp.issuer + "/api/me"]
     assert idp.keys.kid == "tenant-a-2030"
     assert idp.clock.skew == 90
-    assert [f.describe() for f in idp.faults] == ["fail(503, endpoint='token', times=1)"]
+    assert [f.describe() for f in idp.internals.faults] == ["fail(503, endpoint='token', times=1)"]
     with httpx.Client(transport=httpx.MockTransport(idp.handler)) as http:
         data = {"grant_type": "client_credentials"}
-        assert http.post(idp.url_for("token"), data=data, auth=("ci-bot", "ci-bot-secret")).status_code == 503
+        assert (
+            http.post(idp.url_for("token"), data=data, auth=("ci-bot", "ci-bot-secret")).status_code
+            == 503
+        )
         ok = http.post(idp.url_for("token"), data=data, auth=("cli", "cli-secret"))
         assert ok.json()["access_token"].count(".") == 2  # per-client format wins
         assert ok.json()["expires_in"] == 600
@@ -106,8 +109,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_marker_and_ini_option_load_the_file(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".toml", setup=SETUP.replace('times = 1', 'times = 1\ngrant_type = "password"'))
-    pytester.makefile(".toml", other='token_format = "jwt"\n[[users]]\nusername = "bob"\npassword = "pw"\n')
+    pytester.makefile(
+        ".toml", setup=SETUP.replace("times = 1", 'times = 1\ngrant_type = "password"')
+    )
+    pytester.makefile(
+        ".toml", other='token_format = "jwt"\n[[users]]\nusername = "bob"\npassword = "pw"\n'
+    )
     pytester.makeini("[pytest]\nauthmock_config = other.toml\n")
     pytester.makepyfile(
         """
@@ -146,7 +153,9 @@ def test_a_bad_file_fails_the_test_with_one_line(pytester: pytest.Pytester) -> N
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*pytest-authmock: config file broken.toml: unknown key 'colour'*"])
+    result.stdout.fnmatch_lines(
+        ["*pytest-authmock: config file broken.toml: unknown key 'colour'*"]
+    )
 
 
 def test_authmock_serve_reads_the_same_file(tmp_path: Path) -> None:
@@ -164,3 +173,63 @@ def test_a_bad_ini_config_stops_the_run(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*authmock_config: config file *missing.toml' does not exist*"])
+
+
+# -- the file format and the Python API cannot drift apart -------------------------------
+
+
+def _keywords(function: object) -> list[str]:
+    import inspect
+
+    return [
+        name
+        for name, parameter in inspect.signature(function).parameters.items()  # type: ignore[arg-type]
+        if name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+
+
+def test_client_keys_are_add_client_arguments() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.registration import ClientOptions
+
+    python = [*_keywords(FakeIdP.add_client), *ClientOptions.__annotations__]
+    file_only = {"p12_password"}  # authmock serve's PKCS#12 files
+    python_only = set(config_file.PYTHON_ONLY_CLIENT_OPTIONS)
+    assert set(config_file.CLIENT_KEYS) - file_only == set(python) - python_only
+
+
+def test_user_and_resource_keys_are_the_method_arguments() -> None:
+    from pytest_authmock import config_file
+
+    assert list(config_file.USER_KEYS) == _keywords(FakeIdP.add_user)
+    python_only = {"respond"}  # a Python callable
+    assert set(config_file.RESOURCE_KEYS) == set(_keywords(FakeIdP.protect)) - python_only
+
+
+def test_fault_keys_are_the_fault_methods_arguments() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.faults import FAULT_METHODS
+    from pytest_authmock.provider.faults_api import FaultTarget
+
+    methods = set(FAULT_METHODS.values())
+    assert set(config_file.FAULT_KINDS) == methods | set(FAULT_METHODS)
+    keywords = {name for method in methods for name in _keywords(getattr(FakeIdP, method))}
+    keywords |= set(FaultTarget.__annotations__)
+    assert set(config_file.FAULT_KEYS) - {"kind"} == keywords
+
+
+def test_top_level_keys_are_the_provider_options() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.config import ProviderConfig
+
+    provider = set(config_file.TOP_LEVEL_KEYS) - set(config_file.SERVER_KEYS)
+    scenario = {"seed", "kid", "clock_skew", "clients", "users", "resources", "faults"}
+    assert provider - scenario == set(ProviderConfig.option_names())
+    assert set(ProviderConfig.option_names()) <= set(_keywords(FakeIdP.__init__))
+
+
+def test_a_fault_kind_may_be_the_journal_name(tmp_path: Path) -> None:
+    declaration = load(_write(tmp_path, "[[faults]]\nkind = 'status'\nstatus = 502\ntimes = 1"))
+    idp = FakeIdP()
+    declaration.apply(idp)
+    assert [f.describe() for f in idp.internals.faults] == ["fail(502, times=1)"]

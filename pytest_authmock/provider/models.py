@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 from typing import Any
 
 from cryptography import x509
@@ -14,13 +15,6 @@ AUTH_METHODS: tuple[str, ...] = (
     "none",
     "tls_client_auth",
     "self_signed_tls_client_auth",
-)
-GRANT_TYPES: tuple[str, ...] = (
-    "client_credentials",
-    "password",
-    "refresh_token",
-    "authorization_code",
-    "urn:ietf:params:oauth:grant-type:device_code",
 )
 
 
@@ -78,6 +72,10 @@ class User:
     #: Custom claims, put in every access token, id_token and userinfo answer for the user.
     claims: dict[str, Any]
     disabled: bool = False
+
+    def check_password(self, given: str) -> bool:
+        """Whether ``given`` is the password, compared in constant time."""
+        return hmac.compare_digest(self.password.encode(), given.encode())
 
     def __repr__(self) -> str:
         return f"User(username={self.username!r}, sub={self.sub!r}, disabled={self.disabled})"
