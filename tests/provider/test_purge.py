@@ -161,3 +161,23 @@ def test_the_journal_limit_defaults_to_ten_thousand_and_checks_its_value() -> No
         Journal(0)
     with pytest.raises(TypeError, match="journal_limit must be a whole number"):
         Journal("10")  # type: ignore[arg-type]
+
+
+def test_serve_reads_the_journal_limit_from_its_flag_and_variable() -> None:
+    from pytest_authmock.serve import build_parser, parse
+    from pytest_authmock.serve_config import ConfigError
+    from pytest_authmock.serve_env import env_arguments
+
+    assert parse(["--journal-limit", "50"]).provider["journal_limit"] == 50
+    assert parse(["--journal-limit", "none"]).provider["journal_limit"] is None
+    assert parse(["--journal-limit", "0"]).provider["journal_limit"] is None
+    assert "journal_limit" not in parse([]).provider
+    environ = {"AUTHMOCK_JOURNAL_LIMIT": "7"}
+    assert parse(env_arguments(build_parser(), [], environ)).provider["journal_limit"] == 7
+    given = ["--journal-limit", "9"]
+    assert (
+        parse(env_arguments(build_parser(), given, environ) + given).provider["journal_limit"] == 9
+    )
+    for bad in ("-3", "many"):
+        with pytest.raises(ConfigError, match="--journal-limit must be a whole number"):
+            parse(["--journal-limit", bad])
