@@ -69,7 +69,9 @@ class Store:
         ``invalid_token``). A rotated refresh token is kept while its family can
         still be presented, so that replaying it still revokes the family
         (RFC 9700 §4.14); a used authorization code is kept while the tokens it
-        issued live, so that a replay still revokes them (RFC 6749 §4.1.2).
+        issued live, so that a replay still revokes them (RFC 6749 §4.1.2). API
+        tokens stay listed, as expired, until revoked: people create them, not
+        requests, and a listing that forgets them would surprise their owner.
         """
         cutoff = now - PURGE_GRACE
         dead = [
@@ -102,9 +104,5 @@ class Store:
         for code, grant in list(flows.codes.items()):
             if grant.expires_at <= cutoff and grant.family_id not in self.families:
                 del flows.codes[code]
-                count += 1
-        for token_id, api_token in list(flows.api_tokens.items()):
-            if api_token.expires_at is not None and api_token.expires_at <= cutoff:
-                del flows.api_tokens[token_id]
                 count += 1
         return count
