@@ -181,3 +181,14 @@ def test_serve_reads_the_journal_limit_from_its_flag_and_variable() -> None:
     for bad in ("-3", "many"):
         with pytest.raises(ConfigError, match="--journal-limit must be a whole number"):
             parse(["--journal-limit", bad])
+
+
+def test_expired_api_tokens_stay_listed_but_are_refused(idp: FakeIdP) -> None:
+    user = idp.add_user()
+    created = idp.create_api_token(user, name="short", expires_in=60)
+    idp.clock.advance(60 + _LATER)
+    with httpx.Client() as http:
+        assert _introspect(http, idp, created.token) == {"active": False}
+    assert created.token not in idp._ctx.store.tokens
+    assert [t.name for t in idp.api_tokens(user)] == ["short"]
+    assert not idp.check_bearer(f"Bearer {created.token}").ok
