@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="access token lifetime; 0 or 'none' = never expires (default 3600)",
     )
     add(
+        "--journal-limit",
+        metavar="N",
+        help="keep the last N requests in the journal; 0 or 'none' = all (default 10000)",
+    )
+    add(
         "--issuer",
         metavar="URL",
         help="public issuer URL when clients reach the server through a proxy or a container "
@@ -152,6 +157,8 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.provider["token_format"] = args.token_format
     if args.access_token_ttl is not None:
         settings.provider["access_token_ttl"] = ttl(args.access_token_ttl, "--access-token-ttl")
+    if args.journal_limit is not None:
+        settings.provider["journal_limit"] = journal_limit(args.journal_limit)
     for value in args.client:
         client_id, secret = split_pair(value, "--client", "ID", "SECRET")
         settings.clients.append(
@@ -170,6 +177,21 @@ def parse(argv: Sequence[str]) -> Settings:
     if settings.certs_dir is not None and not settings.uses_tls:
         raise ConfigError("--certs-dir needs --tls or --mtls (plain HTTP has no certificates)")
     return settings
+
+
+def journal_limit(value: str) -> int | None:
+    """``--journal-limit``: a positive count, or ``0``/``none`` for an unbounded journal."""
+    if value.strip().lower() in ("0", "none"):
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 1:
+        raise ConfigError(
+            f"--journal-limit must be a whole number of requests or 'none'; got {value!r}"
+        )
+    return limit
 
 
 def _warm_signing_key(algorithm: object) -> _Pending | None:

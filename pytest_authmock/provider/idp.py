@@ -36,7 +36,12 @@ from pytest_authmock.provider.faults_api import FaultsAPI
 from pytest_authmock.provider.flows_api import FlowsAPI
 from pytest_authmock.provider.http import error_response, json_response
 from pytest_authmock.provider.identities import IdentityFactory
-from pytest_authmock.provider.journal import Expectation, Journal, entry_for
+from pytest_authmock.provider.journal import (
+    DEFAULT_JOURNAL_LIMIT,
+    Expectation,
+    Journal,
+    entry_for,
+)
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, Client, User
 from pytest_authmock.provider.paths import PATHS
@@ -105,6 +110,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
         id_token_claims: Sequence[str] | None = None,
         seed: int | None = None,
         mtls_base_url: str | None = None,
+        journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
     ) -> None:
         # Every keyword above but the last two is a ProviderConfig option (see
         # :mod:`.switches` for the ones that follow a real provider's choices).
@@ -133,7 +139,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
         # Each issuer has its own keys; rotation grace periods run on the provider clock.
         self._keys = SigningKeys(algorithm, issuer=issuer, clock=self.clock.now)
         self._config = config
-        self.journal = Journal()
+        self.journal = Journal(journal_limit)
         self._protect_listeners: list[Callable[[ProtectedResource], None]] = []
         self._init_state()
 
@@ -271,6 +277,8 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
         try:
             with self._lock:
                 ctx = self._ctx
+                # Amortised: a full pass at most once a minute of provider time.
+                ctx.store.maybe_purge(ctx.clock.now())
                 resource = self._resource_for(request.url)
                 if resource is not None:
                     trace.endpoint = "resource"
