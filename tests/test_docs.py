@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +31,51 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_every_snippet_in_the_docs_exists() -> None:
-    for page in (ROOT / "docs").rglob("*.md"):
+    for page in [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]:
         for target in re.findall(r'--8<-- "([^"]+)"', page.read_text()):
-            assert (ROOT / target.split(":")[0]).is_file(), f"{page.name} embeds missing {target}"
+            path, *section = target.split(":")
+            assert (ROOT / path).is_file(), f"{page.name} embeds missing {target}"
+            if not section:
+                continue
+            text = (ROOT / path).read_text()
+            if all(part.isdigit() for part in section):  # a line range
+                assert int(section[-1]) <= len(text.splitlines()), f"{page.name}: {target}"
+                continue
+            (name,) = section
+            for marker in (f"--8<-- [start:{name}]", f"--8<-- [end:{name}]"):
+                assert text.count(marker) == 1, f"{page.name} embeds {target}: {marker!r}"
+            start = text.index(f"--8<-- [start:{name}]")
+            assert start < text.index(f"--8<-- [end:{name}]"), f"{page.name}: {target}"
+
+
+# -- reference.md states what the code does ----------------------------------------------
+
+
+def _reference() -> str:
+    return (ROOT / "docs/reference.md").read_text()
+
+
+def test_the_marker_table_lists_every_option() -> None:
+    from pytest_authmock.fixture_options import MARKER_OPTIONS, SERVER_OPTIONS
+
+    listed = re.findall(r"^\| `(\w+)` \|", _reference().split("## Seeds")[0], flags=re.M)
+    assert set(listed) == {*MARKER_OPTIONS, *SERVER_OPTIONS}
+
+
+def test_the_endpoint_table_and_url_for_name_every_endpoint() -> None:
+    from pytest_authmock.provider.routes import FAULT_ENDPOINTS
+
+    text = _reference()
+    table = text.split("## Endpoints")[1].split("##")[0]
+    names = [name for name in FAULT_ENDPOINTS if name != "resource"]
+    assert re.findall(r"^\| `(\w+)` \|", table, flags=re.M) == names
+    url_for_row = next(line for line in text.splitlines() if line.startswith("| `url_for("))
+    assert re.findall(r"`(\w+)`", url_for_row.split("|")[2]) == names
+
+
+def test_the_quoted_grant_error_is_the_real_one() -> None:
+    from pytest_authmock.provider.idp import FakeIdP
+
+    with pytest.raises(ValueError, match="unknown grant type") as raised:
+        FakeIdP().add_client(grant_types=["implicit"])
+    assert f"`ValueError: {raised.value}`" in " ".join(_reference().split())
