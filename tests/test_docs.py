@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -79,3 +80,58 @@ def test_the_quoted_grant_error_is_the_real_one() -> None:
     with pytest.raises(ValueError, match="unknown grant type") as raised:
         FakeIdP().add_client(grant_types=["implicit"])
     assert f"`ValueError: {raised.value}`" in " ".join(_reference().split())
+
+
+# -- inline fragments: what is not embedded from examples/ must still be true -------------
+
+PAGES = [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]
+
+
+def _inline_blocks(language: str) -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        text = page.read_text()
+        for match in re.finditer(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M):
+            if "--8<--" not in match.group(1):
+                line = text[: match.start()].count("\n") + 1
+                found.append((f"{page.relative_to(ROOT)}:{line}", match.group(1)))
+    return found
+
+
+def _parse_fragment(code: str) -> ast.AST:
+    # Fragments may be bodies of a test (a bare ``await``), or entries of a dict
+    # literal shown in place; parse them as what they stand for.
+    body = "\n".join("    " + line for line in code.splitlines())
+    try:
+        return ast.parse(f"async def fragment():\n{body}")
+    except SyntaxError:
+        return ast.parse(f"{{\n{body}\n}}")
+
+
+@pytest.mark.parametrize(
+    ("where", "code"), _inline_blocks("python"), ids=[w for w, _ in _inline_blocks("python")]
+)
+def test_inline_python_fragments_parse_and_name_real_idp_members(where: str, code: str) -> None:
+    from pytest_authmock import FakeIdP
+
+    used = {
+        node.attr
+        for node in ast.walk(_parse_fragment(code))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("idp", "idp_server")
+    }
+    idp = FakeIdP()
+    missing = sorted(name for name in used if not hasattr(idp, name))
+    assert not missing, f"{where} uses idp.{missing[0]}, which FakeIdP does not have"
+
+
+@pytest.mark.parametrize(
+    ("where", "code"), _inline_blocks("toml"), ids=[w for w, _ in _inline_blocks("toml")]
+)
+def test_inline_toml_fragments_are_valid_setup_files(where: str, code: str, tmp_path: Path) -> None:
+    from pytest_authmock.config_file import check
+
+    path = tmp_path / "fragment.toml"
+    path.write_text(code)
+    check(path)
