@@ -135,3 +135,21 @@ def test_inline_toml_fragments_are_valid_setup_files(where: str, code: str, tmp_
     path = tmp_path / "fragment.toml"
     path.write_text(code)
     check(path)
+
+
+def test_the_serve_page_lists_every_table_key() -> None:
+    from pytest_authmock import config_file
+
+    text = (ROOT / "docs/serve.md").read_text()
+    tables = {
+        "clients": config_file.CLIENT_KEYS,
+        "users": config_file.USER_KEYS,
+        "resources": config_file.RESOURCE_KEYS,
+    }
+    for table, keys in tables.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `[[{table}]]` |"))
+        listed = re.findall(r"`(\w+)`", row.split("|")[2])
+        assert listed == list(keys), f"serve.md's [[{table}]] row"
+    fault_row = next(line for line in text.splitlines() if line.startswith("| `[[faults]]` |"))
+    methods = {kind for kind in config_file.FAULT_KINDS if kind.isidentifier()}
+    assert set(re.findall(r"`(\w+)`", fault_row.split("|")[2])) - {"kind"} <= methods
