@@ -58,8 +58,6 @@ def pytest_configure_node(node: Any) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A bad config= file of a marker would fail each test that uses it, N times the
     # same message; check each file once, before any test runs.
-    from pytest_authmock.config_file import ConfigError, check
-
     seen: set[Path] = set()
     for item in items:
         path = next(
@@ -72,6 +70,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if resolved in seen:
             continue
         seen.add(resolved)
+        from pytest_authmock.config_file import ConfigError, check
+
         try:
             check(resolved)
         except ConfigError as error:
