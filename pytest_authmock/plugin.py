@@ -57,7 +57,11 @@ def pytest_configure_node(node: Any) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A bad config= file of a marker would fail each test that uses it, N times the
-    # same message; check each file once, before any test runs.
+    # same message; check each file once, before any test runs. An xdist worker
+    # cannot stop the run with a usage error (the controller reports a crash), so
+    # there each test's set-up reports the file, as without this check.
+    if hasattr(config, "workerinput"):
+        return
     seen: set[Path] = set()
     for item in items:
         path = next(
