@@ -44,10 +44,15 @@ from pytest_authmock.provider.journal import (
 )
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, Client, User
-from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.profile import AppliedProfile
 from pytest_authmock.provider.resource import ProtectedResource
-from pytest_authmock.provider.routes import FAULT_ENDPOINTS, GRANTS, IssuerPaths, route
+from pytest_authmock.provider.routes import (
+    ENDPOINT_PATHS,
+    FAULT_ENDPOINTS,
+    GRANTS,
+    IssuerPaths,
+    route,
+)
 from pytest_authmock.provider.setup_api import SetupAPI
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.switches import DEFAULTS, METADATA_DOCUMENTS, SECRET_METHODS
@@ -199,11 +204,16 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
         return metadata(self._ctx)
 
     def url_for(self, endpoint: str) -> str:
-        """The absolute URL of ``token``, ``introspection``, ``revocation``, ``userinfo``, ``jwks``."""
+        """The absolute URL of an endpoint, named as the journal names it (``token``, ``discovery``...)."""
         try:
-            return self.issuer + PATHS[endpoint]
+            return self.issuer + ENDPOINT_PATHS[endpoint]
         except KeyError:
-            raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(PATHS)}") from None
+            pass
+        if endpoint == "resource":
+            raise ValueError(
+                "url_for('resource'): a protected resource's URL is the one given to protect()"
+            )
+        raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINT_PATHS)}")
 
     # -- lifecycle ---------------------------------------------------------------------
 
