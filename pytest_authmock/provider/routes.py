@@ -68,6 +68,13 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
 #: Endpoints that also serve the paths below theirs (``/api/tokens/{id}``...).
 _PREFIXES = (PATHS["api_tokens"], PATHS["registration"])
 
+#: Endpoint name -> path: the journal's names (a name's first path wins, so
+#: ``discovery`` is OIDC's document), and ``paths.PATHS``'s own spellings.
+ENDPOINT_PATHS: dict[str, str] = {}
+for _path, (_name, _) in ROUTES.items():
+    ENDPOINT_PATHS.setdefault(_name, _path)
+ENDPOINT_PATHS.update(PATHS)
+
 #: Endpoint names a fault can target: every routed endpoint, and protected resources.
 FAULT_ENDPOINTS: tuple[str, ...] = (
     *dict.fromkeys(name for name, _ in ROUTES.values()),
