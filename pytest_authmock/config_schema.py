@@ -46,6 +46,28 @@ def _enum(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return {"enum": list(values)}
 
 
+def _switch(default: Any, description: str) -> dict[str, Any]:
+    """A provider switch (a choice a profile sets), typed from its default; ``none`` is allowed
+    where the default is unset. :mod:`~pytest_authmock.provider.switches` checks the values."""
+    if isinstance(default, bool):
+        kind: dict[str, Any] = _BOOLEAN
+    elif isinstance(default, int):
+        kind = {"anyOf": [{"type": "integer"}, {"const": "none"}]}
+    elif isinstance(default, tuple):
+        kind = _STRING_OR_STRINGS
+    elif isinstance(default, str):
+        kind = {"type": "string"}
+    else:  # None: a list of names, or "none"
+        kind = {"anyOf": [_STRING_OR_STRINGS, {"const": "none"}]}
+    return {**kind, "description": description}
+
+
+def _switches() -> dict[str, dict[str, Any]]:
+    from pytest_authmock.provider.switches import DEFAULTS, DESCRIPTIONS
+
+    return {name: _switch(default, DESCRIPTIONS[name]) for name, default in DEFAULTS.items()}
+
+
 def _types() -> dict[str, dict[str, dict[str, Any]]]:
     """Each table's keys and their value schemas; ``""`` is the top level."""
     from pytest_authmock.provider.idp import GRANT_TYPES
@@ -70,6 +92,8 @@ def _types() -> dict[str, dict[str, dict[str, Any]]]:
             "unauthorized_grant_error": _enum(list(UNAUTHORIZED_GRANT_ERRORS)),
             "kid": _STRING,
             "clock_skew": _NUMBER,
+            "profile": {**_STRING, "description": "a provider profile, relative to this file"},
+            **_switches(),
         },
         "clients": {
             "client_id": _STRING,
@@ -78,6 +102,9 @@ def _types() -> dict[str, dict[str, dict[str, Any]]]:
             "grant_types": {"type": "array", "items": _enum(GRANT_TYPES)},
             "scopes": _STRINGS,
             "audience": _STRING_OR_STRINGS,
+            "resources": _STRINGS,
+            "post_logout_redirect_uris": _STRINGS,
+            "require_pushed_authorization_requests": _BOOLEAN,
             "token_endpoint_auth_method": _STRING_OR_STRINGS,
             "claims": _TABLE,
             "access_token_ttl": _TTL,
@@ -102,6 +129,8 @@ def _types() -> dict[str, dict[str, dict[str, Any]]]:
             "audience": _STRING,
             "methods": _STRINGS,
             "leeway": _NUMBER,
+            "resource": _STRING,
+            "resource_metadata": _BOOLEAN,
         },
         "faults": {
             "kind": _enum(config_file.FAULT_KINDS),
