@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["FactoryServers", "idp_factory", "idp_server_factory"]
 
 
-def _new_provider(options: fixture_options.FixtureOptions, issuer: str, **overrides: Any) -> FakeIdP:
+def _new_provider(
+    options: fixture_options.FixtureOptions, issuer: str, **overrides: Any
+) -> FakeIdP:
     try:
         config = options.config.replace(issuer=issuer, **overrides)
     except (TypeError, ValueError) as error:
@@ -54,7 +56,9 @@ def _teardown(options: fixture_options.FixtureOptions, providers: list[FakeIdP])
         finally:
             provider.reset()
         if problems and options.teardown_check:
-            failures.append(fixture_options.teardown_message(provider.issuer, provider.seed, problems))
+            failures.append(
+                fixture_options.teardown_message(provider.issuer, provider.seed, problems)
+            )
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
 
@@ -117,7 +121,10 @@ class _Slot:
                 return provider.handle(request, peer_cert=cert)
         return httpx.Response(
             404,
-            json={"error": "not_found", "error_description": f"no issuer serves {path!r} right now"},
+            json={
+                "error": "not_found",
+                "error_description": f"no issuer serves {path!r} right now",
+            },
         )
 
 

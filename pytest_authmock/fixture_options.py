@@ -137,7 +137,9 @@ def configure(config: pytest.Config) -> None:
         try:
             load(defaults["config"])  # a bad file stops the run now, not every test later
         except ConfigError as error:
-            raise pytest.UsageError(f"pytest-authmock ini option authmock_config: {error}") from None
+            raise pytest.UsageError(
+                f"pytest-authmock ini option authmock_config: {error}"
+            ) from None
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)

@@ -110,7 +110,9 @@ def hook_claims(
         except Exception:
             problem = f"the claims hook {name} raised:\n{traceback.format_exc()}"
             grant.minter.hook_errors.append(problem)
-            raise ClaimsHookFailed(f"the claims hook {name} raised; see the test's teardown") from None
+            raise ClaimsHookFailed(
+                f"the claims hook {name} raised; see the test's teardown"
+            ) from None
         if result is None:
             continue
         if not isinstance(result, Mapping) or not all(isinstance(k, str) for k in result):

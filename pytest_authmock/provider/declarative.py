@@ -182,7 +182,9 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
     provider_keys = set(ProviderConfig.option_names())
     for key, value in data.items():
         if key in provider_keys:
-            declaration.options[key] = _ttl(value, f"{where}: {key}") if key.endswith("_ttl") else value
+            declaration.options[key] = (
+                _ttl(value, f"{where}: {key}") if key.endswith("_ttl") else value
+            )
     if "seed" in data:
         seed = data["seed"]
         if isinstance(seed, bool) or not isinstance(seed, int):

@@ -167,11 +167,13 @@ class Fault:
         if self.kind not in ("malformed_json", "truncated_json", "content_type"):
             return response
         content = _content(response)
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+        headers = [
+            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"
+        ]
         if self.kind == "malformed_json":
             # Still looks like the real answer (a proxy or a buggy serializer got at
             # it), but no JSON parser accepts it.
-            content = (content.rstrip(b"}") + b',}') if content.startswith(b"{") else b"{" + content
+            content = (content.rstrip(b"}") + b",}") if content.startswith(b"{") else b"{" + content
         elif self.kind == "truncated_json":
             content = content[: max(1, len(content) // 2)]
         else:
@@ -312,9 +314,7 @@ class FaultPlan:
                     f"planned fault fired {fault.fired} of {fault.times} times: {fault.describe()}"
                 )
         if found:
-            found[-1] += (
-                " (opt out with @pytest.mark.authmock(assert_all_faults_fired=False))"
-            )
+            found[-1] += " (opt out with @pytest.mark.authmock(assert_all_faults_fired=False))"
         return found
 
 
@@ -382,7 +382,9 @@ def _strip(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def perform(action: FaultAction, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+def perform(
+    action: FaultAction, request: httpx.Request, response: httpx.Response
+) -> httpx.Response:
     """Carry out ``action`` for a synchronous in-process client: sleep or raise.
 
     A delay longer than the client's read timeout ends like on a socket: after

@@ -22,7 +22,11 @@ def _kid(algorithm: str, slot: int, generation: int) -> str:
 
 
 def _generate(algorithm: str, slot: int, generation: int) -> RSAKey | ECKey:
-    params: KeyParameters = {"kid": _kid(algorithm, slot, generation), "alg": algorithm, "use": "sig"}
+    params: KeyParameters = {
+        "kid": _kid(algorithm, slot, generation),
+        "alg": algorithm,
+        "use": "sig",
+    }
     key: RSAKey | ECKey
     if algorithm == "RS256":
         # 2048 bits: the smallest size RFC 7518 §3.3 allows, and the fastest to sign.
