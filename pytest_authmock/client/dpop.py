@@ -15,7 +15,8 @@ import base64
 import hashlib
 import secrets
 import threading
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from joserfc.jwk import Key
@@ -30,6 +31,10 @@ from pytest_authmock.client.jose import (
     sign_jwt,
 )
 from pytest_authmock.client.tokens import Clock, wall_clock
+
+if TYPE_CHECKING:
+    from pytest_authmock.client.grants import Grant
+    from pytest_authmock.client.retry import RetryPolicy
 
 __all__ = ["DPoPKey", "access_token_hash", "is_nonce_challenge"]
 
@@ -140,3 +145,38 @@ class DPoPKey:
         """Set ``Authorization: DPoP <token>`` and a proof for ``request`` (RFC 9449 §7.1)."""
         request.headers["Authorization"] = f"DPoP {access_token}"
         request.headers["DPoP"] = self.proof(request.method, request.url, access_token=access_token)
+
+
+def send_with_nonce(
+    retry: RetryPolicy,
+    post: Callable[[], httpx.Response],
+    dpop: DPoPKey | None,
+    url: str,
+    grant: Grant,
+) -> httpx.Response:
+    """Send a token request; once more if the provider asks for its DPoP nonce (§8).
+
+    ``post`` builds a new proof each call, so the second one carries the nonce.
+    """
+    what, idempotent = f"the {grant.grant_type} token request", grant.idempotent
+    response = retry.send(post, what=what, idempotent=idempotent)
+    if dpop is not None and dpop.observe(url, response):
+        response = retry.send(post, what=what, idempotent=idempotent)
+        dpop.observe(url, response)
+    return response
+
+
+async def asend_with_nonce(
+    retry: RetryPolicy,
+    post: Callable[[], Awaitable[httpx.Response]],
+    dpop: DPoPKey | None,
+    url: str,
+    grant: Grant,
+) -> httpx.Response:
+    """The async twin of :func:`send_with_nonce`."""
+    what, idempotent = f"the {grant.grant_type} token request", grant.idempotent
+    response = await retry.asend(post, what=what, idempotent=idempotent)
+    if dpop is not None and dpop.observe(url, response):
+        response = await retry.asend(post, what=what, idempotent=idempotent)
+        dpop.observe(url, response)
+    return response

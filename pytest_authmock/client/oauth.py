@@ -18,11 +18,13 @@ from typing import Any
 
 import httpx
 
+from pytest_authmock.client.assertion import apply_client_auth
 from pytest_authmock.client.discovery import (
     ProviderMetadata,
     metadata_urls,
     parse_metadata_response,
 )
+from pytest_authmock.client.dpop import DPoPKey, asend_with_nonce, send_with_nonce
 from pytest_authmock.client.errors import (
     ConfigurationError,
     InvalidCredentials,
@@ -74,6 +76,7 @@ class OAuthClient:
     the object can be used from several event loops. ``verify`` is passed to
     the clients we make: an :class:`ssl.SSLContext` from
     :mod:`pytest_authmock.client.mtls` carries a client certificate.
+    ``dpop``, a :class:`~pytest_authmock.client.dpop.DPoPKey`, binds tokens to it (RFC 9449).
     """
 
     def __init__(
@@ -91,6 +94,7 @@ class OAuthClient:
         retry: RetryPolicy | None = None,
         clock: Clock = wall_clock,
         metadata_ttl: float = 3600.0,
+        dpop: DPoPKey | None = None,
     ) -> None:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigurationError(f"issuer must be an http(s) URL, got {issuer!r}")
@@ -100,6 +104,7 @@ class OAuthClient:
             raise TypeError("pass either client_auth or client_id/client_secret, not both")
         self.issuer = issuer.rstrip("/")
         self.client_auth = client_auth
+        self.dpop = dpop
         self.retry = retry if retry is not None else RetryPolicy()
         self.clock = clock
         self.metadata_ttl = metadata_ttl
@@ -218,11 +223,14 @@ class OAuthClient:
             )
         return self.client_auth
 
-    def _token_request(self, grant: Grant) -> tuple[dict[str, str], dict[str, str]]:
+    def _token_request(self, grant: Grant, url: str) -> tuple[dict[str, str], dict[str, str]]:
+        # Per attempt: assertions and DPoP proofs are single-use (RFC 7523 §3, RFC 9449 §11.1).
         client = self._require_client()
         headers = dict(_JSON)
         form = grant.form()
-        client.apply(headers, form)
+        apply_client_auth(client, headers, form, issuer=self.issuer, token_endpoint=url)
+        if self.dpop is not None:
+            headers["DPoP"] = self.dpop.proof("POST", url)
         return headers, form
 
     def _token_url(self, metadata: ProviderMetadata) -> str:
@@ -232,27 +240,27 @@ class OAuthClient:
     def request_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
         """Run one grant at the token endpoint and return the token."""
         url = self._token_url(self.metadata())
-        headers, form = self._token_request(grant)
         logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
+
+        def post() -> httpx.Response:
+            headers, form = self._token_request(grant, url)
+            return self.http.post(url, data=form, headers=headers)
+
         issued_at = self.clock()
-        response = self.retry.send(
-            lambda: self.http.post(url, data=form, headers=headers),
-            what=f"the {grant.grant_type} token request",
-            idempotent=grant.idempotent,
-        )
+        response = send_with_nonce(self.retry, post, self.dpop, url, grant)
         return self._token_from(response, grant, issued_at, previous)
 
     async def arequest_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
         url = self._token_url(await self.ametadata())
-        headers, form = self._token_request(grant)
         logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
         issued_at = self.clock()
         async with self._ahttp() as http:
-            response = await self.retry.asend(
-                lambda: http.post(url, data=form, headers=headers),
-                what=f"the {grant.grant_type} token request",
-                idempotent=grant.idempotent,
-            )
+
+            async def post() -> httpx.Response:
+                headers, form = self._token_request(grant, url)
+                return await http.post(url, data=form, headers=headers)
+
+            response = await asend_with_nonce(self.retry, post, self.dpop, url, grant)
         return self._token_from(response, grant, issued_at, previous)
 
     def _token_from(
@@ -324,7 +332,10 @@ class OAuthClient:
     def _client_form(self, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         headers = dict(_JSON)
         if self.client_auth is not None:
-            self.client_auth.apply(headers, form)
+            token_url = self._metadata.token_endpoint if self._metadata else None
+            apply_client_auth(
+                self.client_auth, headers, form, issuer=self.issuer, token_endpoint=token_url
+            )
         return headers, form
 
     def revoke(self, token: str, *, token_type_hint: str | None = None) -> None:
