@@ -13,6 +13,9 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :class:`DeviceFlow`, :func:`authorize_in_browser`, :func:`login_device`,
   :func:`login_browser`: the device-code and browser (PKCE) logins;
   :class:`ApiTokenAdmin`: create, list and revoke API tokens.
+* :class:`PrivateKeyJwt`, :class:`ClientSecretJwt`: JWT client authentication;
+  :class:`DPoPKey`: DPoP-bound tokens; :class:`JwtBearerGrant`,
+  :class:`TokenExchangeGrant`: assertion grants (RFC 7523, RFC 8693).
 """
 
 from pytest_authmock.client.api_tokens import (
@@ -22,6 +25,7 @@ from pytest_authmock.client.api_tokens import (
     ApiTokenNotFound,
     CreatedApiToken,
 )
+from pytest_authmock.client.assertion import ClientSecretJwt, PrivateKeyJwt
 from pytest_authmock.client.auth import BearerAuth, OAuth2Auth
 from pytest_authmock.client.browser_login import (
     AuthorizationCodeGrant,
@@ -42,6 +46,7 @@ from pytest_authmock.client.device import (
     DeviceFlowExpired,
 )
 from pytest_authmock.client.discovery import ProviderMetadata
+from pytest_authmock.client.dpop import DPoPKey
 from pytest_authmock.client.errors import (
     AuthError,
     ConfigurationError,
@@ -55,6 +60,7 @@ from pytest_authmock.client.errors import (
     TokenExpired,
     TokenRevoked,
 )
+from pytest_authmock.client.exchange import JwtBearerGrant, TokenExchangeGrant
 from pytest_authmock.client.grants import (
     ClientAuth,
     ClientCredentialsGrant,
@@ -95,6 +101,7 @@ __all__ = [
     "ClientAuth",
     "ClientCredentialsGrant",
     "ClientSecretBasic",
+    "ClientSecretJwt",
     "ClientSecretPost",
     "ConfigurationError",
     "Context",
@@ -103,6 +110,7 @@ __all__ = [
     "CredentialResolver",
     "CredentialSource",
     "Credentials",
+    "DPoPKey",
     "DeviceAuthorization",
     "DeviceCodeGrant",
     "DeviceFlow",
@@ -113,6 +121,7 @@ __all__ = [
     "FileKey",
     "InvalidCredentials",
     "InvalidToken",
+    "JwtBearerGrant",
     "KeyringKey",
     "LoginRequired",
     "LoopbackRedirectListener",
@@ -120,6 +129,7 @@ __all__ = [
     "OAuth2Auth",
     "OAuthClient",
     "PasswordGrant",
+    "PrivateKeyJwt",
     "ProviderError",
     "ProviderMetadata",
     "ProviderUnavailable",
@@ -130,6 +140,7 @@ __all__ = [
     "StoreError",
     "TlsClientAuth",
     "Token",
+    "TokenExchangeGrant",
     "TokenExpired",
     "TokenIdentity",
     "TokenManager",

@@ -13,24 +13,20 @@ sends the token endpoint URL for providers that only accept that (OIDC Core §9)
 from __future__ import annotations
 
 import secrets
-import warnings
-from typing import Any, ClassVar, Protocol, runtime_checkable
-
-from joserfc.errors import SecurityWarning
-from joserfc.jwk import Key, OctKey
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pytest_authmock.client.errors import ConfigurationError
 from pytest_authmock.client.grants import ClientAuth
-from pytest_authmock.client.jose import (
-    SigningKey,
-    algorithm_for,
-    generate_key,
-    load_private_key,
-    public_jwk,
-    sign_jwt,
-)
 from pytest_authmock.client.redact import fingerprint
 from pytest_authmock.client.tokens import Clock, wall_clock
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
+
+    from pytest_authmock.client.jose import SigningKey
+
+# joserfc (pytest_authmock.client.jose) is imported when a JWT method is made:
+# importing the client library must stay light for the CLIs that use it.
 
 __all__ = [
     "ASSERTION_TYPE",
@@ -114,6 +110,8 @@ class _AssertionAuth:
         header: dict[str, Any] = {"alg": self.alg, "typ": "JWT"}
         if self._key.kid:
             header["kid"] = self._key.kid
+        from pytest_authmock.client.jose import sign_jwt
+
         return sign_jwt(header, claims, self._key)
 
     def _audience(self, issuer: str | None, token_endpoint: str | None) -> str:
@@ -183,6 +181,8 @@ class PrivateKeyJwt(_AssertionAuth):
         lifetime: int = 60,
         clock: Clock = wall_clock,
     ) -> None:
+        from pytest_authmock.client.jose import algorithm_for, load_private_key
+
         loaded = load_private_key(key, what="private_key_jwt key")
         chosen = algorithm_for(loaded, alg)
         if chosen in _HMAC_ALGS or chosen == "none":
@@ -197,6 +197,8 @@ class PrivateKeyJwt(_AssertionAuth):
         cls, client_id: str, *, alg: str = "ES256", kid: str | None = None
     ) -> PrivateKeyJwt:
         """A client with a new key pair; register :meth:`jwks` with the provider."""
+        from pytest_authmock.client.jose import generate_key
+
         return cls(client_id, generate_key(alg, kid=kid), alg=alg)
 
     @property
@@ -206,6 +208,8 @@ class PrivateKeyJwt(_AssertionAuth):
 
     def jwks(self) -> dict[str, Any]:
         """The public key as a JWKS document, to register with the provider."""
+        from pytest_authmock.client.jose import public_jwk
+
         return {"keys": [public_jwk(self._key)]}
 
     def __repr__(self) -> str:
@@ -241,10 +245,9 @@ class ClientSecretJwt(_AssertionAuth):
                 f"client_secret_jwt MACs with {', '.join(_HMAC_ALGS)}; got {alg!r}"
             )
         self._secret_label = fingerprint(client_secret)
-        with warnings.catch_warnings():
-            # joserfc warns about short secrets; the provider chose the secret.
-            warnings.simplefilter("ignore", SecurityWarning)
-            key = OctKey.import_key(client_secret.encode())
+        from pytest_authmock.client.jose import hmac_key
+
+        key = hmac_key(client_secret)
         super().__init__(client_id, key, alg, _check_audience(audience), lifetime, clock)
 
     def __repr__(self) -> str:

@@ -19,21 +19,15 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from joserfc.jwk import Key
 
 from pytest_authmock.client.challenge import parse_challenge
-from pytest_authmock.client.jose import (
-    SigningKey,
-    algorithm_for,
-    generate_key,
-    load_private_key,
-    public_jwk,
-    sign_jwt,
-)
 from pytest_authmock.client.tokens import Clock, wall_clock
 
 if TYPE_CHECKING:
+    from joserfc.jwk import Key
+
     from pytest_authmock.client.grants import Grant
+    from pytest_authmock.client.jose import SigningKey
     from pytest_authmock.client.retry import RetryPolicy
 
 __all__ = ["DPoPKey", "access_token_hash", "is_nonce_challenge"]
@@ -83,6 +77,9 @@ class DPoPKey:
     def __init__(
         self, key: SigningKey, *, alg: str | None = None, clock: Clock = wall_clock
     ) -> None:
+        # joserfc loads with the first key, not with the client library.
+        from pytest_authmock.client.jose import algorithm_for, load_private_key, public_jwk
+
         self._key = load_private_key(key, what="DPoP key")
         self.alg = algorithm_for(self._key, alg)
         self.clock = clock
@@ -92,6 +89,8 @@ class DPoPKey:
 
     @classmethod
     def generate(cls, alg: str = "ES256", *, clock: Clock = wall_clock) -> DPoPKey:
+        from pytest_authmock.client.jose import generate_key
+
         return cls(generate_key(alg), alg=alg, clock=clock)
 
     @property
@@ -131,6 +130,8 @@ class DPoPKey:
         if nonce is not None:
             claims["nonce"] = nonce
         header = {"typ": PROOF_TYPE, "alg": self.alg, "jwk": self._jwk}
+        from pytest_authmock.client.jose import sign_jwt
+
         return sign_jwt(header, claims, self._key)
 
     def observe(self, url: str | httpx.URL, response: httpx.Response) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jwk import ECKey, JWKRegistry, Key, OKPKey, RSAKey
+from joserfc.jwk import ECKey, JWKRegistry, Key, OctKey, OKPKey, RSAKey
 
 from pytest_authmock.client.errors import ConfigurationError
 
@@ -78,6 +78,15 @@ def generate_key(alg: str = "ES256", *, kid: str | None = None) -> Key:
     data["kid"] = kid or key.thumbprint()
     labelled: Key = JWKRegistry.import_key(data)
     return labelled
+
+
+def hmac_key(secret: str) -> Key:
+    """OIDC Core §9: the MAC key of ``client_secret_jwt`` is the secret's UTF-8 octets."""
+    with warnings.catch_warnings():
+        # joserfc warns about secrets under 112 bits; the provider chose the secret.
+        warnings.simplefilter("ignore", SecurityWarning)
+        key: Key = OctKey.import_key(secret.encode())
+    return key
 
 
 def public_jwk(key: Key) -> dict[str, Any]:

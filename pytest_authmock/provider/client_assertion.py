@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from joserfc.errors import SecurityWarning
@@ -22,7 +22,7 @@ from pytest_authmock.provider.jwtcheck import (
     audiences,
     check_times,
     peek,
-    verify_signature,
+    verify_with_refresh,
 )
 from pytest_authmock.provider.replay import ReplayCache
 
@@ -87,14 +87,18 @@ def verify_assertion(
     assertion: Assertion,
     *,
     client_id: str,
-    keys: Sequence[Key],
+    keys: Callable[[bool], Sequence[Key]],
     registered_alg: str | None,
     issuer: str,
     endpoints: Sequence[str],
     now: float,
     replay: ReplayCache,
 ) -> None:
-    """Check one client assertion for ``client_id``, or raise ``invalid_client``."""
+    """Check one client assertion for ``client_id``, or raise ``invalid_client``.
+
+    ``keys(refresh)`` gives the client's keys; with ``refresh`` it fetches them
+    again (a ``jwks_uri`` client that rotated its keys).
+    """
     claims = assertion.claims
     for name in ("iss", "sub"):
         if claims.get(name) != client_id:
@@ -102,7 +106,7 @@ def verify_assertion(
                 f"{WHAT} {name!r} is {claims.get(name)!r}; RFC 7523 §3 requires the client id "
                 f"{client_id!r} in both iss and sub"
             )
-    verify_signature(
+    verify_with_refresh(
         assertion.value,
         assertion.header,
         keys,

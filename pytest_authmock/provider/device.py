@@ -10,7 +10,7 @@ import httpx
 from cryptography import x509
 
 from pytest_authmock.provider import pages
-from pytest_authmock.provider.clientauth import authenticate
+from pytest_authmock.provider.clientauth import Audience, authenticate
 from pytest_authmock.provider.errors import (
     AccessDenied,
     AuthorizationPending,
@@ -121,7 +121,7 @@ def device_authorization(
     params = read_form(request)
     if "client_id" in params:
         trace["client_id"] = params["client_id"]
-    client = authenticate(idp.store, request, params, peer).client
+    client = authenticate(idp.store, request, params, peer, Audience.of(idp, request)).client
     trace["client_id"] = client.client_id
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
     require_grant(idp, client, GRANT_TYPE)

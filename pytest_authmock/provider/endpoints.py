@@ -9,7 +9,7 @@ import httpx
 from cryptography import x509
 
 from pytest_authmock.provider import apitokens, authorize, device
-from pytest_authmock.provider.clientauth import authenticate
+from pytest_authmock.provider.clientauth import Audience, authenticate
 from pytest_authmock.provider.errors import (
     InvalidClient,
     InvalidRequest,
@@ -21,6 +21,7 @@ from pytest_authmock.provider.errors import (
 )
 from pytest_authmock.provider.grants import GRANTS, grant_request, require_grant
 from pytest_authmock.provider.http import json_response, read_form
+from pytest_authmock.provider.jwtcheck import CLIENT_ASSERTION_ALGS
 from pytest_authmock.provider.models import AUTH_METHODS, TokenRecord
 from pytest_authmock.provider.resource import check_bearer, live_record
 from pytest_authmock.provider.tokens import SCOPE_CLAIMS, profile_claims
@@ -89,7 +90,10 @@ def metadata(idp: FakeIdP) -> dict[str, Any]:
         + [claim for claims in SCOPE_CLAIMS.values() for claim in claims],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [idp.config.algorithm],
-        "token_endpoint_auth_signing_alg_values_supported": [idp.config.algorithm],
+        # RFC 8414 §2: the algorithms of private_key_jwt and client_secret_jwt assertions.
+        "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        "introspection_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "tls_client_certificate_bound_access_tokens": True,
     }
     if idp.mtls_base_url:
@@ -135,7 +139,7 @@ def token(
         raise InvalidRequest("the grant_type parameter is missing (RFC 6749 §4)")
     if "client_id" in params:
         trace["client_id"] = params["client_id"]
-    client = authenticate(idp.store, request, params, peer).client
+    client = authenticate(idp.store, request, params, peer, Audience.of(idp, request)).client
     trace["client_id"] = client.client_id
     handler = GRANTS.get(grant_type)
     if handler is None:
@@ -165,7 +169,7 @@ def introspection(
 ) -> httpx.Response:
     _only(request, "POST")
     params = read_form(request)
-    auth = authenticate(idp.store, request, params, peer)
+    auth = authenticate(idp.store, request, params, peer, Audience.of(idp, request))
     trace["client_id"] = auth.client.client_id
     if auth.method == "none":
         raise InvalidClient(
@@ -216,7 +220,7 @@ def revocation(
 ) -> httpx.Response:
     _only(request, "POST")
     params = read_form(request)
-    client = authenticate(idp.store, request, params, peer).client
+    client = authenticate(idp.store, request, params, peer, Audience.of(idp, request)).client
     trace["client_id"] = client.client_id
     record = _find_token(idp, params)
     # RFC 7009 §2.2: an unknown or already invalid token still answers 200.

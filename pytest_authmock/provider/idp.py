@@ -154,11 +154,17 @@ class FakeIdP(ScenarioControls, FlowsAPI):
         tls_client_auth_san_dns: str | None = None,
         self_signed_certificates: Iterable[x509.Certificate] | None = None,
         redirect_uris: Iterable[str] | None = None,
+        jwks: Mapping[str, Any] | None = None,
+        jwks_uri: str | None = None,
+        token_endpoint_auth_signing_alg: str | None = None,
+        dpop_bound_access_tokens: bool = False,
     ) -> Client:
         """Register a client; Faker fills the id and (for confidential clients) the secret.
 
         With no arguments: a confidential client that may use every grant, any
         scope, and authenticate with ``client_secret_basic`` or ``client_secret_post``.
+        ``jwks`` (a JWKS or one public JWK) or ``jwks_uri`` register keys for
+        ``private_key_jwt``; a client with keys and no secret gets no secret.
         """
         with self._lock:
             if client_id is None:
@@ -166,10 +172,15 @@ class FakeIdP(ScenarioControls, FlowsAPI):
             if (
                 client_secret is None
                 and not public
-                and not (
-                    tls_client_auth_subject_dn
-                    or tls_client_auth_san_dns
-                    or self_signed_certificates
+                and _wants_secret(
+                    token_endpoint_auth_method,
+                    other_credentials=bool(
+                        tls_client_auth_subject_dn
+                        or tls_client_auth_san_dns
+                        or self_signed_certificates
+                        or jwks is not None
+                        or jwks_uri is not None
+                    ),
                 )
             ):
                 client_secret = self._identities.secret()
@@ -194,6 +205,10 @@ class FakeIdP(ScenarioControls, FlowsAPI):
                 self_signed_certificates=self_signed_certificates,
                 redirect_uris=redirect_uris,
                 existing=self.store.clients,
+                jwks=jwks,
+                jwks_uri=jwks_uri,
+                token_endpoint_auth_signing_alg=token_endpoint_auth_signing_alg,
+                dpop_bound_access_tokens=dpop_bound_access_tokens,
             )
             self.store.clients[client.client_id] = client
             return client
@@ -497,6 +512,16 @@ class FakeIdP(ScenarioControls, FlowsAPI):
             f"<FakeIdP {self.issuer} clients={len(self.store.clients)} users={len(self.store.users)} "
             f"requests={len(self.journal)} seed={self.seed}>"
         )
+
+
+def _wants_secret(methods: str | Sequence[str] | None, *, other_credentials: bool) -> bool:
+    """Does a new confidential client need a generated secret?"""
+    if methods is None:
+        return not other_credentials
+    chosen = (methods,) if isinstance(methods, str) else tuple(methods)
+    return any(
+        m in ("client_secret_basic", "client_secret_post", "client_secret_jwt") for m in chosen
+    )
 
 
 def _error_code(response: httpx.Response) -> str | None:

@@ -36,6 +36,8 @@ ASYMMETRIC_ALGS: tuple[str, ...] = (
     *EC_ALGS.values(),
     *(alg for algs in OKP_ALGS.values() for alg in algs),
 )
+#: private_key_jwt (asymmetric) and client_secret_jwt (HMAC) algorithms.
+CLIENT_ASSERTION_ALGS: tuple[str, ...] = (*ASYMMETRIC_ALGS, *HMAC_ALGS)
 
 
 class _Registry(JWSRegistry):
@@ -138,6 +140,25 @@ def verify_signature(
             raise error(f"{what} cannot be verified with {alg}: {exc}") from None
         return key
     raise error(f"{what} signature does not verify with the registered key(s)")
+
+
+def verify_with_refresh(
+    token: str,
+    header: dict[str, Any],
+    load: Callable[[bool], Sequence[Key]],
+    *,
+    error: ErrorType,
+    what: str,
+    registered_alg: str | None = None,
+) -> Key:
+    """Verify with keys from ``load(refresh)``; fetch again once if the ``kid`` is new."""
+    keys = load(False)
+    kid = header.get("kid")
+    if kid is not None and all(key.kid != kid for key in keys):
+        keys = load(True)
+    return verify_signature(
+        token, header, keys, error=error, what=what, registered_alg=registered_alg
+    )
 
 
 def iso(timestamp: float) -> str:

@@ -6,9 +6,11 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
 from cryptography import x509
+from joserfc.jwk import Key
 
 from pytest_authmock.provider.config import TOKEN_FORMATS, check_ttl
 from pytest_authmock.provider.grants import parse_scope
+from pytest_authmock.provider.jwtcheck import ASYMMETRIC_ALGS, HMAC_ALGS, import_jwks
 from pytest_authmock.provider.models import AUTH_METHODS, GRANT_TYPES, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
 
@@ -41,6 +43,10 @@ def build_client(
     self_signed_certificates: Iterable[x509.Certificate] | None,
     existing: Container[str],
     redirect_uris: Iterable[str] | None = None,
+    jwks: Mapping[str, Any] | None = None,
+    jwks_uri: str | None = None,
+    token_endpoint_auth_signing_alg: str | None = None,
+    dpop_bound_access_tokens: bool = False,
 ) -> Client:
     if not isinstance(client_id, str) or not client_id:
         raise ValueError(f"client_id must be a non-empty string; got {client_id!r}")
@@ -78,14 +84,21 @@ def build_client(
             raise TypeError(
                 f"self_signed_certificates takes cryptography x509 certificates; got {cert!r}"
             )
+    keys = _client_keys(jwks, jwks_uri, client_id=client_id)
     methods = _auth_methods(
         token_endpoint_auth_method,
         public=public,
         has_secret=client_secret is not None,
         has_tls=bool(tls_client_auth_subject_dn or tls_client_auth_san_dns),
         has_self_signed=bool(certificates),
+        has_keys=bool(keys or jwks_uri),
         client_id=client_id,
     )
+    _check_signing_alg(token_endpoint_auth_signing_alg, methods)
+    if not isinstance(dpop_bound_access_tokens, bool):
+        raise TypeError(
+            f"dpop_bound_access_tokens must be True or False; got {dpop_bound_access_tokens!r}"
+        )
     if tls_client_auth_subject_dn is not None:
         try:
             x509.Name.from_rfc4514_string(tls_client_auth_subject_dn)
@@ -113,6 +126,41 @@ def build_client(
         tls_client_auth_san_dns=tls_client_auth_san_dns,
         self_signed_certificates=certificates,
         redirect_uris=check_redirect_uris(redirect_uris, client_id=client_id),
+        jwks=keys,
+        jwks_uri=jwks_uri,
+        token_endpoint_auth_signing_alg=token_endpoint_auth_signing_alg,
+        dpop_bound_access_tokens=dpop_bound_access_tokens,
+    )
+
+
+def _client_keys(
+    jwks: Mapping[str, Any] | None, jwks_uri: str | None, *, client_id: str
+) -> tuple[Key, ...]:
+    if jwks is not None and jwks_uri is not None:
+        # RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
+        raise ValueError(f"client {client_id!r}: pass jwks or jwks_uri, not both (RFC 7591 §2)")
+    if jwks_uri is not None and (
+        not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://"))
+    ):
+        raise ValueError(f"jwks_uri must be an http(s) URL; got {jwks_uri!r}")
+    if jwks is None:
+        return ()
+    if isinstance(jwks, Mapping) and "keys" not in jwks and "kty" in jwks:
+        jwks = {"keys": [dict(jwks)]}  # one JWK given on its own
+    return tuple(import_jwks(jwks, what=f"jwks of client {client_id!r}"))
+
+
+def _check_signing_alg(alg: str | None, methods: Sequence[str]) -> None:
+    if alg is None:
+        return
+    if "private_key_jwt" in methods and alg in ASYMMETRIC_ALGS:
+        return
+    if "client_secret_jwt" in methods and alg in HMAC_ALGS:
+        return
+    raise ValueError(
+        f"token_endpoint_auth_signing_alg {alg!r} does not fit the client's methods "
+        f"({', '.join(methods)}): private_key_jwt takes {', '.join(ASYMMETRIC_ALGS)}; "
+        f"client_secret_jwt takes {', '.join(HMAC_ALGS)}"
     )
 
 
@@ -123,12 +171,15 @@ def _auth_methods(
     has_secret: bool,
     has_tls: bool,
     has_self_signed: bool,
+    has_keys: bool,
     client_id: str,
 ) -> tuple[str, ...]:
     if given is None:
         if public:
             return ("none",)
         methods: list[str] = list(SECRET_METHODS) if has_secret else []
+        if has_keys:
+            methods.append("private_key_jwt")
         if has_tls:
             methods.append("tls_client_auth")
         if has_self_signed:
@@ -155,4 +206,10 @@ def _auth_methods(
         )
     if "self_signed_tls_client_auth" in chosen and not has_self_signed:
         raise ValueError("self_signed_tls_client_auth needs self_signed_certificates=[...]")
+    if "private_key_jwt" in chosen and not has_keys:
+        raise ValueError(
+            "private_key_jwt needs the client's public keys: jwks={...} or jwks_uri=..."
+        )
+    if "client_secret_jwt" in chosen and not has_secret:
+        raise ValueError(f"client {client_id!r} uses client_secret_jwt but has no secret")
     return chosen

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pytest_authmock.provider.dpop import DPoPState
 from pytest_authmock.provider.flowstate import FlowState
 from pytest_authmock.provider.models import Client, TokenRecord, User
+from pytest_authmock.provider.replay import ReplayCache
+from pytest_authmock.provider.trust import TrustState
 
 
 class Store:
@@ -18,6 +21,11 @@ class Store:
         self.families: defaultdict[str, list[TokenRecord]] = defaultdict(list)
         #: Device codes, authorization codes, API tokens and CSRF tokens.
         self.flows = FlowState()
+        #: Used jti of client assertions, DPoP proofs and JWT grants.
+        self.replay = ReplayCache()
+        #: DPoP settings and server nonces; trusted issuers and fetched JWKS.
+        self.dpop = DPoPState()
+        self.trust = TrustState()
 
     def add_token(self, record: TokenRecord) -> None:
         self.tokens[record.value] = record

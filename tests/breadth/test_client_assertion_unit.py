@@ -42,7 +42,7 @@ def read(value: str) -> Assertion:
 def verify(value: str, keys: Any, *, replay: ReplayCache | None = None, **kw: Any) -> None:
     options: dict[str, Any] = {
         "client_id": "svc",
-        "keys": keys,
+        "keys": lambda refresh: keys,
         "registered_alg": None,
         "issuer": ISSUER,
         "endpoints": (TOKEN,),
