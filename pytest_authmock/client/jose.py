@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, cast
+from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import ECKey, JWKRegistry, Key, OctKey, OKPKey, RSAKey
@@ -32,17 +34,36 @@ def load_private_key(key: SigningKey, *, what: str = "key") -> Key:
         loaded: Key = key
     else:
         try:
-            loaded = JWKRegistry.import_key(cast(Any, key))
+            loaded = _import(key)
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise ConfigurationError(
                 f"the {what} is not a private key joserfc can load (PEM, JWK dict or a "
                 f"cryptography private key): {type(exc).__name__}"
             ) from None
-        if not isinstance(loaded, (RSAKey, ECKey, OKPKey)):
-            raise ConfigurationError(f"the {what} must be an RSA, EC or OKP key")
     if not loaded.is_private:
         raise ConfigurationError(f"the {what} is a public key; signing needs the private key")
     return loaded
+
+
+def _import(key: SigningKey) -> Key:
+    if isinstance(key, dict):
+        imported: Key = JWKRegistry.import_key(key)
+        if not isinstance(imported, (RSAKey, ECKey, OKPKey)):
+            raise TypeError("not an RSA, EC or OKP key")
+        return imported
+    if isinstance(key, (str, bytes)):
+        data = key.encode() if isinstance(key, str) else key
+        key = serialization.load_pem_private_key(data, password=None)
+    native: Key
+    if isinstance(key, rsa.RSAPrivateKey):
+        native = RSAKey.import_key(key)
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        native = ECKey.import_key(key)
+    elif isinstance(key, ed25519.Ed25519PrivateKey):
+        native = OKPKey.import_key(key)
+    else:
+        raise TypeError(f"unsupported key type {type(key).__name__}")
+    return native
 
 
 def algorithm_for(key: Key, alg: str | None = None) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_authmock.contract.breadth_options import add_breadth_options
+
 __all__ = ["ContractSettings", "add_options", "settings_from"]
 
 
@@ -62,6 +64,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--authmock-timeout", metavar="SECONDS", type=float, default=10.0, help="per request"
     )
+    add_breadth_options(group)
     group.addoption(
         "--authmock-choices-json",
         metavar="PATH",

@@ -1,0 +1,56 @@
+"""The breadth contract checks, run against the fake behind a real loopback socket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_authmock.client.assertion import PrivateKeyJwt
+
+BASE = ["--pyargs", "pytest_authmock.contract", "-p", "no:cacheprovider", "-p", "no:randomly"]
+
+
+@pytest.fixture
+def contract_args(idp_server: Any, tmp_path: Path) -> list[str]:
+    client = idp_server.add_client("contract-ci", client_secret="contract-ci-secret-0123456789")
+    jwt = PrivateKeyJwt.generate("contract-jwt", alg="ES256")
+    idp_server.add_client("contract-jwt", jwks=jwt.jwks(), grant_types=["client_credentials"])
+    key = tmp_path / "contract-jwt.pem"
+    key.write_bytes(jwt.key.as_pem(private=True))
+    return [
+        *BASE,
+        "--authmock-issuer",
+        idp_server.issuer,
+        "--authmock-client",
+        f"{client.client_id}:{client.client_secret}",
+        "--authmock-jwt-client",
+        f"contract-jwt:{key}",
+    ]
+
+
+def test_jwt_client_auth_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
+    result = pytester.runpytest_inprocess(*contract_args, "-k", "client_auth_jwt", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes["passed"] == 4, result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        [
+            "client assertion aud accepted: issuer, token endpoint",
+            "replayed client assertion (same jti): refused (invalid_client)",
+            "JWT client authentication methods: private_key_jwt, client_secret_jwt",
+            "client_secret_jwt for the contract client: refused (invalid_client)",
+        ]
+    )
+
+
+def test_private_key_jwt_check_skips_without_a_key(
+    pytester: pytest.Pytester, contract_args: list[str]
+) -> None:
+    args = contract_args[: contract_args.index("--authmock-jwt-client")]
+    result = pytester.runpytest_inprocess(*args, "-k", "client_auth_jwt", "-rs")
+    result.assert_outcomes(passed=2, skipped=2)
+    result.stdout.fnmatch_lines(
+        ["*pass --authmock-jwt-client ID:KEY_PEM to check private_key_jwt*"]
+    )
