@@ -17,25 +17,26 @@ from typing import TYPE_CHECKING, Any
 from pytest_authmock._version import __version__
 
 if TYPE_CHECKING:
+    from pytest_authmock.provider.bearer import BearerCheck, TokenInfo
     from pytest_authmock.provider.claims import ClaimsRequest
     from pytest_authmock.provider.clock import Clock
     from pytest_authmock.provider.config import ProviderConfig
     from pytest_authmock.provider.faults import Fault
-    from pytest_authmock.provider.flowstate import ApiToken, DeviceAuthorization
+    from pytest_authmock.provider.flow_state import ApiToken, DeviceAuthorization
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.journal import Journal, JournalEntry
     from pytest_authmock.provider.models import Client, User
-    from pytest_authmock.provider.resource import BearerCheck, ProtectedResource, TokenInfo
+    from pytest_authmock.provider.resource import ProtectedResource
     from pytest_authmock.transport.idp_server import IdPServer
     from pytest_authmock.transport.respx_mount import RespxMount
 
 _LAZY = {
-    "ApiToken": "pytest_authmock.provider.flowstate",
-    "BearerCheck": "pytest_authmock.provider.resource",
+    "ApiToken": "pytest_authmock.provider.flow_state",
+    "BearerCheck": "pytest_authmock.provider.bearer",
     "ClaimsRequest": "pytest_authmock.provider.claims",
     "Client": "pytest_authmock.provider.models",
     "Clock": "pytest_authmock.provider.clock",
-    "DeviceAuthorization": "pytest_authmock.provider.flowstate",
+    "DeviceAuthorization": "pytest_authmock.provider.flow_state",
     "FakeIdP": "pytest_authmock.provider.idp",
     "Fault": "pytest_authmock.provider.faults",
     "Journal": "pytest_authmock.provider.journal",
@@ -44,7 +45,7 @@ _LAZY = {
     "ProtectedResource": "pytest_authmock.provider.resource",
     "ProviderConfig": "pytest_authmock.provider.config",
     "RespxMount": "pytest_authmock.transport.respx_mount",
-    "TokenInfo": "pytest_authmock.provider.resource",
+    "TokenInfo": "pytest_authmock.provider.bearer",
     "User": "pytest_authmock.provider.models",
 }
 

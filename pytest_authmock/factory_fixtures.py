@@ -35,14 +35,16 @@ def _new_provider(
 ) -> FakeIdP:
     try:
         config = options.config.replace(issuer=issuer, **overrides)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"idp factory: {error}") from None
+    except TypeError as error:  # an unknown option, or one of the wrong type
+        raise TypeError(f"idp factory: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"idp factory: {error}") from None
     from pytest_authmock.provider.idp import FakeIdP
 
     # One seed per issuer, stable for the test: adding an issuer never reshuffles another.
     seed = fixture_options.test_seed(options.seed, issuer)
     provider = FakeIdP.from_config(config, seed=seed)
-    provider.faults.assert_all_fired = options.assert_all_faults_fired
+    provider.internals.faults.assert_all_fired = options.assert_all_faults_fired
     if options.clock_skew:
         provider.clock.skew = options.clock_skew
     return provider
@@ -106,7 +108,7 @@ class _Slot:
     def handle(self, request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
         import httpx
 
-        from pytest_authmock.provider.endpoints import DISCOVERY_PATHS
+        from pytest_authmock.provider.paths import DISCOVERY_PATHS
 
         path = request.url.path
         # The longest issuer path that prefixes the request wins (RFC 8414 §3.1

@@ -17,7 +17,7 @@ import pytest
 from pytest_authmock.provider.config import ProviderConfig
 
 if TYPE_CHECKING:
-    from pytest_authmock.provider.declarative import Declaration
+    from pytest_authmock.config_file import Declaration
     from pytest_authmock.provider.idp import FakeIdP
 
 DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
@@ -51,7 +51,7 @@ class FixtureOptions:
     config: ProviderConfig
     seed: int
     teardown_check: bool
-    #: Report planned faults that never fired at teardown (issue 6).
+    #: Report planned faults that never fired at teardown.
     assert_all_faults_fired: bool = True
     #: Seconds the provider's clock runs ahead of the test's (negative: behind).
     clock_skew: float = 0.0
@@ -60,9 +60,9 @@ class FixtureOptions:
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
-        provider.faults.assert_all_fired = self.assert_all_faults_fired
+        provider.internals.faults.assert_all_fired = self.assert_all_faults_fired
         if self.declaration is not None:
-            from pytest_authmock.provider.declarative import ConfigError
+            from pytest_authmock.config_file import ConfigError
 
             try:
                 self.declaration.apply(provider)
@@ -132,7 +132,7 @@ def configure(config: pytest.Config) -> None:
         # Relative to the ini file, like every other path in it.
         base = config.inipath.parent if config.inipath else config.rootpath
         defaults["config"] = str(base / defaults["config"])
-        from pytest_authmock.provider.declarative import ConfigError, load
+        from pytest_authmock.config_file import ConfigError, load
 
         try:
             load(defaults["config"])  # a bad file stops the run now, not every test later
@@ -246,7 +246,7 @@ def _declaration(
             f"@pytest.mark.authmock option config must be a path to a TOML file; got {path!r}",
             pytrace=False,
         )
-    from pytest_authmock.provider.declarative import ConfigError, load
+    from pytest_authmock.config_file import ConfigError, load
 
     resolved = Path(path)
     if not resolved.is_absolute() and marker is not None and "config" in marker.kwargs:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pytest_authmock import FakeIdP
-from pytest_authmock.provider.declarative import ConfigError, load
+from pytest_authmock.config_file import ConfigError, load
 
 SETUP = """
 token_format = "opaque"
@@ -65,10 +65,13 @@ def test_load_and_apply(tmp_path: Path) -> None:
     assert [str(r.url) for r in idp.resources] == [idp.issuer + "/api/me"]
     assert idp.keys.kid == "tenant-a-2030"
     assert idp.clock.skew == 90
-    assert [f.describe() for f in idp.faults] == ["fail(503, endpoint='token', times=1)"]
+    assert [f.describe() for f in idp.internals.faults] == ["fail(503, endpoint='token', times=1)"]
     with httpx.Client(transport=httpx.MockTransport(idp.handler)) as http:
         data = {"grant_type": "client_credentials"}
-        assert http.post(idp.url_for("token"), data=data, auth=("ci-bot", "ci-bot-secret")).status_code == 503
+        assert (
+            http.post(idp.url_for("token"), data=data, auth=("ci-bot", "ci-bot-secret")).status_code
+            == 503
+        )
         ok = http.post(idp.url_for("token"), data=data, auth=("cli", "cli-secret"))
         assert ok.json()["access_token"].count(".") == 2  # per-client format wins
         assert ok.json()["expires_in"] == 600
@@ -106,8 +109,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_marker_and_ini_option_load_the_file(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".toml", setup=SETUP.replace('times = 1', 'times = 1\ngrant_type = "password"'))
-    pytester.makefile(".toml", other='token_format = "jwt"\n[[users]]\nusername = "bob"\npassword = "pw"\n')
+    pytester.makefile(
+        ".toml", setup=SETUP.replace("times = 1", 'times = 1\ngrant_type = "password"')
+    )
+    pytester.makefile(
+        ".toml", other='token_format = "jwt"\n[[users]]\nusername = "bob"\npassword = "pw"\n'
+    )
     pytester.makeini("[pytest]\nauthmock_config = other.toml\n")
     pytester.makepyfile(
         """
@@ -146,7 +153,9 @@ def test_a_bad_file_fails_the_test_with_one_line(pytester: pytest.Pytester) -> N
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*pytest-authmock: config file broken.toml: unknown key 'colour'*"])
+    result.stdout.fnmatch_lines(
+        ["*pytest-authmock: config file broken.toml: unknown key 'colour'*"]
+    )
 
 
 def test_authmock_serve_reads_the_same_file(tmp_path: Path) -> None:

@@ -13,13 +13,11 @@ from __future__ import annotations
 import dataclasses
 import traceback
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pytest_authmock.provider.errors import OAuthError
 from pytest_authmock.provider.models import Client, User
-
-if TYPE_CHECKING:
-    from pytest_authmock.provider.grants import GrantRequest
+from pytest_authmock.provider.tokens import TokenMinter
 
 #: Claims the provider sets from its own state; a hook may not replace them.
 RESERVED_CLAIMS = frozenset(
@@ -89,18 +87,27 @@ class ClaimsHookFailed(OAuthError):
 
 
 def hook_claims(
-    grant: GrantRequest, *, user: User | None, scope: tuple[str, ...]
+    minter: TokenMinter,
+    *,
+    client: Client,
+    params: Mapping[str, str],
+    user: User | None,
+    scope: tuple[str, ...],
 ) -> dict[str, Any]:
-    """Run the provider's claims hooks for one grant; ``{}`` without hooks."""
-    hooks: list[ClaimsHook] = grant.minter.claims_hooks
+    """Run the provider's claims hooks for one grant; ``{}`` without hooks.
+
+    A hook's failure is kept in ``minter.hook_errors`` (the teardown check reports
+    it) and answers ``server_error``, as a real provider's broken plug-in would.
+    """
+    hooks: list[ClaimsHook] = minter.claims_hooks
     if not hooks:
         return {}
     request = ClaimsRequest(
-        grant_type=grant.params.get("grant_type", ""),
-        client=grant.client,
+        grant_type=params.get("grant_type", ""),
+        client=client,
         user=user,
         scope=scope,
-        params={k: v for k, v in grant.params.items() if k not in SECRET_PARAMS},
+        params={k: v for k, v in params.items() if k not in SECRET_PARAMS},
     )
     merged: dict[str, Any] = {}
     for hook in hooks:
@@ -109,7 +116,7 @@ def hook_claims(
             result = hook(request)
         except Exception:
             problem = f"the claims hook {name} raised:\n{traceback.format_exc()}"
-            grant.minter.hook_errors.append(problem)
+            minter.hook_errors.append(problem)
             raise ClaimsHookFailed(
                 f"the claims hook {name} raised; see the test's teardown"
             ) from None
@@ -120,7 +127,7 @@ def hook_claims(
                 f"the claims hook {name} returned {type(result).__name__}; "
                 "it must return a dict of claim names to values, or None"
             )
-            grant.minter.hook_errors.append(problem)
+            minter.hook_errors.append(problem)
             raise ClaimsHookFailed(problem)
         reserved = sorted(RESERVED_CLAIMS.intersection(result))
         if reserved:
@@ -129,7 +136,7 @@ def hook_claims(
                 "which the provider sets itself; set them with add_client(audience=...), "
                 "add_user(sub=...), scopes or TTLs instead"
             )
-            grant.minter.hook_errors.append(problem)
+            minter.hook_errors.append(problem)
             raise ClaimsHookFailed(problem)
         merged.update(result)
     return merged

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pytest_authmock.provider.variants import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
 
 TokenFormat = Literal["jwt", "opaque"]
 Algorithm = Literal["RS256", "ES256"]
@@ -15,7 +15,22 @@ TOKEN_FORMATS: tuple[str, ...] = ("jwt", "opaque")
 ALGORITHMS: tuple[str, ...] = ("RS256", "ES256")
 DEFAULT_ISSUER = "https://idp.authmock.test"
 
-_UNSET: Any = object()
+
+class OptionError(ValueError):
+    """A bad provider option: ``option`` names it, ``problem`` says what is wrong.
+
+    Its message reads ``authmock option <option> <problem>``; a config file or
+    command line that spells the option its own way words it from the two parts.
+    """
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"authmock option {option} {problem}")
+        self.option = option
+        self.problem = problem
+
+
+class OptionTypeError(OptionError, TypeError):
+    """A provider option of the wrong type (``TypeError``, like a bad keyword argument)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,31 +60,29 @@ class ProviderConfig:
     def __post_init__(self) -> None:
         _check_issuer(self.issuer)
         if self.token_format not in TOKEN_FORMATS:
-            raise ValueError(
-                f"authmock option token_format must be one of {', '.join(TOKEN_FORMATS)}; "
-                f"got {self.token_format!r}"
+            raise OptionError(
+                "token_format",
+                f"must be one of {', '.join(TOKEN_FORMATS)}; got {self.token_format!r}",
             )
         if self.algorithm not in ALGORITHMS:
-            raise ValueError(
-                f"authmock option algorithm must be one of {', '.join(ALGORITHMS)}; "
-                f"got {self.algorithm!r}"
+            raise OptionError(
+                "algorithm", f"must be one of {', '.join(ALGORITHMS)}; got {self.algorithm!r}"
             )
         check_ttl("access_token_ttl", self.access_token_ttl)
         check_ttl("refresh_token_ttl", self.refresh_token_ttl)
         check_ttl("id_token_ttl", self.id_token_ttl, allow_none=False)
         if self.audience is not None and (not isinstance(self.audience, str) or not self.audience):
-            raise ValueError(
-                f"authmock option audience must be a non-empty string; got {self.audience!r}"
-            )
+            raise OptionError("audience", f"must be a non-empty string; got {self.audience!r}")
         if self.unauthorized_grant_error not in UNAUTHORIZED_GRANT_ERRORS:
-            raise ValueError(
-                "authmock option unauthorized_grant_error must be one of "
-                f"{', '.join(UNAUTHORIZED_GRANT_ERRORS)}; got {self.unauthorized_grant_error!r}"
+            raise OptionError(
+                "unauthorized_grant_error",
+                f"must be one of {', '.join(UNAUTHORIZED_GRANT_ERRORS)}; "
+                f"got {self.unauthorized_grant_error!r}",
             )
         if not isinstance(self.refresh_token_rotation, bool):
-            raise TypeError(
-                "authmock option refresh_token_rotation must be True or False; "
-                f"got {self.refresh_token_rotation!r}"
+            raise OptionTypeError(
+                "refresh_token_rotation",
+                f"must be True or False; got {self.refresh_token_rotation!r}",
             )
 
     @property
@@ -103,25 +116,21 @@ def check_ttl(name: str, value: object, *, allow_none: bool = True) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         hint = " or None (never expires)" if allow_none else ""
-        raise ValueError(
-            f"authmock option {name} must be a positive whole number of seconds{hint}; got {value!r}"
-        )
+        raise OptionError(name, f"must be a positive whole number of seconds{hint}; got {value!r}")
 
 
 def _check_issuer(issuer: object) -> None:
     if not isinstance(issuer, str):
-        raise TypeError(f"authmock option issuer must be a URL string; got {issuer!r}")
+        raise OptionTypeError("issuer", f"must be a URL string; got {issuer!r}")
     parts = urlsplit(issuer)
     # OIDC Discovery §3 / RFC 8414 §2: https URL with no query or fragment. We
     # accept http too, because loopback servers and containers use it.
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"authmock option issuer must be an http(s) URL with a host; got {issuer!r}"
-        )
+        raise OptionError("issuer", f"must be an http(s) URL with a host; got {issuer!r}")
     if parts.query or parts.fragment:
-        raise ValueError(f"authmock option issuer must have no query or fragment; got {issuer!r}")
+        raise OptionError("issuer", f"must have no query or fragment; got {issuer!r}")
     if issuer.endswith("/"):
-        raise ValueError(
-            f"authmock option issuer must not end with '/' (issuers compare as exact strings); "
-            f"use {issuer.rstrip('/')!r}"
+        raise OptionError(
+            "issuer",
+            f"must not end with '/' (issuers compare as exact strings); use {issuer.rstrip('/')!r}",
         )

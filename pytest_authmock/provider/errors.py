@@ -107,3 +107,19 @@ class ExpiredToken(OAuthError):
     """RFC 8628 §3.5: the device code has expired; start a new device authorization."""
 
     error = "expired_token"
+
+
+#: The error for a grant type the provider supports but the client may not use.
+#: RFC 6749 §5.2 names ``unauthorized_client``; some providers answer otherwise, so
+#: the fake offers a switch (``unauthorized_grant_error=...``) and the contract suite
+#: reports which one a real provider chose.
+UNAUTHORIZED_GRANT_ERRORS: dict[str, type[OAuthError]] = {
+    "unauthorized_client": UnauthorizedClient,
+    "invalid_grant": InvalidGrant,
+    "unsupported_grant_type": UnsupportedGrantType,
+    "invalid_client": InvalidClient,
+}
+
+
+def unauthorized_grant_error(variant: str, description: str) -> OAuthError:
+    return UNAUTHORIZED_GRANT_ERRORS[variant](description)

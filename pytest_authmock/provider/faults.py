@@ -13,26 +13,26 @@ consults the plan for every request it serves. There are three families:
   answer (the request *is* processed, as on a slow network), a ``timeout``
   (the provider never answers), a ``disconnect`` (the connection closes
   without an answer) and ``refuse`` (the connection fails before the request
-  reaches the provider). In-process they raise the ``httpx`` exception a real
-  socket would produce; on the loopback server the socket really stalls or
-  closes.
+  reaches the provider). The in-process transport raises the exception a real
+  socket would produce (``transport/in_process.py``); on the loopback server the
+  socket really stalls or closes.
 
-The core never sleeps: a delay is waited out by the transport, outside the
+The core never sleeps and never raises a client library's exception: it describes
+the fault, and each transport carries it out in its own terms, outside the
 provider's lock, so other requests are served meanwhile.
+
+A fault's ``kind`` is what the journal records; :data:`FAULT_METHODS` names the
+``idp`` method (and the TOML ``kind``) that plans it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import random
-import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from types import CodeType
 from typing import Any, Literal
 
 import httpx
@@ -56,6 +56,19 @@ FaultKind = Literal[
 ]
 ActionKind = Literal["delay", "timeout", "disconnect", "refuse"]
 
+#: Fault kind -> the ``idp`` method that plans it; the TOML ``kind`` takes either name.
+FAULT_METHODS: dict[str, str] = {
+    "status": "fail",
+    "rate_limit": "rate_limit",
+    "delay": "delay",
+    "timeout": "timeout",
+    "disconnect": "disconnect",
+    "refuse": "refuse",
+    "malformed_json": "malformed_json",
+    "truncated_json": "truncated_json",
+    "content_type": "wrong_content_type",
+}
+
 #: Faults whose request is never processed: the provider answers (or drops) it at once.
 _REPLACING = frozenset({"status", "rate_limit", "timeout", "disconnect", "refuse"})
 #: Faults after which the client receives no HTTP answer at all.
@@ -66,12 +79,18 @@ NO_ANSWER = frozenset({"timeout", "disconnect", "refuse"})
 # one (``requests`` has none by default) does not hang a test suite for good.
 DEFAULT_STALL_SECONDS = 30.0
 
-_DEFAULT: Any = object()
+#: ``idp.fail(body=...)``'s default: a JSON error body.
+DEFAULT_BODY: Any = object()
 
 
 @dataclasses.dataclass(frozen=True)
 class FaultAction:
-    """What a transport does with the answer: wait first, or never send it."""
+    """What a transport does with the answer: wait first, or never send it.
+
+    The core's whole description of a connection fault, so that every transport
+    (respx, ``httpx.MockTransport``, the loopback server, an adapter for another
+    HTTP library) carries it out with its own exceptions or socket calls.
+    """
 
     kind: ActionKind
     #: ``delay``: seconds before the answer is sent; ``timeout``: the longest the
@@ -200,6 +219,25 @@ class Fault:
 
     def __repr__(self) -> str:
         return f"<Fault {self.call} fired={self.fired}>"
+
+
+def fault_body(body: Any, status: int) -> tuple[bytes | None, str | None]:
+    """The body of ``idp.fail(status, body=...)`` as bytes, and its content type."""
+    if body is DEFAULT_BODY:
+        # A JSON error a real gateway might send; RFC 6749 defines no 5xx codes, so
+        # server_error / temporarily_unavailable are the closest registered names.
+        code = "server_error" if status == 500 else "temporarily_unavailable"
+        error = {"error": code, "error_description": f"HTTP {status} (pytest-authmock fault)"}
+        return _dump(error), "application/json"
+    if body is None:
+        return None, None
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), "text/plain; charset=utf-8"
+    if isinstance(body, (Mapping, list)):
+        return _dump(body), "application/json"
+    raise TypeError(f"body must be a dict, list, str, bytes or None; got {type(body).__name__}")
 
 
 def _dump(body: Any) -> bytes:
@@ -347,115 +385,10 @@ def _grant_type(request: httpx.Request) -> str | None:
         return None
 
 
-# -- carrying out connection faults in-process -------------------------------------------
-
-
 def action_of(response: httpx.Response) -> FaultAction | None:
     """The connection fault a transport must carry out for this answer, if any."""
     action = response.extensions.get(FAULT_EXTENSION)
     return action if isinstance(action, FaultAction) else None
-
-
-def _read_timeout(request: httpx.Request) -> float | None:
-    timeouts = request.extensions.get("timeout")
-    if isinstance(timeouts, Mapping):
-        value = timeouts.get("read")
-        if isinstance(value, (int, float)):
-            return float(value)
-    return None
-
-
-def _raise_for(action: FaultAction, request: httpx.Request) -> None:
-    # The exceptions and messages httpx itself raises over a real socket.
-    if action.kind == "timeout":
-        raise httpx.ReadTimeout("timed out", request=request)
-    if action.kind == "disconnect":
-        raise httpx.RemoteProtocolError(
-            "Server disconnected without sending a response.", request=request
-        )
-    if action.kind == "refuse":
-        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-
-
-def _strip(response: httpx.Response) -> httpx.Response:
-    response.extensions.pop(FAULT_EXTENSION, None)
-    return response
-
-
-def perform(
-    action: FaultAction, request: httpx.Request, response: httpx.Response
-) -> httpx.Response:
-    """Carry out ``action`` for a synchronous in-process client: sleep or raise.
-
-    A delay longer than the client's read timeout ends like on a socket: after
-    the timeout, with :class:`httpx.ReadTimeout`.
-    """
-    if action.kind != "delay":
-        _raise_for(action, request)
-    limit = _read_timeout(request)
-    if limit is not None and action.seconds > limit:
-        time.sleep(limit)
-        raise httpx.ReadTimeout("timed out", request=request)
-    time.sleep(action.seconds)
-    return _strip(response)
-
-
-async def aperform(
-    action: FaultAction, request: httpx.Request, response: httpx.Response
-) -> httpx.Response:
-    """The async twin of :func:`perform`: waits without blocking the event loop."""
-    import asyncio
-
-    if action.kind != "delay":
-        _raise_for(action, request)
-    limit = _read_timeout(request)
-    if limit is not None and action.seconds > limit:
-        await asyncio.sleep(limit)
-        raise httpx.ReadTimeout("timed out", request=request)
-    await asyncio.sleep(action.seconds)
-    return _strip(response)
-
-
-@functools.cache
-def _async_dispatch_codes() -> tuple[CodeType, ...]:
-    # On first use, not at import: respx costs ~60 ms to import, which
-    # `authmock serve` (no respx at all) would pay in its cold start.
-    codes: list[CodeType] = [httpx.MockTransport.handle_async_request.__code__]
-    try:
-        import respx.router
-
-        codes.append(respx.router.Router.aresolve.__code__)
-    except (ImportError, AttributeError):  # pragma: no cover - respx is a dependency
-        pass
-    return tuple(codes)
-
-
-def called_from_async(depth: int = 16) -> bool:
-    """Whether the handler runs for an async client (respx or ``httpx.MockTransport``).
-
-    Both call the same synchronous side effect for sync and async clients but
-    await what it returns on the async path; a delay must then be awaited, not
-    slept, or it would block the event loop.
-    """
-    codes = _async_dispatch_codes()
-    frame = sys._getframe(1)
-    for _ in range(depth):
-        if frame.f_code in codes:
-            return True
-        if frame.f_back is None:
-            return False
-        frame = frame.f_back
-    return False
-
-
-def carry_out(request: httpx.Request, response: httpx.Response) -> Any:
-    """What an in-process adapter returns: the answer, a coroutine for async clients, or raise."""
-    action = action_of(response)
-    if action is None:
-        return response
-    if called_from_async():
-        return aperform(action, request, response)
-    return perform(action, request, response)
 
 
 def journal_status(fault: Fault | None, response: httpx.Response) -> int:
@@ -466,11 +399,9 @@ def journal_status(fault: Fault | None, response: httpx.Response) -> int:
 __all__ = [
     "DEFAULT_STALL_SECONDS",
     "FAULT_EXTENSION",
+    "FAULT_METHODS",
     "Fault",
     "FaultAction",
     "FaultPlan",
     "action_of",
-    "aperform",
-    "carry_out",
-    "perform",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 from typing import Any
 
 from cryptography import x509
@@ -17,13 +18,6 @@ AUTH_METHODS: tuple[str, ...] = (
     "self_signed_tls_client_auth",
     "private_key_jwt",
     "client_secret_jwt",
-)
-GRANT_TYPES: tuple[str, ...] = (
-    "client_credentials",
-    "password",
-    "refresh_token",
-    "authorization_code",
-    "urn:ietf:params:oauth:grant-type:device_code",
 )
 
 
@@ -88,6 +82,10 @@ class User:
     #: Custom claims, put in every access token, id_token and userinfo answer for the user.
     claims: dict[str, Any]
     disabled: bool = False
+
+    def check_password(self, given: str) -> bool:
+        """Whether ``given`` is the password, compared in constant time."""
+        return hmac.compare_digest(self.password.encode(), given.encode())
 
     def __repr__(self) -> str:
         return f"User(username={self.username!r}, sub={self.sub!r}, disabled={self.disabled})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_authmock.provider.flowstate import FlowSettings
+from pytest_authmock.provider.flow_state import FlowSettings
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 

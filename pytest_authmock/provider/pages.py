@@ -3,7 +3,7 @@
 Plain, accessible HTML: every field has a label, errors are announced
 (``role="alert"``) and tied to the fields they concern, the pages work without
 JavaScript (none is sent; the Content-Security-Policy forbids scripts), and every
-form carries a CSRF token bound to a cookie (:class:`~.flowstate.CsrfTokens`).
+form carries a CSRF token bound to a cookie (:class:`~.flow_state.CsrfTokens`).
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ import secrets
 from collections.abc import Iterable, Mapping
 from html import escape
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING
 
 import httpx
 
-from pytest_authmock.provider.flowstate import CsrfTokens
+from pytest_authmock.provider.context import ProviderContext
+from pytest_authmock.provider.flow_state import CsrfTokens
 from pytest_authmock.provider.http import NO_STORE
-
-if TYPE_CHECKING:
-    from pytest_authmock.provider.idp import FakeIdP
 
 HTML = "text/html; charset=utf-8"
 _HEADERS = {
@@ -86,26 +83,26 @@ def _cookie(request: httpx.Request) -> str | None:
     return morsel.value if morsel is not None and morsel.value else None
 
 
-def guard(idp: FakeIdP, request: httpx.Request) -> FormGuard:
+def guard(ctx: ProviderContext, request: httpx.Request) -> FormGuard:
     """Issue the CSRF token of a form about to be rendered."""
     cookie = _cookie(request)
     set_cookie = None
     if cookie is None:
         cookie = secrets.token_urlsafe(24)
-        secure = "; Secure" if idp.issuer.startswith("https://") else ""
+        secure = "; Secure" if ctx.issuer.startswith("https://") else ""
         set_cookie = f"{CsrfTokens.COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax{secure}"
-    return FormGuard(idp.store.flows.csrf.issue(cookie, idp.clock.now()), set_cookie)
+    return FormGuard(ctx.flows.csrf.issue(cookie, ctx.clock.now()), set_cookie)
 
 
-def check_form(idp: FakeIdP, request: httpx.Request, form: Mapping[str, str]) -> str | None:
+def check_form(ctx: ProviderContext, request: httpx.Request, form: Mapping[str, str]) -> str | None:
     """Why a submitted form is refused (``None`` when it is genuine)."""
     origin = request.headers.get("origin")
     if origin is not None:
-        own = httpx.URL(idp.issuer)
+        own = httpx.URL(ctx.issuer)
         expected = f"{own.scheme}://{own.netloc.decode('ascii')}"
         if origin != expected:
             return "This form was sent from another site, so it was ignored."
-    if not idp.store.flows.csrf.consume(form.get("csrf"), _cookie(request), idp.clock.now()):
+    if not ctx.flows.csrf.consume(form.get("csrf"), _cookie(request), ctx.clock.now()):
         return (
             "This form has expired or was not sent from this page. "
             "It was not processed; please fill it in again."
@@ -167,7 +164,7 @@ def _header(title: str, issuer: str) -> str:
 
 
 def device_form(
-    idp: FakeIdP,
+    ctx: ProviderContext,
     form_guard: FormGuard,
     *,
     action: str,
@@ -188,7 +185,7 @@ def device_form(
     else:
         request = "<p>Enter the code shown on your device, then sign in to connect it.</p>\n"
     body = (
-        _header("Connect a device", idp.issuer)
+        _header("Connect a device", ctx.issuer)
         + _alert(error)
         + request
         + f'<form method="post" action="{escape(action)}">\n'
@@ -225,7 +222,7 @@ def device_form(
 
 
 def authorize_form(
-    idp: FakeIdP,
+    ctx: ProviderContext,
     form_guard: FormGuard,
     *,
     action: str,
@@ -238,7 +235,7 @@ def authorize_form(
 ) -> httpx.Response:
     """The sign-in and consent page of the authorization endpoint."""
     body = (
-        _header("Sign in", idp.issuer)
+        _header("Sign in", ctx.issuer)
         + _alert(error)
         + f"<p><strong>{escape(client_id)}</strong> wants to access your account with:</p>\n"
         + _scopes(scope)
@@ -268,10 +265,10 @@ def authorize_form(
 
 
 def message(
-    idp: FakeIdP, title: str, text: str, *, status: int = 200, ok: bool = True
+    ctx: ProviderContext, title: str, text: str, *, status: int = 200, ok: bool = True
 ) -> httpx.Response:
     """A page that only tells the user what happened (success, denial or an error)."""
     css = "ok" if ok else "alert"
     role = "status" if ok else "alert"
-    body = _header(title, idp.issuer) + f'<p class="{css}" role="{role}">{escape(text)}</p>'
+    body = _header(title, ctx.issuer) + f'<p class="{css}" role="{role}">{escape(text)}</p>'
     return respond(status, title, body)

@@ -1,18 +1,23 @@
-"""Validating ``add_client()`` arguments early, with messages that say what to pass."""
+"""``add_client()``'s options, written once, and their validation with messages that say what to pass.
+
+:class:`ClientOptions` is the one list of the options: ``add_client(**options)``
+is typed by it, the TOML ``[[clients]]`` table takes its keys, and
+:func:`build_client` validates them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from cryptography import x509
 from joserfc.jwk import Key
 
-from pytest_authmock.provider.config import TOKEN_FORMATS, check_ttl
-from pytest_authmock.provider.grants import parse_scope
+from pytest_authmock.provider.config import TOKEN_FORMATS, TokenFormat, check_ttl
 from pytest_authmock.provider.jwtcheck import ASYMMETRIC_ALGS, HMAC_ALGS, import_jwks
-from pytest_authmock.provider.models import AUTH_METHODS, GRANT_TYPES, Client
+from pytest_authmock.provider.models import AUTH_METHODS, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
+from pytest_authmock.provider.scopes import is_scope_token
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
@@ -25,50 +30,93 @@ def _names(value: Iterable[str] | None, what: str) -> frozenset[str] | None:
     return frozenset(value)
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of ``add_client()`` (and keys of a TOML ``[[clients]]`` table)."""
+
+    #: A public client (RFC 6749 §2.1) has no secret and authenticates with ``none``.
+    public: bool
+    #: Grants the client may use; default every grant the provider supports.
+    grant_types: Iterable[str] | None
+    #: Scopes the client may request; default any scope.
+    scopes: Iterable[str] | None
+    #: ``aud`` of its access tokens; default the provider's audience.
+    audience: str | Sequence[str] | None
+    #: How it authenticates; default from what it has (secret, certificate subject...).
+    token_endpoint_auth_method: str | Sequence[str] | None
+    #: Claims put in every access and ID token of the client.
+    claims: Mapping[str, Any] | None
+    #: Seconds; default the provider's; ``None`` never expires.
+    access_token_ttl: int | None
+    refresh_token_ttl: int | None
+    #: ``"jwt"`` or ``"opaque"`` for this client; default the provider's.
+    token_format: TokenFormat | None
+    #: RFC 8705 §2.1.2: the certificate subject or DNS name of ``tls_client_auth``.
+    tls_client_auth_subject_dn: str | None
+    tls_client_auth_san_dns: str | None
+    #: RFC 8705 §2.2: certificates of ``self_signed_tls_client_auth`` (Python only).
+    self_signed_certificates: Iterable[x509.Certificate] | None
+    #: Redirect URIs of the authorization-code flow (exact match; any port on loopback).
+    redirect_uris: Iterable[str] | None
+    #: RFC 7523 §2.2 ``private_key_jwt``: the client's public keys (a JWKS or one JWK),
+    #: or the URL of its JWKS (RFC 7591 §2: one or the other).
+    jwks: Mapping[str, Any] | None
+    jwks_uri: str | None
+    #: The one algorithm its client assertions may use; default what its key allows.
+    token_endpoint_auth_signing_alg: str | None
+    #: RFC 9449 §5.2: every token request of the client must carry a DPoP proof.
+    dpop_bound_access_tokens: bool
+
+
+#: The option names, in the order the docs and messages list them.
+CLIENT_OPTIONS: tuple[str, ...] = tuple(ClientOptions.__annotations__)
+
+
 def build_client(
-    *,
     client_id: str,
     client_secret: str | None,
-    public: bool,
-    grant_types: Iterable[str] | None,
-    scopes: Iterable[str] | None,
-    audience: str | Sequence[str] | None,
-    token_endpoint_auth_method: str | Sequence[str] | None,
-    claims: Mapping[str, Any] | None,
-    access_token_ttl: int | None,
-    refresh_token_ttl: int | None,
-    token_format: str | None,
-    tls_client_auth_subject_dn: str | None,
-    tls_client_auth_san_dns: str | None,
-    self_signed_certificates: Iterable[x509.Certificate] | None,
+    options: Mapping[str, Any],
+    *,
+    default_access_ttl: int | None,
+    default_refresh_ttl: int | None,
+    supported_grants: Sequence[str],
     existing: Container[str],
-    redirect_uris: Iterable[str] | None = None,
-    jwks: Mapping[str, Any] | None = None,
-    jwks_uri: str | None = None,
-    token_endpoint_auth_signing_alg: str | None = None,
-    dpop_bound_access_tokens: bool = False,
 ) -> Client:
+    """A validated :class:`Client`; bad options raise ``TypeError``/``ValueError`` naming them."""
+    unknown = [name for name in options if name not in CLIENT_OPTIONS]
+    if unknown:
+        raise TypeError(
+            f"add_client() got an unexpected keyword argument {unknown[0]!r}; "
+            f"its options are client_id, client_secret, {', '.join(CLIENT_OPTIONS)}"
+        )
+    public = bool(options.get("public", False))
+    audience = options.get("audience")
+    token_format = options.get("token_format")
+    tls_subject_dn = options.get("tls_client_auth_subject_dn")
+    tls_san_dns = options.get("tls_client_auth_san_dns")
+    access_token_ttl = options.get("access_token_ttl", default_access_ttl)
+    refresh_token_ttl = options.get("refresh_token_ttl", default_refresh_ttl)
     if not isinstance(client_id, str) or not client_id:
         raise ValueError(f"client_id must be a non-empty string; got {client_id!r}")
     if client_id in existing:
         raise ValueError(f"client {client_id!r} already exists")
     if public and client_secret is not None:
         raise ValueError(f"client {client_id!r} is public, so it cannot have a client_secret")
-    grants = _names(grant_types, "grant_types")
+    grants = _names(options.get("grant_types"), "grant_types")
     if grants is not None:
-        unknown = sorted(grants - set(GRANT_TYPES))
+        unknown = sorted(grants - set(supported_grants))
         if unknown:
             raise ValueError(
-                f"unknown grant type {', '.join(map(repr, unknown))}; supported: {', '.join(GRANT_TYPES)}"
+                f"unknown grant type {', '.join(map(repr, unknown))}; "
+                f"supported: {', '.join(supported_grants)}"
             )
         if public and "client_credentials" in grants:
             raise ValueError("a public client cannot use client_credentials (RFC 6749 §4.4)")
     elif public:
-        grants = frozenset(GRANT_TYPES) - {"client_credentials"}
-    allowed_scopes = _names(scopes, "scopes")
+        grants = frozenset(supported_grants) - {"client_credentials"}
+    allowed_scopes = _names(options.get("scopes"), "scopes")
     if allowed_scopes is not None:
         for scope in allowed_scopes:
-            if parse_scope(scope) != (scope,):
+            if not is_scope_token(scope):
                 raise ValueError(f"scope {scope!r} is not a single RFC 6749 §3.3 scope token")
     if isinstance(audience, str):
         audiences: tuple[str, ...] | None = (audience,)
@@ -78,30 +126,31 @@ def build_client(
             raise ValueError("audience must name at least one audience, or be None")
     else:
         audiences = None
-    certificates = tuple(self_signed_certificates or ())
+    certificates = tuple(options.get("self_signed_certificates") or ())
     for cert in certificates:
         if not isinstance(cert, x509.Certificate):
             raise TypeError(
                 f"self_signed_certificates takes cryptography x509 certificates; got {cert!r}"
             )
-    keys = _client_keys(jwks, jwks_uri, client_id=client_id)
+    jwks_uri = options.get("jwks_uri")
+    keys = _client_keys(options.get("jwks"), jwks_uri, client_id=client_id)
     methods = _auth_methods(
-        token_endpoint_auth_method,
+        options.get("token_endpoint_auth_method"),
         public=public,
         has_secret=client_secret is not None,
-        has_tls=bool(tls_client_auth_subject_dn or tls_client_auth_san_dns),
+        has_tls=bool(tls_subject_dn or tls_san_dns),
         has_self_signed=bool(certificates),
         has_keys=bool(keys or jwks_uri),
         client_id=client_id,
     )
-    _check_signing_alg(token_endpoint_auth_signing_alg, methods)
-    if not isinstance(dpop_bound_access_tokens, bool):
-        raise TypeError(
-            f"dpop_bound_access_tokens must be True or False; got {dpop_bound_access_tokens!r}"
-        )
-    if tls_client_auth_subject_dn is not None:
+    signing_alg = options.get("token_endpoint_auth_signing_alg")
+    _check_signing_alg(signing_alg, methods)
+    dpop_bound = options.get("dpop_bound_access_tokens", False)
+    if not isinstance(dpop_bound, bool):
+        raise TypeError(f"dpop_bound_access_tokens must be True or False; got {dpop_bound!r}")
+    if tls_subject_dn is not None:
         try:
-            x509.Name.from_rfc4514_string(tls_client_auth_subject_dn)
+            x509.Name.from_rfc4514_string(tls_subject_dn)
         except ValueError as error:
             raise ValueError(f"tls_client_auth_subject_dn is not an RFC 4514 DN: {error}") from None
     check_ttl("access_token_ttl", access_token_ttl)
@@ -113,23 +162,23 @@ def build_client(
     return Client(
         client_id=client_id,
         client_secret=client_secret,
-        public=bool(public),
+        public=public,
         grant_types=grants,
         scopes=allowed_scopes,
         audience=audiences,
         token_endpoint_auth_methods=methods,
-        claims=dict(claims or {}),
+        claims=dict(options.get("claims") or {}),
         access_token_ttl=access_token_ttl,
         refresh_token_ttl=refresh_token_ttl,
         token_format=token_format,
-        tls_client_auth_subject_dn=tls_client_auth_subject_dn,
-        tls_client_auth_san_dns=tls_client_auth_san_dns,
+        tls_client_auth_subject_dn=tls_subject_dn,
+        tls_client_auth_san_dns=tls_san_dns,
         self_signed_certificates=certificates,
-        redirect_uris=check_redirect_uris(redirect_uris, client_id=client_id),
+        redirect_uris=check_redirect_uris(options.get("redirect_uris"), client_id=client_id),
         jwks=keys,
         jwks_uri=jwks_uri,
-        token_endpoint_auth_signing_alg=token_endpoint_auth_signing_alg,
-        dpop_bound_access_tokens=dpop_bound_access_tokens,
+        token_endpoint_auth_signing_alg=signing_alg,
+        dpop_bound_access_tokens=dpop_bound,
     )
 
 

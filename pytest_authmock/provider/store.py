@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pytest_authmock.provider.dpop import DPoPState
-from pytest_authmock.provider.flowstate import FlowState
+from pytest_authmock.provider.flow_state import FlowState
 from pytest_authmock.provider.models import Client, TokenRecord, User
 from pytest_authmock.provider.replay import ReplayCache
 from pytest_authmock.provider.trust import TrustState

@@ -45,7 +45,7 @@ class TokenMinter:
         self.keys = keys
         self.clock = clock
         self.store = store
-        #: ``idp.claims_hook(fn)`` hooks (issue 6), and the problems they caused.
+        #: ``idp.claims_hook(fn)`` hooks, and the problems they caused (for the teardown check).
         self.claims_hooks: list[Any] = []
         self.hook_errors: list[str] = []
 

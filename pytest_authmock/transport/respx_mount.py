@@ -9,6 +9,7 @@ import respx
 
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
+from pytest_authmock.transport.in_process import in_process_handler
 
 
 def _origin_pattern(url: httpx.URL) -> dict[str, Any]:
@@ -29,8 +30,8 @@ class RespxMount:
     def __init__(self, idp: FakeIdP, router: respx.MockRouter | None = None) -> None:
         self.idp = idp
         # The same handler MockTransport users get: the RFC 9440 Client-Cert
-        # simulation, then planned connection faults (raised or awaited).
-        self._side_effect = idp.handler
+        # simulation, then planned connection faults (raised, or a late answer).
+        self._side_effect = in_process_handler(idp.handle)
         self.router = router or respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.router.route(
             name=f"authmock:{idp.issuer}", **_origin_pattern(httpx.URL(idp.issuer))

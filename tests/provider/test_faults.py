@@ -34,7 +34,11 @@ def test_status_for_the_next_n_requests(provider: FakeIdP, http: httpx.Client, s
     # Unprocessed: only the third request issued a token.
     assert len(provider.store.tokens) == 1
     entries = provider.journal.filter(endpoint="token")
-    assert [(e.status_code, e.fault) for e in entries] == [(status, "status"), (status, "status"), (200, None)]
+    assert [(e.status_code, e.fault) for e in entries] == [
+        (status, "status"),
+        (status, "status"),
+        (200, None),
+    ]
     assert provider.journal.count(fault="status") == 2
 
 
@@ -71,9 +75,22 @@ def test_only_one_grant_type(provider: FakeIdP, http: httpx.Client) -> None:
     client = provider.add_client()
     user = provider.add_user()
     provider.fail(503, endpoint="token", grant_type="refresh_token")
-    login = token(http, provider, client, grant_type="password", username=user.username, password=user.password)
+    login = token(
+        http,
+        provider,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+    )
     assert login.status_code == 200
-    refreshed = token(http, provider, client, grant_type="refresh_token", refresh_token=login.json()["refresh_token"])
+    refreshed = token(
+        http,
+        provider,
+        client,
+        grant_type="refresh_token",
+        refresh_token=login.json()["refresh_token"],
+    )
     assert refreshed.status_code == 503
     assert provider.journal.last(fault="status").grant_type == "refresh_token"
 
@@ -89,7 +106,9 @@ def test_rate_limit_with_retry_after_seconds(provider: FakeIdP, http: httpx.Clie
     assert token(http, provider, client, grant_type="client_credentials").status_code == 200
 
 
-def test_rate_limit_with_an_http_date_on_the_provider_clock(provider: FakeIdP, http: httpx.Client) -> None:
+def test_rate_limit_with_an_http_date_on_the_provider_clock(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     provider.clock.skew = 3600
     provider.rate_limit(retry_after=30, http_date=True, endpoint="jwks")
     when = parsedate_to_datetime(_jwks(http, provider).headers["retry-after"])
@@ -97,7 +116,9 @@ def test_rate_limit_with_an_http_date_on_the_provider_clock(provider: FakeIdP, h
     assert abs((when - expected).total_seconds()) < 5
 
 
-def test_rate_limit_with_a_fixed_date_or_without_header(provider: FakeIdP, http: httpx.Client) -> None:
+def test_rate_limit_with_a_fixed_date_or_without_header(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     moment = datetime(2031, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     provider.rate_limit(retry_after=moment, endpoint="jwks")
     provider.rate_limit(retry_after=None, endpoint="jwks")
@@ -117,7 +138,9 @@ def test_delay_answers_late_but_answers(provider: FakeIdP, http: httpx.Client) -
     assert provider.journal.last().status_code == 200
 
 
-def test_delay_beyond_the_read_timeout_times_out_after_processing(provider: FakeIdP, http: httpx.Client) -> None:
+def test_delay_beyond_the_read_timeout_times_out_after_processing(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     client = provider.add_client()
     provider.delay(2, endpoint="token")
     started = time.monotonic()
@@ -264,7 +287,7 @@ def test_unfired_faults_are_teardown_problems(idp: FakeIdP) -> None:
         "planned fault fired 1 of 2 times: fail(502, endpoint='jwks', times=2) "
         "(opt out with @pytest.mark.authmock(assert_all_faults_fired=False))",
     ]
-    idp.faults.assert_all_fired = False
+    idp.internals.faults.assert_all_fired = False
     assert idp.check() == []
     idp.clear_faults()
 
@@ -272,7 +295,7 @@ def test_unfired_faults_are_teardown_problems(idp: FakeIdP) -> None:
 def test_unlimited_and_fractional_faults_only_need_to_fire_once(idp: FakeIdP) -> None:
     idp.fail(503, endpoint="jwks", times=None)
     idp.fail(503, endpoint="jwks", times=5, fraction=0.99)
-    assert [f.describe() for f in idp.faults] == [
+    assert [f.describe() for f in idp.internals.faults] == [
         "fail(503, endpoint='jwks', times=None)",
         "fail(503, endpoint='jwks', times=5, fraction=0.99)",
     ]
@@ -329,7 +352,10 @@ def test_a_transport_without_fault_support_gets_an_honest_503() -> None:
         (lambda idp: idp.fail(503, endpoint="tokens"), "unknown endpoint 'tokens'"),
         (lambda idp: idp.fail(503, times=0), "times must be a positive whole number"),
         (lambda idp: idp.fail(503, fraction=1.5), "fraction must be a number in (0, 1]"),
-        (lambda idp: idp.fail(503, endpoint="jwks", grant_type="password"), "only applies to the token"),
+        (
+            lambda idp: idp.fail(503, endpoint="jwks", grant_type="password"),
+            "only applies to the token",
+        ),
         (lambda idp: idp.fail(503, body=object()), "body must be"),
         (lambda idp: idp.rate_limit(-1), "retry_after must be"),
         (lambda idp: idp.rate_limit(datetime(2030, 1, 1)), "timezone-aware"),
@@ -343,4 +369,4 @@ def test_bad_fault_arguments_fail_at_once(call: object, message: str) -> None:
     with pytest.raises((ValueError, TypeError)) as info:
         call(idp)  # type: ignore[operator]
     assert message in str(info.value)
-    assert len(idp.faults) == 0
+    assert len(idp.internals.faults) == 0

@@ -65,7 +65,9 @@ def test_rotation_dropping_the_old_key_at_once(provider: FakeIdP, http: httpx.Cl
     assert not _verifies(old, jwks)
     assert provider.check_bearer(f"Bearer {old}").status_code == 401
     introspected = http.post(
-        provider.url_for("introspection"), data={"token": old}, auth=(client.client_id, str(client.client_secret))
+        provider.url_for("introspection"),
+        data={"token": old},
+        auth=(client.client_id, str(client.client_secret)),
     ).json()
     assert introspected == {"active": False}
 
@@ -107,9 +109,18 @@ def test_disable_user_mid_test(provider: FakeIdP, http: httpx.Client) -> None:
     assert http.get(api, headers=bearer(body["access_token"])).status_code == 200
     provider.disable_user(user)
     assert http.get(api, headers=bearer(body["access_token"])).status_code == 401
-    refreshed = token(http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    refreshed = token(
+        http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
     assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
-    again = token(http, provider, client, grant_type="password", username=user.username, password=user.password)
+    again = token(
+        http,
+        provider,
+        client,
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+    )
     assert again.json()["error"] == "invalid_grant"
     provider.enable_user(user.username)
     assert http.get(api, headers=bearer(body["access_token"])).status_code == 200
@@ -123,7 +134,9 @@ def test_disable_client_mid_test(provider: FakeIdP, http: httpx.Client) -> None:
     body = login(http, provider, client, user)
     provider.disable_client(client.client_id)
     assert http.get(api, headers=bearer(body["access_token"])).status_code == 401
-    refreshed = token(http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    refreshed = token(
+        http, provider, client, grant_type="refresh_token", refresh_token=body["refresh_token"]
+    )
     # RFC 6749 §5.2: a client that cannot authenticate gets invalid_client.
     assert (refreshed.status_code, refreshed.json()["error"]) == (401, "invalid_client")
     provider.enable_client(client)
@@ -146,13 +159,17 @@ def test_claims_per_client_user_and_request(provider: FakeIdP, http: httpx.Clien
 
     body = login(http, provider, client, user, scope="openid profile")
     jwks = http.get(provider.url_for("jwks")).json()
-    claims = jwt.decode(body["access_token"], KeySet.import_key_set(jwks), algorithms=["RS256"]).claims
+    claims = jwt.decode(
+        body["access_token"], KeySet.import_key_set(jwks), algorithms=["RS256"]
+    ).claims
     assert claims["tenant"] == "acme"
     assert claims["role"] == "admin"
     assert claims["tier"] == "gold"
     assert claims["requested_scope"] == ["openid", "profile"]
     assert claims["via"] == "password"
-    id_claims = jwt.decode(body["id_token"], KeySet.import_key_set(jwks), algorithms=["RS256"]).claims
+    id_claims = jwt.decode(
+        body["id_token"], KeySet.import_key_set(jwks), algorithms=["RS256"]
+    ).claims
     assert id_claims["tier"] == "gold"
     request = seen[0]
     assert (request.client_id, request.username) == (client.client_id, user.username)
@@ -161,13 +178,15 @@ def test_claims_per_client_user_and_request(provider: FakeIdP, http: httpx.Clien
     assert request.params["grant_type"] == "password"
 
 
-def test_claims_hook_returning_none_and_on_client_credentials(provider: FakeIdP, http: httpx.Client) -> None:
+def test_claims_hook_returning_none_and_on_client_credentials(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     provider.claims_hook(lambda request: None)
     provider.claims_hook(lambda request: {"aud_hint": request.params.get("resource")})
     client = provider.add_client(token_format="opaque")
-    value = token(http, provider, client, grant_type="client_credentials", resource="https://api.test").json()[
-        "access_token"
-    ]
+    value = token(
+        http, provider, client, grant_type="client_credentials", resource="https://api.test"
+    ).json()["access_token"]
     check = provider.check_bearer(f"Bearer {value}")
     assert check.token is not None
     assert check.token.claims["aud_hint"] == "https://api.test"
@@ -216,13 +235,19 @@ def test_claims_hook_exception_is_reported_with_its_traceback(idp: FakeIdP) -> N
 def test_opaque_and_jwt_per_client(provider: FakeIdP, http: httpx.Client) -> None:
     opaque_client = provider.add_client(token_format="opaque")
     jwt_client = provider.add_client()
-    opaque = token(http, provider, opaque_client, grant_type="client_credentials").json()["access_token"]
-    signed = token(http, provider, jwt_client, grant_type="client_credentials").json()["access_token"]
+    opaque = token(http, provider, opaque_client, grant_type="client_credentials").json()[
+        "access_token"
+    ]
+    signed = token(http, provider, jwt_client, grant_type="client_credentials").json()[
+        "access_token"
+    ]
     assert opaque.count(".") == 0
     assert signed.count(".") == 2
     for client, value in ((opaque_client, opaque), (jwt_client, signed)):
         info = http.post(
-            provider.url_for("introspection"), data={"token": value}, auth=(client.client_id, str(client.client_secret))
+            provider.url_for("introspection"),
+            data={"token": value},
+            auth=(client.client_id, str(client.client_secret)),
         ).json()
         assert info["active"] is True
         assert info["client_id"] == client.client_id
@@ -238,7 +263,9 @@ def test_clock_skew_from_the_marker(idp: FakeIdP) -> None:
     assert abs(claims["iat"] - (time.time() - 300)) < 5
 
 
-def test_clock_skew_makes_tokens_not_yet_valid_for_a_strict_resource(provider: FakeIdP, http: httpx.Client) -> None:
+def test_clock_skew_makes_tokens_not_yet_valid_for_a_strict_resource(
+    provider: FakeIdP, http: httpx.Client
+) -> None:
     api = provider.issuer + "/api/me"
     provider.protect(api, leeway=30)
     value = provider.issue_token()

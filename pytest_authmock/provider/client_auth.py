@@ -20,10 +20,11 @@ from pytest_authmock.provider.client_assertion import (
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
 from pytest_authmock.provider.http import auth_scheme, parse_basic
 from pytest_authmock.provider.models import Client
+from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.store import Store
 
 if TYPE_CHECKING:
-    from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.provider.context import ProviderContext
 
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="authmock", charset="UTF-8"'}
 TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
@@ -46,12 +47,12 @@ class Audience:
     now: float
 
     @classmethod
-    def of(cls, idp: FakeIdP, request: httpx.Request) -> Audience:
+    def of(cls, ctx: ProviderContext, request: httpx.Request) -> Audience:
         return cls(
-            issuer=idp.issuer,
-            token_endpoint=idp.url_for("token"),
+            issuer=ctx.issuer,
+            token_endpoint=ctx.issuer + PATHS["token"],
             endpoint=str(request.url.copy_with(query=None, fragment=None)),
-            now=idp.clock.now(),
+            now=ctx.clock.now(),
         )
 
 

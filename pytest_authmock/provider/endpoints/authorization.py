@@ -1,45 +1,35 @@
-"""Authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636, RFC 8252, RFC 9700).
+"""The authorization endpoint (RFC 6749 §4.1.1) with PKCE (RFC 7636, RFC 8252, RFC 9700).
 
 The authorization endpoint validates in the order RFC 6749 §4.1.2.1 sets: a
 request whose client or redirect URI cannot be trusted gets an error *page*
 (redirecting would make the provider an open redirector); every later problem
-is sent back to the client's redirect URI with ``error`` and ``state``.
+is sent back to the client's redirect URI with ``error`` and ``state``. The code
+is exchanged at the token endpoint (``grants/authorization_code.py``).
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
-import re
 import secrets
-from typing import TYPE_CHECKING, Any
 
 import httpx
-from cryptography import x509
 
 from pytest_authmock.provider import pages, redirects
-from pytest_authmock.provider.device import issue_user_tokens
+from pytest_authmock.provider.context import ProviderContext, ProviderRequest, Trace
 from pytest_authmock.provider.errors import (
     AccessDenied,
-    InvalidGrant,
     InvalidRequest,
     OAuthError,
     UnauthorizedClient,
 )
-from pytest_authmock.provider.flowstate import AuthorizationCode, iso
-from pytest_authmock.provider.grants import GrantRequest, grant_request, requested_scope
-from pytest_authmock.provider.http import read_form, require_method
+from pytest_authmock.provider.flow_state import AuthorizationCode
+from pytest_authmock.provider.grants.authorization_code import GRANT_TYPE
+from pytest_authmock.provider.grants.base import grant_request, requested_scope
+from pytest_authmock.provider.http import require_method
 from pytest_authmock.provider.models import Client, User
+from pytest_authmock.provider.paths import PATHS
+from pytest_authmock.provider.pkce import PKCE_VALUE
 
-if TYPE_CHECKING:
-    from pytest_authmock.provider.idp import FakeIdP
-
-PATH = "/oauth2/authorize"
-GRANT_TYPE = "authorization_code"
-# RFC 7636 §4.1/§4.2: verifier and S256 challenge are 43-128 unreserved characters.
-_PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 #: The parameters an authorization request may carry through the sign-in form.
 _CARRIED = (
     "response_type",
@@ -52,8 +42,6 @@ _CARRIED = (
     "code_challenge_method",
     "prompt",
 )
-
-Trace = dict[str, Any]
 
 
 class UnsafeRequest(Exception):
@@ -78,11 +66,11 @@ class AuthorizationRequest:
     params: dict[str, str]
 
 
-def _client_and_redirect(idp: FakeIdP, params: dict[str, str]) -> AuthorizationRequest:
+def _client_and_redirect(ctx: ProviderContext, params: dict[str, str]) -> AuthorizationRequest:
     client_id = params.get("client_id")
     if not client_id:
         raise UnsafeRequest("The request has no client_id, so it cannot be answered.")
-    client = idp.store.clients.get(client_id)
+    client = ctx.store.clients.get(client_id)
     if client is None or client.disabled:
         raise UnsafeRequest(f"Unknown or disabled client {client_id!r}.")
     registered = client.redirect_uris
@@ -108,7 +96,7 @@ def _client_and_redirect(idp: FakeIdP, params: dict[str, str]) -> AuthorizationR
     return AuthorizationRequest(client, given, True, params)
 
 
-def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
+def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
     """The rest of §4.1.2.1; returns the granted scope. Errors go back to the client."""
     params, client = areq.params, areq.client
     response_type = params.get("response_type")
@@ -123,9 +111,9 @@ def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
             f"client {client.client_id!r} is not allowed the authorization_code grant. "
             "Pass grant_types=[..., 'authorization_code'] to add_client()"
         )
-    grant = grant_request(idp, client, params, None)
+    grant = grant_request(ctx, client, params, None)
     scope = requested_scope(grant)
-    settings = idp.store.flows.settings
+    settings = ctx.flows.settings
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
     if challenge is None:
@@ -147,7 +135,7 @@ def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
                 "code_challenge_method 'plain' is refused (RFC 9700 §2.1.1); use S256, or set "
                 "idp.flow_settings.allow_plain_pkce = True"
             )
-        if not _PKCE_VALUE.fullmatch(challenge):
+        if not PKCE_VALUE.fullmatch(challenge):
             raise InvalidRequest(
                 "code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.2)"
             )
@@ -155,31 +143,35 @@ def _check(idp: FakeIdP, areq: AuthorizationRequest) -> tuple[str, ...]:
 
 
 def _redirect(
-    idp: FakeIdP, areq: AuthorizationRequest, params: dict[str, str], status: int
+    ctx: ProviderContext, areq: AuthorizationRequest, params: dict[str, str], status: int
 ) -> httpx.Response:
     state = areq.params.get("state")
     merged = dict(params)
     if state is not None:
         merged["state"] = state
     # RFC 9207: name the issuer, so a client talking to several cannot be mixed up.
-    merged["iss"] = idp.issuer
+    merged["iss"] = ctx.issuer
     location = httpx.URL(areq.redirect_uri).copy_merge_params(merged)
     return httpx.Response(status, headers={"Location": str(location), "Cache-Control": "no-store"})
 
 
 def _error_redirect(
-    idp: FakeIdP, areq: AuthorizationRequest, error: OAuthError, status: int, trace: Trace
+    ctx: ProviderContext, areq: AuthorizationRequest, error: OAuthError, status: int, trace: Trace
 ) -> httpx.Response:
-    trace["error"] = error.error
+    trace.error = error.error
     return _redirect(
-        idp, areq, {"error": error.error, "error_description": error.description}, status
+        ctx, areq, {"error": error.error, "error_description": error.description}, status
     )
 
 
 def _issue_code(
-    idp: FakeIdP, areq: AuthorizationRequest, user: User, scope: tuple[str, ...], status: int
+    ctx: ProviderContext,
+    areq: AuthorizationRequest,
+    user: User,
+    scope: tuple[str, ...],
+    status: int,
 ) -> httpx.Response:
-    now = idp.clock.now()
+    now = ctx.clock.now()
     code = AuthorizationCode(
         code=secrets.token_urlsafe(32),
         client_id=areq.client.client_id,
@@ -195,10 +187,10 @@ def _issue_code(
             else None
         ),
         created_at=now,
-        expires_at=now + idp.store.flows.settings.authorization_code_ttl,
+        expires_at=now + ctx.flows.settings.authorization_code_ttl,
     )
-    idp.store.flows.codes[code.code] = code
-    return _redirect(idp, areq, {"code": code.code}, status)
+    ctx.flows.codes[code.code] = code
+    return _redirect(ctx, areq, {"code": code.code}, status)
 
 
 def _query_params(request: httpx.Request) -> dict[str, str]:
@@ -212,70 +204,46 @@ def _query_params(request: httpx.Request) -> dict[str, str]:
     return params
 
 
-def authorization(
-    idp: FakeIdP, request: httpx.Request, peer: x509.Certificate | None, trace: Trace
-) -> httpx.Response:
-    require_method(request, "GET", "POST")
+def authorization(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
+    require_method(request.http, "GET", "POST")
+    trace = request.trace
     try:
         if request.method == "GET":
             form: dict[str, str] = {}
-            params = _query_params(request)
+            params = _query_params(request.http)
         else:
-            form = read_form(request)
+            form = request.form()
             params = {name: form[name] for name in _CARRIED if name in form}
         if "client_id" in params:
-            trace["client_id"] = params["client_id"]
-        areq = _client_and_redirect(idp, params)
+            trace.client_id = params["client_id"]
+        areq = _client_and_redirect(ctx, params)
     except (UnsafeRequest, OAuthError) as error:
-        trace["error"] = "invalid_request"
+        trace.error = "invalid_request"
         text = error.description if isinstance(error, OAuthError) else str(error)
-        return pages.message(idp, "Cannot sign in", text, status=400, ok=False)
+        return pages.message(ctx, "Cannot sign in", text, status=400, ok=False)
     submitted = "action" in form
     status = 303 if submitted else 302  # RFC 9110 §15.4.4: after a POST, 303 to GET
     try:
-        scope = _check(idp, areq)
+        scope = _check(ctx, areq)
     except OAuthError as error:
-        return _error_redirect(idp, areq, error, status, trace)
-    settings = idp.store.flows.settings
+        return _error_redirect(ctx, areq, error, status, trace)
     if not submitted:
-        if settings.auto_approve is not None:
-            user = idp.store.users.get(settings.auto_approve)
-            if user is None or user.disabled:
-                trace["error"] = "server_error"
-                return pages.message(
-                    idp,
-                    "Cannot sign in",
-                    f"auto_approve names user {settings.auto_approve!r}, who does not exist "
-                    "or is disabled. Add the user with add_user() first.",
-                    status=400,
-                    ok=False,
-                )
-            trace["username"] = user.username
-            return _issue_code(idp, areq, user, scope, status)
-        if params.get("prompt") == "none":
-            login = LoginRequired("prompt=none, but the user has to sign in")
-            return _error_redirect(idp, areq, login, status, trace)
-        return _form(idp, request, areq, scope)
-    refused = pages.check_form(idp, request, form)
+        return _without_form(ctx, request, areq, scope, status)
+    refused = pages.check_form(ctx, request.http, form)
     if refused is not None:
-        trace["error"] = "invalid_csrf"
-        return _form(idp, request, areq, scope, error=refused, status=403)
+        trace.error = "invalid_csrf"
+        return _form(ctx, request, areq, scope, error=refused, status=403)
     if form.get("action") == "deny":
         return _error_redirect(
-            idp, areq, AccessDenied("the user denied the request"), status, trace
+            ctx, areq, AccessDenied("the user denied the request"), status, trace
         )
     username = form.get("username", "")
-    trace["username"] = username or None
-    user = idp.store.users.get(username)
-    password = form.get("password", "")
-    if (
-        user is None
-        or user.disabled
-        or not hmac.compare_digest(user.password.encode(), password.encode())
-    ):
-        trace["error"] = "invalid_credentials"
+    trace.username = username or None
+    user = ctx.store.users.get(username)
+    if user is None or user.disabled or not user.check_password(form.get("password", "")):
+        trace.error = "invalid_credentials"
         return _form(
-            idp,
+            ctx,
             request,
             areq,
             scope,
@@ -283,12 +251,42 @@ def authorization(
             error="Wrong username or password.",
             status=401,
         )
-    return _issue_code(idp, areq, user, scope, status)
+    return _issue_code(ctx, areq, user, scope, status)
+
+
+def _without_form(
+    ctx: ProviderContext,
+    request: ProviderRequest,
+    areq: AuthorizationRequest,
+    scope: tuple[str, ...],
+    status: int,
+) -> httpx.Response:
+    """A first visit: sign in the auto-approved user, refuse ``prompt=none``, or show the page."""
+    trace = request.trace
+    auto_approve = ctx.flows.settings.auto_approve
+    if auto_approve is not None:
+        user = ctx.store.users.get(auto_approve)
+        if user is None or user.disabled:
+            trace.error = "server_error"
+            return pages.message(
+                ctx,
+                "Cannot sign in",
+                f"auto_approve names user {auto_approve!r}, who does not exist "
+                "or is disabled. Add the user with add_user() first.",
+                status=400,
+                ok=False,
+            )
+        trace.username = user.username
+        return _issue_code(ctx, areq, user, scope, status)
+    if areq.params.get("prompt") == "none":
+        login = LoginRequired("prompt=none, but the user has to sign in")
+        return _error_redirect(ctx, areq, login, status, trace)
+    return _form(ctx, request, areq, scope)
 
 
 def _form(
-    idp: FakeIdP,
-    request: httpx.Request,
+    ctx: ProviderContext,
+    request: ProviderRequest,
     areq: AuthorizationRequest,
     scope: tuple[str, ...],
     *,
@@ -298,9 +296,9 @@ def _form(
 ) -> httpx.Response:
     carried = {name: areq.params[name] for name in _CARRIED if name in areq.params}
     return pages.authorize_form(
-        idp,
-        pages.guard(idp, request),
-        action=idp.issuer + PATH,
+        ctx,
+        pages.guard(ctx, request.http),
+        action=ctx.issuer + PATHS["authorization"],
         params=carried,
         client_id=areq.client.client_id,
         scope=scope,
@@ -308,66 +306,3 @@ def _form(
         error=error,
         status=status,
     )
-
-
-# -- the token endpoint's authorization_code grant (RFC 6749 §4.1.3) ------------------
-
-
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def authorization_code_grant(grant: GrantRequest) -> dict[str, Any]:
-    value = grant.params.get("code")
-    if not value:
-        raise InvalidRequest("the authorization_code grant needs the code parameter")
-    record = grant.store.flows.codes.get(value)
-    if record is None:
-        raise InvalidGrant(
-            "authorization code is unknown: this provider never issued it "
-            "(or the test reset the provider)"
-        )
-    grant.username = record.username
-    client = grant.client
-    if record.client_id != client.client_id:
-        raise InvalidGrant(
-            f"authorization code was issued to another client, not {client.client_id!r}"
-        )
-    if record.used:
-        # RFC 6749 §4.1.2: a replayed code revokes what it was exchanged for.
-        revoked = grant.store.revoke_family(record.family_id or "")
-        raise InvalidGrant(
-            "authorization code was already used; as RFC 6749 §4.1.2 asks, the tokens issued "
-            f"for it are now revoked ({revoked} tokens)"
-        )
-    if record.expires_at <= grant.minter.clock.now():
-        raise InvalidGrant(f"authorization code expired at {iso(record.expires_at)}")
-    redirect_uri = grant.params.get("redirect_uri")
-    if (record.redirect_uri_given or redirect_uri is not None) and (
-        redirect_uri != record.redirect_uri
-    ):
-        raise InvalidGrant(
-            "redirect_uri does not match the one of the authorization request (RFC 6749 §4.1.3)"
-        )
-    verifier = grant.params.get("code_verifier")
-    if record.code_challenge is None:
-        if verifier is not None:
-            # RFC 9700 §2.1.1: a verifier without a challenge is a PKCE downgrade attempt.
-            raise InvalidGrant("code_verifier sent, but the authorization request had no PKCE")
-    else:
-        if verifier is None:
-            raise InvalidGrant("the authorization request used PKCE; send code_verifier")
-        if not _PKCE_VALUE.fullmatch(verifier):
-            raise InvalidGrant(
-                "code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"
-            )
-        computed = _s256(verifier) if record.code_challenge_method == "S256" else verifier
-        if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
-            raise InvalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
-    record.used = True
-    user = grant.store.users.get(record.username)
-    if user is None or user.disabled:
-        raise InvalidGrant(f"user {record.username!r} is disabled or no longer exists")
-    body, record.family_id = issue_user_tokens(grant, user, record.scope, nonce=record.nonce)
-    return body

@@ -6,38 +6,24 @@ administrator at a console: approve a device code, create an API token.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
 
-from pytest_authmock.provider import apitokens, device
-from pytest_authmock.provider.clock import Clock
+from pytest_authmock.provider import api_tokens, device_codes
 from pytest_authmock.provider.errors import NotFound, OAuthError
-from pytest_authmock.provider.flowstate import ApiToken, DeviceAuthorization, FlowSettings
+from pytest_authmock.provider.facade_base import FacadeBase
+from pytest_authmock.provider.flow_state import ApiToken, DeviceAuthorization, FlowSettings
 from pytest_authmock.provider.models import Client, User
-from pytest_authmock.provider.store import Store
-
-if TYPE_CHECKING:
-    from pytest_authmock.provider.idp import FakeIdP
 
 
-class FlowsAPI:
+class FlowsAPI(FacadeBase):
     """Methods of :class:`~pytest_authmock.provider.idp.FakeIdP` for the interactive flows."""
-
-    store: Store
-    clock: Clock
-    _lock: threading.RLock
-
-    @property
-    def _idp(self) -> FakeIdP:
-        return cast("FakeIdP", self)
 
     @property
     def flow_settings(self) -> FlowSettings:
         """Switches of the interactive flows: ``device_code_ttl``, ``device_interval``,
         ``authorization_code_ttl``, ``allow_plain_pkce``, ``require_pkce_for_confidential``,
         ``api_token_admin_scope``, ``auto_approve``."""
-        return self.store.flows.settings
+        return self._ctx.flows.settings
 
     @property
     def auto_approve(self) -> str | None:
@@ -47,13 +33,13 @@ class FlowsAPI:
         at once for alice, and approves every new device code for her (headless
         tests); ``None`` shows the sign-in page and waits for the device page.
         """
-        return self.store.flows.settings.auto_approve
+        return self._ctx.flows.settings.auto_approve
 
     @auto_approve.setter
     def auto_approve(self, user: User | str | None) -> None:
         if user is not None:
-            user = self._find_user(user).username
-        self.store.flows.settings.auto_approve = user
+            user = self._user(user).username
+        self._ctx.flows.settings.auto_approve = user
 
     # -- device authorization (RFC 8628) --------------------------------------------
 
@@ -62,7 +48,7 @@ class FlowsAPI:
         could still approve (pending and not expired)."""
         now = self.clock.now()
         with self._lock:
-            found = list(self.store.flows.devices.values())
+            found = list(self._ctx.flows.devices.values())
         if pending:
             found = [a for a in found if a.status == "pending" and not a.expired(now)]
         return sorted(found, key=lambda a: a.created_at)
@@ -76,7 +62,7 @@ class FlowsAPI:
                     f"pass the user_code: {len(waiting)} device requests are pending ({codes})"
                 )
             return waiting[0]
-        return device.lookup(self.store.flows, user_code, self.clock.now())
+        return device_codes.lookup(self._ctx.flows, user_code, self.clock.now())
 
     def approve_device(self, user_code: str | None = None, *, user: User | str) -> None:
         """Approve a pending device code as ``user``, as the verification page would.
@@ -84,12 +70,12 @@ class FlowsAPI:
         ``user_code`` may be omitted when exactly one request is pending.
         """
         with self._lock:
-            device.approve(self._device(user_code), self._find_user(user))
+            device_codes.approve(self._device(user_code), self._user(user))
 
     def deny_device(self, user_code: str | None = None) -> None:
         """Deny a pending device code: the device's next poll gets ``access_denied``."""
         with self._lock:
-            device.deny(self._device(user_code))
+            device_codes.deny(self._device(user_code))
 
     # -- API tokens ---------------------------------------------------------------------
 
@@ -113,16 +99,16 @@ class FlowsAPI:
         if isinstance(scopes, str):
             raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
         with self._lock:
-            owner = self._find_user(user) if user is not None else None
+            owner = self._user(user) if user is not None else None
             if client is not None:
-                resolved = self._find_client(client)
+                resolved = self._client(client)
             elif owner is not None:
-                resolved = self._idp.add_client()
+                resolved = self._register_client(None, None, {})
             else:
                 raise TypeError("create_api_token() needs a user, a client, or both")
             bound = None
             if session is not None:
-                record = self.store.tokens.get(session)
+                record = self._ctx.store.tokens.get(session)
                 if record is None or record.family_id is None:
                     raise ValueError(
                         "session must be an access token from a user login (it has no session)"
@@ -130,14 +116,14 @@ class FlowsAPI:
                 bound = record.family_id
             try:
                 checked = (
-                    apitokens.check_name(name),
-                    apitokens.check_scopes(list(scopes)),
-                    apitokens.check_expires_in(expires_in),
+                    api_tokens.check_name(name),
+                    api_tokens.check_scopes(list(scopes)),
+                    api_tokens.check_expires_in(expires_in),
                 )
             except OAuthError as error:  # the HTTP API's wording, as a Python error
                 raise ValueError(error.description) from None
-            return apitokens.create(
-                self._idp,
+            return api_tokens.create(
+                self._ctx,
                 client=resolved,
                 owner=owner.sub if owner is not None else resolved.client_id,
                 username=owner.username if owner is not None else None,
@@ -150,9 +136,9 @@ class FlowsAPI:
     def api_tokens(self, user: User | str | None = None) -> list[ApiToken]:
         """Live (not revoked) API tokens, oldest first; only ``user``'s if given."""
         with self._lock:
-            tokens = [t for t in self.store.flows.api_tokens.values() if not t.revoked]
+            tokens = [t for t in self._ctx.flows.api_tokens.values() if not t.revoked]
             if user is not None:
-                sub = self._find_user(user).sub
+                sub = self._user(user).sub
                 tokens = [t for t in tokens if t.owner == sub]
         return sorted(tokens, key=lambda t: (t.created_at, t.id))
 
@@ -161,22 +147,6 @@ class FlowsAPI:
         token_id = token if isinstance(token, str) else token.id
         with self._lock:
             try:
-                apitokens.revoke(self._idp, token_id)
+                api_tokens.revoke(self._ctx, token_id)
             except NotFound as error:  # an HTTP error would read oddly in a test
                 raise LookupError(f"no live API token {token_id!r}") from error
-
-    # -- lookups ------------------------------------------------------------------------
-
-    def _find_user(self, user: User | str) -> User:
-        username = user if isinstance(user, str) else user.username
-        try:
-            return self.store.users[username]
-        except KeyError:
-            raise LookupError(f"no user {username!r}; add it with add_user()") from None
-
-    def _find_client(self, client: Client | str) -> Client:
-        client_id = client if isinstance(client, str) else client.client_id
-        try:
-            return self.store.clients[client_id]
-        except KeyError:
-            raise LookupError(f"no client {client_id!r}; add it with add_client()") from None

@@ -1,25 +1,19 @@
-"""Scenario control on ``FakeIdP``: faults, key rotation, disabling, claims hooks.
-
-A mixin, so that the facade keeps one flat API (``idp.fail(...)``,
-``idp.rotate_keys()``) while the code lives next to its subject.
-"""
+"""Faults on demand: the ``idp`` methods that plan them (see :mod:`.faults` for what they do)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pytest_authmock.provider.claims import ClaimsHook
-from pytest_authmock.provider.clock import Clock
-from pytest_authmock.provider.faults import DEFAULT_STALL_SECONDS, Fault, FaultKind, FaultPlan
-from pytest_authmock.provider.keys import SigningKeys
-from pytest_authmock.provider.models import Client, User
-from pytest_authmock.provider.store import Store
-from pytest_authmock.provider.tokens import TokenMinter
-
-_DEFAULT_BODY: Any = object()
+from pytest_authmock.provider.facade_base import FacadeBase
+from pytest_authmock.provider.faults import (
+    DEFAULT_BODY,
+    DEFAULT_STALL_SECONDS,
+    Fault,
+    FaultKind,
+    fault_body,
+)
 
 
 def _call(name: str, *args: Any, **kwargs: Any) -> str:
@@ -29,46 +23,8 @@ def _call(name: str, *args: Any, **kwargs: Any) -> str:
     return f"{name}({', '.join(parts)})"
 
 
-def _body(body: Any, status: int) -> tuple[bytes | None, str | None]:
-    """Fault body as bytes plus its content type."""
-    import json
-
-    if body is _DEFAULT_BODY:
-        # A JSON error a real gateway might send; RFC 6749 defines no 5xx codes, so
-        # server_error / temporarily_unavailable are the closest registered names.
-        code = "server_error" if status == 500 else "temporarily_unavailable"
-        text = json.dumps(
-            {"error": code, "error_description": f"HTTP {status} (pytest-authmock fault)"},
-            separators=(",", ":"),
-        )
-        return text.encode(), "application/json"
-    if body is None:
-        return None, None
-    if isinstance(body, bytes):
-        return body, "application/octet-stream"
-    if isinstance(body, str):
-        return body.encode(), "text/plain; charset=utf-8"
-    if isinstance(body, (Mapping, list)):
-        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
-    raise TypeError(f"body must be a dict, list, str, bytes or None; got {type(body).__name__}")
-
-
-class ScenarioControls:
-    """Faults on demand and mid-test changes; mixed into :class:`FakeIdP`."""
-
-    # Provided by FakeIdP.
-    faults: FaultPlan
-    keys: SigningKeys
-    clock: Clock
-    store: Store
-    minter: TokenMinter
-    _lock: threading.RLock
-
-    def _client(self, client: Client | str) -> Client:
-        raise NotImplementedError
-
-    def _user(self, user: User | str) -> User:
-        raise NotImplementedError
+class FaultsAPI(FacadeBase):
+    """Methods of :class:`~pytest_authmock.provider.idp.FakeIdP` that plan faults."""
 
     def _plan(
         self,
@@ -93,7 +49,7 @@ class ScenarioControls:
             grant_type=grant_type,
         )
         with self._lock:
-            return self.faults.plan(
+            return self._faults.plan(
                 kind,
                 endpoint=endpoint,
                 times=times,
@@ -113,7 +69,7 @@ class ScenarioControls:
         times: int | None = 1,
         fraction: float | None = None,
         grant_type: str | None = None,
-        body: Any = _DEFAULT_BODY,
+        body: Any = DEFAULT_BODY,
         headers: Mapping[str, str] | None = None,
     ) -> Fault:
         """Answer the next ``times`` matching requests with HTTP ``status``, unprocessed.
@@ -125,7 +81,7 @@ class ScenarioControls:
         """
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise ValueError(f"fail() takes an HTTP error status (400-599); got {status!r}")
-        content, content_type = _body(body, status)
+        content, content_type = fault_body(body, status)
         return self._plan(
             "status",
             ("fail", (status,), {}),
@@ -348,71 +304,4 @@ class ScenarioControls:
     def clear_faults(self) -> None:
         """Forget every planned fault (fired or not)."""
         with self._lock:
-            self.faults.clear()
-
-    # -- keys -------------------------------------------------------------------------
-
-    def rotate_keys(self, *, grace: float | None = None, kid: str | None = None) -> str:
-        """Sign with a new key from now on; returns its ``kid``.
-
-        The old key stays in the JWKS for ``grace`` seconds of provider time
-        (``idp.clock.advance()`` ends it), forever with ``None``, or is dropped at
-        once with ``grace=0``; tokens it signed then fail validation. ``kid``
-        names the new key.
-        """
-        with self._lock:
-            return self.keys.rotate(grace=grace, kid=kid)
-
-    def use_kid(self, kid: str) -> None:
-        """Publish and sign with the active key under a ``kid`` of your choosing.
-
-        Call it before issuing tokens: tokens signed under the previous ``kid``
-        are no longer verifiable.
-        """
-        with self._lock:
-            self.keys.relabel_active(kid)
-
-    # -- mid-test changes -------------------------------------------------------------
-
-    def disable_user(self, user: User | str) -> User:
-        """Disable a user: its tokens stop working, logins and refreshes fail (``invalid_grant``)."""
-        with self._lock:
-            found = self._user(user)
-            found.disabled = True
-            return found
-
-    def enable_user(self, user: User | str) -> User:
-        with self._lock:
-            found = self._user(user)
-            found.disabled = False
-            return found
-
-    def disable_client(self, client: Client | str) -> Client:
-        """Disable a client: its tokens stop working and it can no longer authenticate
-        (``invalid_client``, RFC 6749 §5.2), so refreshes fail too."""
-        with self._lock:
-            found = self._client(client)
-            found.disabled = True
-            return found
-
-    def enable_client(self, client: Client | str) -> Client:
-        with self._lock:
-            found = self._client(client)
-            found.disabled = False
-            return found
-
-    # -- claims -----------------------------------------------------------------------
-
-    def claims_hook(self, hook: ClaimsHook) -> ClaimsHook:
-        """Add claims per request: ``hook(request) -> dict | None``; usable as a decorator.
-
-        ``request`` is a :class:`~pytest_authmock.provider.claims.ClaimsRequest`
-        (grant type, client, user, scope, form parameters without secrets). The
-        result overrides the client's and the user's claims in the access token
-        and the ID token. Hooks run in the order they were added.
-        """
-        if not callable(hook):
-            raise TypeError(f"claims_hook() takes a callable; got {hook!r}")
-        with self._lock:
-            self.minter.claims_hooks.append(hook)
-        return hook
+            self._faults.clear()

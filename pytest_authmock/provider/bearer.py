@@ -1,0 +1,236 @@
+"""Validating bearer tokens like a resource server (RFC 6750): ``protect()``, userinfo, ``check_bearer()``."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+from cryptography import x509
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from pytest_authmock.provider.context import ProviderContext
+from pytest_authmock.provider.errors import (
+    InsufficientScope,
+    InvalidRequest,
+    InvalidToken,
+    OAuthError,
+)
+from pytest_authmock.provider.http import json_response
+from pytest_authmock.provider.models import TokenRecord
+from pytest_authmock.provider.tokens import certificate_thumbprint
+
+# RFC 6750 §2.1: b64token
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenInfo:
+    """Who a valid token speaks for."""
+
+    sub: str
+    client_id: str
+    username: str | None
+    scope: tuple[str, ...]
+    audience: tuple[str, ...]
+    expires_at: float | None
+    jti: str
+    claims: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "sub": self.sub,
+            "client_id": self.client_id,
+            "scope": " ".join(self.scope),
+            "aud": list(self.audience),
+        }
+        if self.username is not None:
+            body["username"] = self.username
+        if self.expires_at is not None:
+            body["exp"] = int(self.expires_at)
+        return body
+
+
+@dataclasses.dataclass(frozen=True)
+class BearerCheck:
+    """The outcome of checking one request's bearer token.
+
+    ``ok`` with ``token`` set, or the RFC 6750 status, error and challenge to answer with.
+    """
+
+    status_code: int
+    token: TokenInfo | None = None
+    error: str | None = None
+    description: str | None = None
+    www_authenticate: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+    def to_response(self) -> httpx.Response:
+        """An answer a real API would give: 200 with the identity, or the RFC 6750 error."""
+        if self.token is not None:
+            return json_response(200, self.token.as_dict())
+        body = {"error": self.error, "error_description": self.description} if self.error else {}
+        headers = {"WWW-Authenticate": self.www_authenticate or "Bearer"}
+        return json_response(self.status_code, body, headers=headers)
+
+
+def _quote(value: str) -> str:
+    # RFC 6750 §3: error_description is limited to printable ASCII without '"' and '\'.
+    cleaned = "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" for c in value)
+    return f'"{cleaned}"'
+
+
+def _failure(realm: str, error: OAuthError, *, scope: Sequence[str] = ()) -> BearerCheck:
+    parts = [f"realm={_quote(realm)}"]
+    parts.append(f"error={_quote(error.error)}")
+    parts.append(f"error_description={_quote(error.description)}")
+    if scope:
+        parts.append(f"scope={_quote(' '.join(scope))}")
+    return BearerCheck(
+        status_code=error.status_code,
+        error=error.error,
+        description=error.description,
+        www_authenticate="Bearer " + ", ".join(parts),
+    )
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_bearer(
+    ctx: ProviderContext,
+    authorization: str | None,
+    *,
+    scopes: Sequence[str] = (),
+    audience: str | None = None,
+    leeway: float = 0,
+    peer_cert: x509.Certificate | None = None,
+) -> BearerCheck:
+    """Check an ``Authorization`` header value the way a resource server would.
+
+    Signature (the token must be one this provider issued with a key it still
+    publishes), ``exp``/``nbf`` with ``leeway`` seconds, issuer, ``audience``,
+    revocation, certificate binding (RFC 8705 §3) and ``scopes`` (all required).
+    """
+    realm = ctx.issuer
+    if not authorization:
+        # RFC 6750 §3.1: no credentials at all gets a bare challenge, no error code.
+        return BearerCheck(status_code=401, www_authenticate=f"Bearer realm={_quote(realm)}")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not _B64TOKEN.fullmatch(token):
+        return _failure(
+            realm,
+            InvalidRequest("the Authorization header must be 'Bearer <token>' (RFC 6750 §2.1)"),
+        )
+    try:
+        record = live_record(ctx, token, leeway=leeway)
+        _check_binding(record, peer_cert)
+        if audience is not None and audience not in record.audience:
+            raise InvalidToken(
+                f"token audience {list(record.audience)} does not include {audience!r}"
+            )
+        missing = tuple(scope for scope in scopes if scope not in record.scope)
+        if missing:
+            raise InsufficientScope(
+                f"token lacks scope {' '.join(missing)!r} (has {' '.join(record.scope) or 'none'})",
+                required=tuple(scopes),
+            )
+    except InsufficientScope as error:
+        return _failure(realm, error, scope=error.required)
+    except OAuthError as error:
+        return _failure(realm, error)
+    record.last_used_at = ctx.clock.now()
+    info = TokenInfo(
+        sub=record.sub,
+        client_id=record.client_id,
+        username=record.username,
+        scope=record.scope,
+        audience=record.audience,
+        expires_at=record.expires_at,
+        jti=record.jti,
+        claims=dict(record.claims),
+    )
+    return BearerCheck(status_code=200, token=info)
+
+
+def live_record(ctx: ProviderContext, token: str, *, leeway: float) -> TokenRecord:
+    """The record of a live access token, or ``invalid_token`` saying why it is not."""
+    record = ctx.store.tokens.get(token)
+    if record is None:
+        raise InvalidToken(_explain_unknown(ctx, token))
+    if record.kind != "access":
+        raise InvalidToken("a refresh token is not an access token")
+    if record.revoked:
+        raise InvalidToken("token was revoked")
+    now = ctx.clock.now()
+    if record.expires_at is not None and record.expired(now, leeway):
+        ago = int(now - record.expires_at)
+        raise InvalidToken(f"token expired at {_iso(record.expires_at)} ({ago} s ago)")
+    if now + leeway < record.not_before:
+        raise InvalidToken(f"token is not valid before {_iso(record.not_before)}")
+    if record.kid is not None and record.kid not in ctx.keys.kids():
+        raise InvalidToken(
+            f"token is signed with key {record.kid!r}, which the provider no longer publishes"
+        )
+    client = ctx.store.clients.get(record.client_id)
+    if client is None or client.disabled:
+        raise InvalidToken(f"client {record.client_id!r} is disabled or no longer exists")
+    if record.username is not None:
+        user = ctx.store.users.get(record.username)
+        if user is None or user.disabled:
+            raise InvalidToken(f"user {record.username!r} is disabled or no longer exists")
+    return record
+
+
+def _check_binding(record: TokenRecord, peer_cert: x509.Certificate | None) -> None:
+    if record.cnf is None:
+        return
+    if peer_cert is None:
+        raise InvalidToken(
+            "token is bound to a client certificate (cnf x5t#S256) but none was presented"
+        )
+    if certificate_thumbprint(peer_cert) != record.cnf.get("x5t#S256"):
+        raise InvalidToken("token is bound to a different client certificate (cnf x5t#S256)")
+
+
+def _explain_unknown(ctx: ProviderContext, token: str) -> str:
+    """Say why a token we hold no record of is refused, as precisely as possible."""
+    if token.count(".") != 2:
+        return "unknown token: this provider never issued it (or the test reset the provider)"
+    try:
+        header_segment = token.split(".")[0]
+        padded = header_segment + "=" * (-len(header_segment) % 4)
+        header = json.loads(base64.urlsafe_b64decode(padded))
+        decoded = jwt.decode(token, ctx.keys.keyset, algorithms=[str(header.get("alg"))])
+    except (JoseError, ValueError, TypeError):
+        foreign = _unverified_issuer(token)
+        if foreign is not None and foreign != ctx.issuer:
+            # Each issuer has its own keys, so another issuer's token fails the
+            # signature check first; naming the issuer is the useful part.
+            return f"token was issued by {foreign!r}, not by {ctx.issuer!r}"
+        return "token signature does not verify with the provider's published keys (JWKS)"
+    issuer = decoded.claims.get("iss")
+    if issuer != ctx.issuer:
+        return f"token was issued by {issuer!r}, not by {ctx.issuer!r}"
+    return "unknown token: this provider never issued it (or the test reset the provider)"
+
+
+def _unverified_issuer(token: str) -> str | None:
+    try:
+        segment = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, IndexError):
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None

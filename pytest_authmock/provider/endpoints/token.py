@@ -1,0 +1,41 @@
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, then dispatch by grant type."""
+
+from __future__ import annotations
+
+import httpx
+
+from pytest_authmock.provider.client_auth import Audience, authenticate
+from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.errors import InvalidRequest, UnsupportedGrantType
+from pytest_authmock.provider.grants.base import grant_request, require_grant
+from pytest_authmock.provider.http import json_response, require_method
+
+
+def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
+    require_method(request.http, "POST")
+    params = request.form()
+    trace = request.trace
+    grant_type = params.get("grant_type")
+    trace.grant_type = grant_type
+    if grant_type is None:
+        raise InvalidRequest("the grant_type parameter is missing (RFC 6749 §4)")
+    if "client_id" in params:
+        trace.client_id = params["client_id"]
+    client = authenticate(
+        ctx.store, request.http, params, request.peer_cert, Audience.of(ctx, request.http)
+    ).client
+    trace.client_id = client.client_id
+    handler = ctx.grants.get(grant_type)
+    if handler is None:
+        raise UnsupportedGrantType(
+            f"grant_type {grant_type!r} is not supported; supported: {', '.join(sorted(ctx.grants))}"
+        )
+    require_grant(ctx, client, grant_type)
+    grant = grant_request(ctx, client, params, request.peer_cert)
+    if grant_type == "password":
+        trace.username = params.get("username")
+    try:
+        body = handler(grant)
+    finally:
+        trace.username = grant.username
+    return json_response(200, body)

@@ -1,0 +1,29 @@
+"""The UserInfo endpoint (OIDC Core §5.3): the user's claims, as the token's scope releases them."""
+
+from __future__ import annotations
+
+import httpx
+
+from pytest_authmock.provider.bearer import check_bearer
+from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.errors import InvalidToken
+from pytest_authmock.provider.http import json_response, require_method
+from pytest_authmock.provider.tokens import profile_claims
+
+
+def userinfo(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
+    require_method(request.http, "GET", "POST")
+    result = check_bearer(
+        ctx, request.headers.get("authorization"), scopes=("openid",), peer_cert=request.peer_cert
+    )
+    if result.token is None:
+        return result.to_response()
+    request.trace.client_id = result.token.client_id
+    request.trace.username = result.token.username
+    user = ctx.store.users.get(result.token.username or "")
+    if user is None:
+        raise InvalidToken(
+            "token was issued to a client, not a user; userinfo has nobody to describe"
+        )
+    body = {"sub": user.sub, **profile_claims(user, result.token.scope)}
+    return json_response(200, body)

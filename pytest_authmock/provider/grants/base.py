@@ -1,0 +1,109 @@
+"""What every grant shares: scope checks, the client's grant permission, the token response."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from cryptography import x509
+
+from pytest_authmock.provider.claims import hook_claims
+from pytest_authmock.provider.context import GrantRequest, ProviderContext
+from pytest_authmock.provider.errors import InvalidScope, unauthorized_grant_error
+from pytest_authmock.provider.models import Client, TokenRecord, User
+from pytest_authmock.provider.scopes import parse_scope
+
+
+def require_grant(ctx: ProviderContext, client: Client, grant_type: str) -> None:
+    """Refuse a grant the client may not use, with the error the provider is set to give."""
+    if client.allows_grant(grant_type):
+        return
+    allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
+    raise unauthorized_grant_error(
+        ctx.config.unauthorized_grant_error,
+        f"client {client.client_id!r} is not allowed the grant {grant_type!r}; allowed: "
+        f"{allowed}. Pass grant_types=[..., {grant_type!r}] to add_client()",
+    )
+
+
+def grant_request(
+    ctx: ProviderContext, client: Client, params: dict[str, str], peer_cert: x509.Certificate | None
+) -> GrantRequest:
+    """The provider's view of one grant request, as every grant handler takes it."""
+    return GrantRequest(ctx=ctx, client=client, params=params, peer_cert=peer_cert)
+
+
+def requested_scope(grant: GrantRequest) -> tuple[str, ...]:
+    client = grant.client
+    raw = grant.params.get("scope")
+    if raw is None:
+        # RFC 6749 §3.3: an omitted scope gets the pre-defined default: everything
+        # the client is registered for (nothing, for an unrestricted client).
+        return tuple(sorted(client.scopes)) if client.scopes is not None else ()
+    scopes = parse_scope(raw)
+    if client.scopes is not None:
+        refused = [scope for scope in scopes if scope not in client.scopes]
+        if refused:
+            raise InvalidScope(
+                f"client {client.client_id!r} may not request scope {' '.join(refused)!r}; "
+                f"allowed: {' '.join(sorted(client.scopes)) or '(none)'}. "
+                "Pass scopes=[...] to add_client()"
+            )
+    return scopes
+
+
+def token_response(
+    grant: GrantRequest,
+    *,
+    user: User | None,
+    scope: tuple[str, ...],
+    family_id: str | None,
+    refresh: TokenRecord | None,
+    nonce: str | None = None,
+    auth_time: float | None = None,
+) -> dict[str, Any]:
+    """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply."""
+    minter = grant.ctx.minter
+    extra = hook_claims(minter, client=grant.client, params=grant.params, user=user, scope=scope)
+    access = minter.access_token(
+        client=grant.client,
+        user=user,
+        scope=scope,
+        family_id=family_id,
+        peer_cert=grant.peer_cert,
+        extra_claims=extra,
+    )
+    body: dict[str, Any] = {"access_token": access.value, "token_type": "Bearer"}
+    if access.expires_at is not None:
+        body["expires_in"] = int(access.expires_at - access.issued_at)
+    if scope:
+        body["scope"] = " ".join(scope)
+    if refresh is not None:
+        body["refresh_token"] = refresh.value
+    if user is not None and "openid" in scope:
+        body["id_token"] = minter.id_token(
+            client=grant.client,
+            user=user,
+            scope=scope,
+            access_token=access.value,
+            extra_claims=extra,
+            nonce=nonce,
+            auth_time=auth_time,
+        )
+    return body
+
+
+def issue_user_tokens(
+    grant: GrantRequest, user: User, scope: tuple[str, ...], *, nonce: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """Access (+ refresh, + ID) token for a user, in a new grant family; and the family."""
+    family_id = secrets.token_hex(8)
+    refresh = None
+    if grant.client.allows_grant("refresh_token"):
+        refresh = grant.ctx.minter.refresh_token(
+            client=grant.client, user=user, scope=scope, family_id=family_id
+        )
+    body = token_response(
+        grant, user=user, scope=scope, family_id=family_id, refresh=refresh, nonce=nonce
+    )
+    return body, family_id
