@@ -288,6 +288,8 @@ def authorize_in_browser(
         url = _authorization_url(
             endpoint, oauth.client_id, listener.redirect_uri, scopes, challenge, state, nonce
         )
+        if oauth.dpop is not None:  # RFC 9449 §10: bind the code to the DPoP key
+            url = str(httpx.URL(url).copy_merge_params({"dpop_jkt": oauth.dpop.jkt}))
         if show_url is not None:
             show_url(url)
         if open_browser is not None and open_browser(url) is False and show_url is None:

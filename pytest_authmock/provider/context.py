@@ -143,6 +143,8 @@ class GrantRequest:
     peer_cert: x509.Certificate | None
     #: Filled in by the grant for the journal.
     username: str | None = None
+    #: RFC 9449: the thumbprint of the key the request's DPoP proof was signed with.
+    dpop_jkt: str | None = None
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]

@@ -125,6 +125,9 @@ def verify_proof(
 ) -> Proof:
     """Run the checks of RFC 9449 §4.3 on one proof; raises ``invalid_dpop_proof`` or
     ``use_dpop_nonce`` (with the nonce to use in its ``DPoP-Nonce`` header)."""
+    if "," in proof:
+        # base64url has no comma: this is several DPoP headers, joined.
+        raise InvalidDpopProof("the request has more than one DPoP header (RFC 9449 §4.3)")
     header, claims = peek(proof, error=InvalidDpopProof, what=WHAT)
     if header.get("typ") != PROOF_TYPE:
         raise InvalidDpopProof(f"{WHAT} typ is {header.get('typ')!r}, not {PROOF_TYPE!r}")
@@ -214,3 +217,45 @@ def _check_nonce(
 def nonce_headers(state: DPoPState, now: float) -> dict[str, str]:
     """``DPoP-Nonce`` for a successful answer when nonces are required (RFC 9449 §8.2)."""
     return {"DPoP-Nonce": state.nonce(now)} if state.settings.require_nonce else {}
+
+
+def token_request_jkt(
+    headers: httpx.Headers,
+    url: httpx.URL,
+    *,
+    client_id: str,
+    required: bool,
+    now: float,
+    replay: ReplayCache,
+    state: DPoPState,
+) -> str | None:
+    """The key a token request proves (RFC 9449 §5), or ``None`` without a proof.
+
+    ``required``: the client registered ``dpop_bound_access_tokens`` (§5.2).
+    """
+    proof = proof_header(headers)
+    if proof is None:
+        if required:
+            raise InvalidDpopProof(
+                f"client {client_id!r} is registered with dpop_bound_access_tokens, so every "
+                "token request needs a DPoP proof header (RFC 9449 §5.2)"
+            )
+        return None
+    return verify_proof(proof, method="POST", url=url, now=now, replay=replay, state=state).jkt
+
+
+def check_bound_refresh(cnf: dict[str, str] | None, jkt: str | None) -> None:
+    """RFC 9449 §5: a refresh token bound to a key needs a proof with that key."""
+    bound = cnf.get("jkt") if cnf else None
+    if bound is None:
+        return
+    if jkt is None:
+        raise InvalidDpopProof(
+            "the refresh token is DPoP-bound; send a DPoP proof made with the key it is "
+            "bound to (RFC 9449 §5)"
+        )
+    if jkt != bound:
+        raise InvalidDpopProof(
+            f"the refresh token is bound to key {bound!r}, but the proof is signed with "
+            f"key {jkt!r} (RFC 9449 §5)"
+        )

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 
+from pytest_authmock.provider.assertions_api import AssertionsAPI
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import (
     DEFAULT_ISSUER,
@@ -50,7 +51,7 @@ from pytest_authmock.provider.tokens_api import TokensAPI
 GRANT_TYPES: tuple[str, ...] = tuple(GRANTS)
 
 
-class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI):
+class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
     """A fake OAuth 2.0 / OpenID Connect provider.
 
     In tests, use the ``idp`` or ``idp_server`` fixture rather than constructing

@@ -59,10 +59,13 @@ class TokenMinter:
         peer_cert: x509.Certificate | None = None,
         ttl: int | bool | None = False,
         extra_claims: dict[str, Any] | None = None,
+        dpop_jkt: str | None = None,
     ) -> TokenRecord:
         """Issue an access token; ``ttl=False`` means the client's or provider's default.
 
         ``extra_claims`` (from claims hooks) override the client's and user's claims.
+        ``peer_cert`` binds it to a certificate (RFC 8705 §3), ``dpop_jkt`` to a DPoP
+        key (RFC 9449 §6); the binding is its ``cnf`` claim.
         """
         now = int(self.clock.now())
         lifetime = client.access_token_ttl if ttl is False else ttl
@@ -75,7 +78,7 @@ class TokenMinter:
             **(user.claims if user else {}),
             **(extra_claims or {}),
         }
-        cnf = {"x5t#S256": certificate_thumbprint(peer_cert)} if peer_cert is not None else None
+        cnf = _cnf(peer_cert, dpop_jkt)
         token_format = client.token_format or self.config.token_format
         record = TokenRecord(
             value="",
@@ -140,6 +143,7 @@ class TokenMinter:
         family_id: str,
         expires_at: float | bool | None = False,
         auth_time: float | None = None,
+        dpop_jkt: str | None = None,
     ) -> TokenRecord:
         """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime.
 
@@ -164,6 +168,7 @@ class TokenMinter:
             not_before=now,
             family_id=family_id,
             claims={"auth_time": int(now if auth_time is None else auth_time)},
+            cnf=_cnf(None, dpop_jkt),
         )
         self.store.add_token(record)
         return record
@@ -196,6 +201,15 @@ class TokenMinter:
         claims.update(extra_claims or {})
         header = {"alg": self.keys.algorithm, "typ": "JWT", "kid": self.keys.kid}
         return self._sign(header, claims)
+
+
+def _cnf(peer_cert: x509.Certificate | None, dpop_jkt: str | None) -> dict[str, str] | None:
+    cnf: dict[str, str] = {}
+    if peer_cert is not None:
+        cnf["x5t#S256"] = certificate_thumbprint(peer_cert)
+    if dpop_jkt is not None:
+        cnf["jkt"] = dpop_jkt
+    return cnf or None
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from cryptography import x509
 
 from pytest_authmock.provider.bearer import BearerCheck, check_bearer
@@ -64,8 +65,15 @@ class TokensAPI(FacadeBase):
         audience: str | None = None,
         leeway: float = 0,
         peer_cert: x509.Certificate | None = None,
+        dpop: str | None = None,
+        method: str = "GET",
+        url: str | httpx.URL | None = None,
     ) -> BearerCheck:
-        """Validate an ``Authorization`` header like ``protect()`` does, for your own server."""
+        """Validate an ``Authorization`` header like ``protect()`` does, for your own server.
+
+        A DPoP-bound token (RFC 9449) needs the request's ``DPoP`` header as ``dpop=``,
+        and its ``method`` and ``url`` for the proof's ``htm`` and ``htu``.
+        """
         with self._lock:
             return check_bearer(
                 self._ctx,
@@ -74,6 +82,9 @@ class TokensAPI(FacadeBase):
                 audience=audience,
                 leeway=leeway,
                 peer_cert=peer_cert,
+                dpop=dpop,
+                method=method,
+                url=url,
             )
 
     def claims_hook(self, hook: ClaimsHook) -> ClaimsHook:

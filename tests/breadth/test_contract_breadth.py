@@ -54,3 +54,30 @@ def test_private_key_jwt_check_skips_without_a_key(
     result.stdout.fnmatch_lines(
         ["*pass --authmock-jwt-client ID:KEY_PEM to check private_key_jwt*"]
     )
+
+
+def test_dpop_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
+    result = pytester.runpytest_inprocess(*contract_args, "-k", "test_dpop", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes["passed"] == 3, result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        [
+            "DPoP server nonce at the token endpoint (RFC 9449 §8): not required",
+            "replayed DPoP proof (same jti) at the token endpoint: refused",
+        ]
+    )
+
+
+def test_dpop_checks_report_a_required_nonce(
+    pytester: pytest.Pytester, contract_args: list[str], idp_server: Any
+) -> None:
+    idp_server.dpop_settings.require_nonce = True
+    result = pytester.runpytest_inprocess(*contract_args, "-k", "test_dpop")
+    assert result.parseoutcomes().get("failed", 0) == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "DPoP server nonce at the token endpoint (RFC 9449 §8): required"
+            "  (fake: idp.dpop_settings.require_nonce = True)"
+        ]
+    )

@@ -41,6 +41,7 @@ _CARRIED = (
     "code_challenge",
     "code_challenge_method",
     "prompt",
+    "dpop_jkt",
 )
 
 
@@ -188,6 +189,7 @@ def _issue_code(
         ),
         created_at=now,
         expires_at=now + ctx.flows.settings.authorization_code_ttl,
+        dpop_jkt=areq.params.get("dpop_jkt"),
     )
     ctx.flows.codes[code.code] = code
     return _redirect(ctx, areq, {"code": code.code}, status)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.dpop import DPOP_ALGS
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.jwtcheck import CLIENT_ASSERTION_ALGS
 from pytest_authmock.provider.models import AUTH_METHODS
@@ -51,6 +52,8 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
         "introspection_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "revocation_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "tls_client_certificate_bound_access_tokens": True,
+        # RFC 9449 §5.1: DPoP proofs are accepted with these algorithms.
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
     }
     if ctx.mtls_base_url:
         # RFC 8705 §5: the same endpoints on the listener that requires a certificate.

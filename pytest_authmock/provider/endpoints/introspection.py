@@ -53,7 +53,7 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     body: dict[str, Any] = {
         "active": True,
         "client_id": record.client_id,
-        "token_type": "Bearer" if record.kind == "access" else "refresh_token",
+        "token_type": _token_type(record),
         "sub": record.sub,
         "iss": ctx.issuer,
         "iat": int(record.issued_at),
@@ -71,3 +71,10 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     if record.cnf is not None:
         body["cnf"] = dict(record.cnf)
     return json_response(200, body)
+
+
+def _token_type(record: TokenRecord) -> str:
+    if record.kind != "access":
+        return "refresh_token"
+    # RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP (with cnf.jkt).
+    return "DPoP" if record.cnf and "jkt" in record.cnf else "Bearer"

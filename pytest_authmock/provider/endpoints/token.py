@@ -6,6 +6,7 @@ import httpx
 
 from pytest_authmock.provider.client_auth import Audience, authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.dpop import nonce_headers, token_request_jkt
 from pytest_authmock.provider.errors import InvalidRequest, UnsupportedGrantType
 from pytest_authmock.provider.grants.base import grant_request, require_grant
 from pytest_authmock.provider.http import json_response, require_method
@@ -31,11 +32,21 @@ def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
             f"grant_type {grant_type!r} is not supported; supported: {', '.join(sorted(ctx.grants))}"
         )
     require_grant(ctx, client, grant_type)
-    grant = grant_request(ctx, client, params, request.peer_cert)
+    store, now = ctx.store, ctx.clock.now()
+    jkt = token_request_jkt(
+        request.headers,
+        request.url,
+        client_id=client.client_id,
+        required=client.dpop_bound_access_tokens,
+        now=now,
+        replay=store.replay,
+        state=store.dpop,
+    )
+    grant = grant_request(ctx, client, params, request.peer_cert, jkt)
     if grant_type == "password":
         trace.username = params.get("username")
     try:
         body = handler(grant)
     finally:
         trace.username = grant.username
-    return json_response(200, body)
+    return json_response(200, body, headers=nonce_headers(store.dpop, now))

@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
+from pytest_authmock.provider.dpop import InvalidDpopProof
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
 from pytest_authmock.provider.flow_state import iso
 from pytest_authmock.provider.grants.base import issue_user_tokens
@@ -62,6 +63,12 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         computed = s256(verifier) if record.code_challenge_method == "S256" else verifier
         if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
             raise InvalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
+    if record.dpop_jkt is not None and request.dpop_jkt != record.dpop_jkt:
+        # RFC 9449 §10: the code may only be redeemed with the key it was bound to.
+        raise InvalidDpopProof(
+            "the authorization request bound the code to DPoP key "
+            f"{record.dpop_jkt!r} (dpop_jkt); redeem it with a proof signed by that key"
+        )
     record.used = True
     user = ctx.store.users.get(record.username)
     if user is None or user.disabled:

@@ -27,10 +27,16 @@ def require_grant(ctx: ProviderContext, client: Client, grant_type: str) -> None
 
 
 def grant_request(
-    ctx: ProviderContext, client: Client, params: dict[str, str], peer_cert: x509.Certificate | None
+    ctx: ProviderContext,
+    client: Client,
+    params: dict[str, str],
+    peer_cert: x509.Certificate | None,
+    dpop_jkt: str | None = None,
 ) -> GrantRequest:
     """The provider's view of one grant request, as every grant handler takes it."""
-    return GrantRequest(ctx=ctx, client=client, params=params, peer_cert=peer_cert)
+    return GrantRequest(
+        ctx=ctx, client=client, params=params, peer_cert=peer_cert, dpop_jkt=dpop_jkt
+    )
 
 
 def requested_scope(grant: GrantRequest) -> tuple[str, ...]:
@@ -72,8 +78,11 @@ def token_response(
         family_id=family_id,
         peer_cert=grant.peer_cert,
         extra_claims=extra,
+        dpop_jkt=grant.dpop_jkt,
     )
-    body: dict[str, Any] = {"access_token": access.value, "token_type": "Bearer"}
+    # RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
+    token_type = "DPoP" if grant.dpop_jkt is not None else "Bearer"
+    body: dict[str, Any] = {"access_token": access.value, "token_type": token_type}
     if access.expires_at is not None:
         body["expires_in"] = int(access.expires_at - access.issued_at)
     if scope:
@@ -93,6 +102,12 @@ def token_response(
     return body
 
 
+def refresh_binding(grant: GrantRequest) -> str | None:
+    """RFC 9449 §5: a public client's refresh token is bound to its DPoP key; a
+    confidential client's is bound to the client's own authentication instead."""
+    return grant.dpop_jkt if grant.client.public else None
+
+
 def issue_user_tokens(
     grant: GrantRequest, user: User, scope: tuple[str, ...], *, nonce: str | None = None
 ) -> tuple[dict[str, Any], str]:
@@ -101,7 +116,11 @@ def issue_user_tokens(
     refresh = None
     if grant.client.allows_grant("refresh_token"):
         refresh = grant.ctx.minter.refresh_token(
-            client=grant.client, user=user, scope=scope, family_id=family_id
+            client=grant.client,
+            user=user,
+            scope=scope,
+            family_id=family_id,
+            dpop_jkt=refresh_binding(grant),
         )
     body = token_response(
         grant, user=user, scope=scope, family_id=family_id, refresh=refresh, nonce=nonce
