@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping
+import random
+import threading
+from collections.abc import Callable, Container, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,8 +24,31 @@ PROFILE_KEYS = (
 )
 
 
+_shared: list[Faker] = []
+_lock = threading.Lock()
+
+
+@contextmanager
+def _faker_with(rng: random.Random) -> Iterator[Faker]:
+    """The process's one Faker, drawing from ``rng`` for as long as the block runs.
+
+    Building a ``Faker()`` costs ~2 ms (more than the rest of a provider's
+    set-up), so every provider shares one and brings its own random state: the
+    values depend only on the provider's seed and its own earlier draws, as with
+    a Faker of its own.
+    """
+    with _lock:
+        if not _shared:
+            from faker import Faker
+
+            _shared.append(Faker())
+        faker = _shared[0]
+        faker.random = rng  # type: ignore[attr-defined]  # a property of Faker, not in its stubs
+        yield faker
+
+
 class IdentityFactory:
-    """Makes client ids, secrets and user profiles from one seeded Faker.
+    """Makes client ids, secrets and user profiles, reproducibly from a seed.
 
     Faker is imported on first use: it takes a third of a second to import, which
     ``authmock serve`` and tests that never need a generated name should not pay.
@@ -30,16 +56,15 @@ class IdentityFactory:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._faker: Faker | None = None
+        # Seeded like Faker.seed_instance(seed) seeds a Faker of its own.
+        self._random: random.Random | None = None
 
-    @property
-    def faker(self) -> Faker:
-        if self._faker is None:
-            from faker import Faker
-
-            self._faker = Faker()
-            self._faker.seed_instance(self.seed)
-        return self._faker
+    @contextmanager
+    def faker(self) -> Iterator[Faker]:
+        if self._random is None:
+            self._random = random.Random(self.seed)  # noqa: S311 - test data, not secrets
+        with _faker_with(self._random) as faker:
+            yield faker
 
     def _unique(self, make: Callable[[], str], taken: Container[str]) -> str:
         for _ in range(1000):
@@ -51,18 +76,23 @@ class IdentityFactory:
         )  # pragma: no cover
 
     def client_id(self, taken: Container[str]) -> str:
-        faker = self.faker
-        return self._unique(lambda: f"{faker.word()}-{faker.word()}-{faker.numerify('###')}", taken)
+        with self.faker() as faker:
+            return self._unique(
+                lambda: f"{faker.word()}-{faker.word()}-{faker.numerify('###')}", taken
+            )
 
     def secret(self) -> str:
         # Letters and digits only, so the secret needs no form-encoding in Basic auth.
-        return str(self.faker.password(length=40, special_chars=False))
+        with self.faker() as faker:
+            return str(faker.password(length=40, special_chars=False))
 
     def username(self, taken: Container[str]) -> str:
-        return self._unique(lambda: str(self.faker.user_name()), taken)
+        with self.faker() as faker:
+            return self._unique(lambda: str(faker.user_name()), taken)
 
     def sub(self) -> str:
-        return str(self.faker.uuid4())
+        with self.faker() as faker:
+            return str(faker.uuid4())
 
     def complete_profile(self, username: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """``given`` with Faker filling the standard claims it lacks.
@@ -76,14 +106,14 @@ class IdentityFactory:
         return {**self.profile(username), **given}
 
     def profile(self, username: str) -> dict[str, Any]:
-        faker = self.faker
-        given, family = faker.first_name(), faker.last_name()
-        return {
-            "name": f"{given} {family}",
-            "given_name": given,
-            "family_name": family,
-            "preferred_username": username,
-            "email": f"{username}@{faker.free_email_domain()}",
-            "email_verified": True,
-            "updated_at": int(faker.unix_time(end_datetime="-1d")),
-        }
+        with self.faker() as faker:
+            given, family = faker.first_name(), faker.last_name()
+            return {
+                "name": f"{given} {family}",
+                "given_name": given,
+                "family_name": family,
+                "preferred_username": username,
+                "email": f"{username}@{faker.free_email_domain()}",
+                "email_verified": True,
+                "updated_at": int(faker.unix_time(end_datetime="-1d")),
+            }
