@@ -39,12 +39,25 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "device_codes",
         "faults",
         "openapi",
+        "replay",
+        "jwtcheck",
+        "trust",
+        "client_assertion",
+        "dpop",
     ),
     "tokens": ("keys", "tokens", "claims", "context", "bearer", "resource", "api_tokens", "pages"),
     "grants": ("grants",),
     "endpoints": ("endpoints",),
     "routes": ("routes",),
-    "facade": ("facade_base", "setup_api", "tokens_api", "faults_api", "flows_api", "idp"),
+    "facade": (
+        "facade_base",
+        "setup_api",
+        "tokens_api",
+        "faults_api",
+        "flows_api",
+        "assertions_api",
+        "idp",
+    ),
 }
 #: What the core never imports: transports, the pytest face, ``authmock serve``, the
 #: setup file format, the client library and the contract suite.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-from typing import TYPE_CHECKING
 
 import httpx
 from cryptography import x509
@@ -22,9 +21,6 @@ from pytest_authmock.provider.http import auth_scheme, parse_basic
 from pytest_authmock.provider.models import Client
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.store import Store
-
-if TYPE_CHECKING:
-    from pytest_authmock.provider.context import ProviderContext
 
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="authmock", charset="UTF-8"'}
 TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
@@ -47,12 +43,13 @@ class Audience:
     now: float
 
     @classmethod
-    def of(cls, ctx: ProviderContext, request: httpx.Request) -> Audience:
+    def at(cls, issuer: str, url: httpx.URL, now: float) -> Audience:
+        """For a request to ``url`` of the provider ``issuer``, at provider time ``now``."""
         return cls(
-            issuer=ctx.issuer,
-            token_endpoint=ctx.issuer + PATHS["token"],
-            endpoint=str(request.url.copy_with(query=None, fragment=None)),
-            now=ctx.clock.now(),
+            issuer=issuer,
+            token_endpoint=issuer + PATHS["token"],
+            endpoint=str(url.copy_with(query=None, fragment=None)),
+            now=now,
         )
 
 

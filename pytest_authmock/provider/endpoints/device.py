@@ -22,7 +22,11 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     if "client_id" in params:
         request.trace.client_id = params["client_id"]
     client = authenticate(
-        ctx.store, request.http, params, request.peer_cert, Audience.of(ctx, request.http)
+        ctx.store,
+        request.http,
+        params,
+        request.peer_cert,
+        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
     ).client
     request.trace.client_id = client.client_id
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.

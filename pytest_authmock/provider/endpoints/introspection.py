@@ -26,7 +26,11 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     require_method(request.http, "POST")
     params = request.form()
     auth = authenticate(
-        ctx.store, request.http, params, request.peer_cert, Audience.of(ctx, request.http)
+        ctx.store,
+        request.http,
+        params,
+        request.peer_cert,
+        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
     )
     request.trace.client_id = auth.client.client_id
     if auth.method == "none":

@@ -15,7 +15,11 @@ def revocation(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response
     require_method(request.http, "POST")
     params = request.form()
     client = authenticate(
-        ctx.store, request.http, params, request.peer_cert, Audience.of(ctx, request.http)
+        ctx.store,
+        request.http,
+        params,
+        request.peer_cert,
+        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
     ).client
     request.trace.client_id = client.client_id
     record = find_token(ctx, params)

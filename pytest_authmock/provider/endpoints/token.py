@@ -23,7 +23,11 @@ def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     if "client_id" in params:
         trace.client_id = params["client_id"]
     client = authenticate(
-        ctx.store, request.http, params, request.peer_cert, Audience.of(ctx, request.http)
+        ctx.store,
+        request.http,
+        params,
+        request.peer_cert,
+        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
     ).client
     trace.client_id = client.client_id
     handler = ctx.grants.get(grant_type)
