@@ -61,12 +61,15 @@ def test_server_nonces(provider: FakeIdP) -> None:
     client = provider.add_client("build-bot")
     # --8<-- [start:nonce]
     provider.dpop_settings.require_nonce = True  # RFC 9449 §8
-    with OAuthClient(
-        provider.issuer,
-        client_id="build-bot",
-        client_secret=client.client_secret,
-        dpop=DPoPKey.generate(),
-    ) as oauth, httpx.Client(auth=OAuth2Auth.client_credentials(oauth)) as http:
+    with (
+        OAuthClient(
+            provider.issuer,
+            client_id="build-bot",
+            client_secret=client.client_secret,
+            dpop=DPoPKey.generate(),
+        ) as oauth,
+        httpx.Client(auth=OAuth2Auth.client_credentials(oauth)) as http,
+    ):
         assert http.get(api).status_code == 200
     # The first token request was answered use_dpop_nonce; the client retried once.
     provider.journal.assert_count(1, endpoint="token", error="use_dpop_nonce")

@@ -96,12 +96,17 @@ class _AssertionAuth:
     def client_id(self) -> str:
         return self._client_id
 
-    def assertion(self, audience: str) -> str:
-        """A new signed assertion for ``audience`` (a new ``jti`` each call)."""
+    def assertion(self, audience: str, *, subject: str | None = None) -> str:
+        """A new signed assertion for ``audience`` (a new ``jti`` each call).
+
+        With ``subject``, it is a JWT bearer grant (RFC 7523 §2.1) for that
+        subject, issued by the client: ``JwtBearerGrant(auth.assertion(issuer,
+        subject="ada"))``, the service-account pattern.
+        """
         now = int(self.clock())
         claims: dict[str, Any] = {
             "iss": self.client_id,
-            "sub": self.client_id,
+            "sub": subject or self.client_id,
             "aud": audience,
             "jti": secrets.token_urlsafe(16),
             "iat": now,

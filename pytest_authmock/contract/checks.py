@@ -33,7 +33,10 @@ class Choices:
         self.items[what] = (chosen, fake_option)
 
     def as_json(self) -> dict[str, dict[str, str | None]]:
-        return {what: {"chosen": chosen, "fake": option} for what, (chosen, option) in self.items.items()}
+        return {
+            what: {"chosen": chosen, "fake": option}
+            for what, (chosen, option) in self.items.items()
+        }
 
     def lines(self) -> list[str]:
         out = []
@@ -71,7 +74,13 @@ class Provider:
         issuer = self.settings.issuer
         parts = urlsplit(issuer)
         rfc8414 = urlunsplit(
-            (parts.scheme, parts.netloc, "/.well-known/oauth-authorization-server" + parts.path, "", "")
+            (
+                parts.scheme,
+                parts.netloc,
+                "/.well-known/oauth-authorization-server" + parts.path,
+                "",
+                "",
+            )
         )
         return {
             "openid-configuration": issuer + "/.well-known/openid-configuration",
@@ -152,7 +161,11 @@ class Provider:
         )
 
     def token(self, data: dict[str, str], **kwargs: Any) -> httpx.Response:
-        if self.settings.scope and "scope" not in data and data.get("grant_type") != "refresh_token":
+        if (
+            self.settings.scope
+            and "scope" not in data
+            and data.get("grant_type") != "refresh_token"
+        ):
             data = {**data, "scope": self.settings.scope}
         return self.post("token_endpoint", data, **kwargs)
 
@@ -171,5 +184,7 @@ class Provider:
         try:
             decoded = jwt.decode(token, KeySet.import_key_set(keys), algorithms=[alg])  # type: ignore[arg-type]
         except (JoseError, ValueError) as exc:
-            raise AssertionError(f"the token's signature does not verify with the JWKS: {exc}") from None
+            raise AssertionError(
+                f"the token's signature does not verify with the JWKS: {exc}"
+            ) from None
         return dict(decoded.claims)

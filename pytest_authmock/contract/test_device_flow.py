@@ -17,8 +17,12 @@ def device(provider: Provider) -> dict[str, Any]:
         pytest.skip("pass --authmock-device to check the device flow")
     if not provider.endpoint("device_authorization_endpoint"):
         pytest.skip("no device_authorization_endpoint in the metadata")
-    response = provider.post("device_authorization_endpoint", {"scope": provider.settings.scope or ""})
-    assert response.status_code == 200, f"device authorization answered {response.status_code}: {response.text}"
+    response = provider.post(
+        "device_authorization_endpoint", {"scope": provider.settings.scope or ""}
+    )
+    assert response.status_code == 200, (
+        f"device authorization answered {response.status_code}: {response.text}"
+    )
     body: dict[str, Any] = response.json()
     return body
 
@@ -42,6 +46,8 @@ def test_polling_before_approval_is_pending(provider: Provider, device: dict[str
 
 
 def test_unknown_device_code(provider: Provider, device: dict[str, Any]) -> None:
-    response = provider.token({"grant_type": DEVICE_GRANT, "device_code": "authmock-contract-unknown"})
+    response = provider.token(
+        {"grant_type": DEVICE_GRANT, "device_code": "authmock-contract-unknown"}
+    )
     assert response.status_code == 400
     assert response.json().get("error") in ("invalid_grant", "expired_token")

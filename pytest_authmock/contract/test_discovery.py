@@ -29,12 +29,18 @@ def test_metadata_answers_json(provider: Provider) -> None:
 def test_required_metadata_fields(metadata: dict[str, Any]) -> None:
     # RFC 8414 §2: issuer and response_types_supported are REQUIRED; a provider
     # with a token endpoint lists it, and one that signs anything lists jwks_uri.
-    missing = [name for name in ("issuer", "token_endpoint", "response_types_supported") if name not in metadata]
+    missing = [
+        name
+        for name in ("issuer", "token_endpoint", "response_types_supported")
+        if name not in metadata
+    ]
     assert not missing, f"metadata lacks {', '.join(missing)}"
     for name, value in metadata.items():
         if name.endswith("_endpoint") or name == "jwks_uri":
             parts = urlsplit(str(value))
-            assert parts.scheme in ("https", "http") and parts.netloc, f"{name} is not an absolute URL"
+            assert parts.scheme in ("https", "http") and parts.netloc, (
+                f"{name} is not an absolute URL"
+            )
             assert not parts.fragment, f"{name} has a fragment"
 
 

@@ -24,7 +24,9 @@ def test_bound_token_with_a_client_certificate(
         url, data={"grant_type": "client_credentials", "client_id": provider.settings.client_id}
     )
     if response.status_code != 200:
-        pytest.fail(f"tls_client_auth token request answered {response.status_code}: {response.text}")
+        pytest.fail(
+            f"tls_client_auth token request answered {response.status_code}: {response.text}"
+        )
     token = response.json()["access_token"]
     assert provider.settings.client_cert is not None
     cert = x509.load_pem_x509_certificate(provider.settings.client_cert.read_bytes())

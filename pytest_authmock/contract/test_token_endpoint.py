@@ -36,11 +36,15 @@ def issued(provider: Provider, needs_grant: Callable[[str], None]) -> Any:
 
 
 def test_client_credentials_succeeds(issued: Any, choices: Choices) -> None:
-    assert issued.status_code == 200, f"client_credentials answered {issued.status_code}: {issued.text}"
+    assert issued.status_code == 200, (
+        f"client_credentials answered {issued.status_code}: {issued.text}"
+    )
     body = issued.json()
     assert isinstance(body.get("access_token"), str) and body["access_token"]
     token_type = body.get("token_type")
-    assert isinstance(token_type, str) and token_type.lower() == "bearer", f"token_type {token_type!r}"
+    assert isinstance(token_type, str) and token_type.lower() == "bearer", (
+        f"token_type {token_type!r}"
+    )
     choices.record("token_type spelling", token_type)
     expires_in = body.get("expires_in")
     choices.record(
@@ -49,7 +53,9 @@ def test_client_credentials_succeeds(issued: Any, choices: Choices) -> None:
         "access_token_ttl=<seconds> or None",
     )
     # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
-    choices.record("refresh token for client_credentials", "yes" if "refresh_token" in body else "no")
+    choices.record(
+        "refresh token for client_credentials", "yes" if "refresh_token" in body else "no"
+    )
 
 
 def test_token_answers_are_not_cached(issued: Any) -> None:
@@ -71,11 +77,15 @@ def test_access_token_format(provider: Provider, issued: Any, choices: Choices) 
         assert claims["exp"] > claims["iat"]
 
 
-def test_wrong_client_secret(provider: Provider, needs_grant: Callable[[str], None], choices: Choices) -> None:
+def test_wrong_client_secret(
+    provider: Provider, needs_grant: Callable[[str], None], choices: Choices
+) -> None:
     needs_grant("client_credentials")
     if provider.settings.client_secret is None:
         pytest.skip("the client is public")
-    response = provider.token({"grant_type": "client_credentials"}, secret="authmock-contract-wrong-secret")
+    response = provider.token(
+        {"grant_type": "client_credentials"}, secret="authmock-contract-wrong-secret"
+    )
     assert _error(response) == "invalid_client"
     assert response.status_code in (400, 401)
     choices.record(f"invalid_client status ({provider.auth_method})", str(response.status_code))
@@ -128,14 +138,20 @@ def test_forbidden_grant(
     )
 
 
-def test_unknown_scope(provider: Provider, needs_grant: Callable[[str], None], choices: Choices) -> None:
+def test_unknown_scope(
+    provider: Provider, needs_grant: Callable[[str], None], choices: Choices
+) -> None:
     needs_grant("client_credentials")
     response = provider.token(
         {"grant_type": "client_credentials", "scope": "authmock-contract-no-such-scope"}
     )
     if response.status_code == 200:
         granted = response.json().get("scope")
-        chosen = "granted anyway" if granted and "no-such-scope" in granted else f"ignored (scope {granted!r})"
+        chosen = (
+            "granted anyway"
+            if granted and "no-such-scope" in granted
+            else f"ignored (scope {granted!r})"
+        )
     else:
         error = _error(response)
         assert response.status_code == 400

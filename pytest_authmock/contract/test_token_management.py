@@ -61,7 +61,9 @@ def test_revoke_an_own_token(
     provider: Provider, revocation: str, needs_grant: Callable[[str], None], choices: Choices
 ) -> None:
     token = _own_token(provider, needs_grant)
-    response = provider.post("revocation_endpoint", {"token": token, "token_type_hint": "access_token"})
+    response = provider.post(
+        "revocation_endpoint", {"token": token, "token_type_hint": "access_token"}
+    )
     assert response.status_code == 200, response.text
     if provider.endpoint("introspection_endpoint"):
         after = provider.post("introspection_endpoint", {"token": token}).json()

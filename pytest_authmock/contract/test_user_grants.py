@@ -11,21 +11,31 @@ from pytest_authmock.contract.checks import Choices, Provider
 
 
 @pytest.fixture(scope="module")
-def login(provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]) -> dict[str, Any]:
+def login(
+    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
+) -> dict[str, Any]:
     needs_grant("password")
     username, password = user
-    response = provider.token({"grant_type": "password", "username": username, "password": password})
-    assert response.status_code == 200, f"password grant answered {response.status_code}: {response.text}"
+    response = provider.token(
+        {"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, (
+        f"password grant answered {response.status_code}: {response.text}"
+    )
     body: dict[str, Any] = response.json()
     return body
 
 
 def test_password_grant(login: dict[str, Any], choices: Choices) -> None:
     assert login.get("access_token")
-    choices.record("refresh token with the password grant", "yes" if login.get("refresh_token") else "no")
+    choices.record(
+        "refresh token with the password grant", "yes" if login.get("refresh_token") else "no"
+    )
 
 
-def test_wrong_password(provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]) -> None:
+def test_wrong_password(
+    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
+) -> None:
     needs_grant("password")
     response = provider.token(
         {"grant_type": "password", "username": user[0], "password": "authmock-contract-wrong"}
@@ -34,7 +44,9 @@ def test_wrong_password(provider: Provider, user: tuple[str, str], needs_grant: 
     assert response.json().get("error") == "invalid_grant"
 
 
-def test_refresh_grant_and_rotation(provider: Provider, login: dict[str, Any], choices: Choices) -> None:
+def test_refresh_grant_and_rotation(
+    provider: Provider, login: dict[str, Any], choices: Choices
+) -> None:
     refresh = login.get("refresh_token")
     if not refresh:
         pytest.skip("the password grant returned no refresh token")
@@ -43,7 +55,9 @@ def test_refresh_grant_and_rotation(provider: Provider, login: dict[str, Any], c
     body = response.json()
     assert body.get("access_token")
     rotated = bool(body.get("refresh_token")) and body["refresh_token"] != refresh
-    choices.record("refresh token rotation", "yes" if rotated else "no", f"refresh_token_rotation={rotated}")
+    choices.record(
+        "refresh token rotation", "yes" if rotated else "no", f"refresh_token_rotation={rotated}"
+    )
     if not rotated:
         return
     # RFC 9700 §4.14.2: presenting the old (rotated) refresh token again must fail.
@@ -59,12 +73,16 @@ def test_refresh_grant_and_rotation(provider: Provider, login: dict[str, Any], c
 
 def test_unknown_refresh_token(provider: Provider, needs_grant: Callable[[str], None]) -> None:
     needs_grant("refresh_token")
-    response = provider.token({"grant_type": "refresh_token", "refresh_token": "authmock-contract-unknown"})
+    response = provider.token(
+        {"grant_type": "refresh_token", "refresh_token": "authmock-contract-unknown"}
+    )
     assert response.status_code == 400
     assert response.json().get("error") == "invalid_grant"
 
 
-def test_userinfo(provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]) -> None:
+def test_userinfo(
+    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
+) -> None:
     url = provider.endpoint("userinfo_endpoint")
     if not url:
         pytest.skip("no userinfo_endpoint in the metadata")

@@ -18,6 +18,7 @@ from pytest_authmock.provider.client_assertion import (
 )
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
 from pytest_authmock.provider.http import auth_scheme, parse_basic
+from pytest_authmock.provider.jwtcheck import ErrorType
 from pytest_authmock.provider.models import Client
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.store import Store
@@ -142,9 +143,7 @@ def _authenticate_assertion(
     def keys(refresh: bool) -> list[Key]:
         if method == "client_secret_jwt":
             return [secret_key(client.client_secret or "")]
-        if client.jwks_uri is None:
-            return list(client.jwks)
-        return store.trust.fetcher.keys(client.jwks_uri, error=InvalidClient, refresh=refresh)
+        return registered_keys(store, client, error=InvalidClient, refresh=refresh)
 
     verify_assertion(
         assertion,
@@ -157,6 +156,15 @@ def _authenticate_assertion(
         replay=store.replay,
     )
     return Authenticated(client, method)
+
+
+def registered_keys(
+    store: Store, client: Client, *, error: ErrorType, refresh: bool = False
+) -> list[Key]:
+    """The public keys a client registered: its ``jwks``, or its ``jwks_uri`` fetched."""
+    if client.jwks_uri is None:
+        return list(client.jwks)
+    return store.trust.fetcher.keys(client.jwks_uri, error=error, refresh=refresh)
 
 
 def _secretless_method(client: Client, peer_cert: x509.Certificate | None) -> str:

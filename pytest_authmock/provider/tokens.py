@@ -60,8 +60,14 @@ class TokenMinter:
         ttl: int | bool | None = False,
         extra_claims: dict[str, Any] | None = None,
         dpop_jkt: str | None = None,
+        sub: str | None = None,
+        audience: tuple[str, ...] | None = None,
     ) -> TokenRecord:
         """Issue an access token; ``ttl=False`` means the client's or provider's default.
+
+        ``sub`` and ``audience`` override the subject (the user's, else the client's)
+        and the audience (the client's, else the provider's): assertion grants and
+        token exchange speak for subjects this provider has no user for.
 
         ``extra_claims`` (from claims hooks) override the client's and user's claims.
         ``peer_cert`` binds it to a certificate (RFC 8705 §3), ``dpop_jkt`` to a DPoP
@@ -70,8 +76,8 @@ class TokenMinter:
         now = int(self.clock.now())
         lifetime = client.access_token_ttl if ttl is False else ttl
         expires = None if lifetime is None else now + int(lifetime)
-        audience = client.audience or (self.config.default_audience,)
-        sub = user.sub if user else client.client_id
+        audience = audience or client.audience or (self.config.default_audience,)
+        sub = sub or (user.sub if user else client.client_id)
         jti = secrets.token_urlsafe(16)
         claims: dict[str, Any] = {
             **client.claims,

@@ -13,13 +13,21 @@ import dataclasses
 import ipaddress
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
 from joserfc.jwk import Key
 
-from pytest_authmock.provider.jwtcheck import ErrorType, import_jwks, peek, verify_with_refresh
+from pytest_authmock.provider.jwtcheck import (
+    ErrorType,
+    audiences,
+    check_times,
+    import_jwks,
+    peek,
+    verify_with_refresh,
+)
+from pytest_authmock.provider.replay import ReplayCache
 
 #: Seconds to wait for a JWKS document; a test's own server answers at once.
 FETCH_TIMEOUT = 5.0
@@ -155,3 +163,46 @@ def verify_trusted_jwt(
 
     verify_with_refresh(token, header, load, error=error, what=what)
     return ForeignJwt(trusted=trusted, claims=claims)
+
+
+def check_trusted_claims(
+    found: ForeignJwt,
+    *,
+    accepted_audiences: Sequence[str],
+    now: float,
+    error: ErrorType,
+    what: str,
+    replay: ReplayCache | None = None,
+) -> str:
+    """RFC 7523 §3 on a verified JWT from a trusted issuer; returns its ``sub``.
+
+    ``aud`` must name the audience the trust was set up with, else one of
+    ``accepted_audiences`` (this provider). ``replay`` given: a ``jti`` is
+    single-use (RFC 7523 §3 lets the server refuse a reused one).
+    """
+    claims = found.claims
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise error(f"{what} has no 'sub' claim (RFC 7523 §3 requires one)")
+    expected = (found.trusted.audience,) if found.trusted.audience else tuple(accepted_audiences)
+    given = audiences(claims)
+    if not any(value in expected for value in given):
+        raise error(
+            f"{what} aud {given or None!r} does not name this provider; expected "
+            f"{' or '.join(map(repr, expected))}"
+        )
+    exp = check_times(claims, now, error=error, what=what)
+    jti = claims.get("jti")
+    if (
+        replay is not None
+        and isinstance(jti, str)
+        and exp is not None
+        and not replay.use("assertion", found.trusted.issuer, jti, until=exp, now=now)
+    ):
+        raise error(f"{what} jti {jti!r} was already used; each assertion is good for one grant")
+    return sub
+
+
+def copied_claims(found: ForeignJwt) -> dict[str, Any]:
+    """The claims the trust copies into tokens issued here."""
+    return {name: found.claims[name] for name in found.trusted.copy_claims if name in found.claims}

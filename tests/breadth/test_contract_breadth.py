@@ -16,7 +16,11 @@ BASE = ["--pyargs", "pytest_authmock.contract", "-p", "no:cacheprovider", "-p", 
 def contract_args(idp_server: Any, tmp_path: Path) -> list[str]:
     client = idp_server.add_client("contract-ci", client_secret="contract-ci-secret-0123456789")
     jwt = PrivateKeyJwt.generate("contract-jwt", alg="ES256")
-    idp_server.add_client("contract-jwt", jwks=jwt.jwks(), grant_types=["client_credentials"])
+    idp_server.add_client(
+        "contract-jwt",
+        jwks=jwt.jwks(),
+        grant_types=["client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    )
     key = tmp_path / "contract-jwt.pem"
     key.write_bytes(jwt.key.as_pem(private=True))
     return [
@@ -79,5 +83,20 @@ def test_dpop_checks_report_a_required_nonce(
         [
             "DPoP server nonce at the token endpoint (RFC 9449 §8): required"
             "  (fake: idp.dpop_settings.require_nonce = True)"
+        ]
+    )
+
+
+def test_assertion_grant_checks_pass(
+    pytester: pytest.Pytester, contract_args: list[str], idp_server: Any
+) -> None:
+    result = pytester.runpytest_inprocess(*contract_args, "-k", "assertion_grants")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes["passed"] == 2, result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        [
+            "token exchange of the client's own access token: accepted",
+            "JWT bearer grant with a client-signed assertion: accepted",
         ]
     )

@@ -67,10 +67,18 @@ def token_response(
     refresh: TokenRecord | None,
     nonce: str | None = None,
     auth_time: float | None = None,
+    subject: str | None = None,
+    audience: tuple[str, ...] | None = None,
+    claims: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply."""
+    """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply.
+
+    ``subject``, ``audience`` and ``claims`` are for the assertion grants: a subject
+    from another issuer, the audience asked for, and claims carried over.
+    """
     minter = grant.ctx.minter
     extra = hook_claims(minter, client=grant.client, params=grant.params, user=user, scope=scope)
+    extra = {**(claims or {}), **extra}
     access = minter.access_token(
         client=grant.client,
         user=user,
@@ -79,6 +87,8 @@ def token_response(
         peer_cert=grant.peer_cert,
         extra_claims=extra,
         dpop_jkt=grant.dpop_jkt,
+        sub=subject,
+        audience=audience,
     )
     # RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
     token_type = "DPoP" if grant.dpop_jkt is not None else "Bearer"
