@@ -279,7 +279,11 @@ class Service:
         issuer = settings.issuer or base_url
         try:
             return FakeIdP(
-                issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **settings.provider
+                issuer=issuer,
+                seed=settings.seed,
+                mtls_base_url=mtls_url,
+                client_certificates=mtls_url is not None,
+                **settings.provider,
             )
         except (TypeError, ValueError) as exc:
             message = str(exc).replace("authmock option ", "")

@@ -73,6 +73,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         unauthorized_grant_error: str = "unauthorized_client",
         seed: int | None = None,
         mtls_base_url: str | None = None,
+        client_certificates: bool = True,
     ) -> None:
         config = ProviderConfig(
             issuer=issuer,
@@ -91,6 +92,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         #: set by the loopback transport; its URLs are advertised as
         #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
+        self._client_certificates = bool(client_certificates)
         self._paths = IssuerPaths(issuer, self.mtls_base_url)
         self._lock = threading.RLock()
         self.clock = Clock()
@@ -116,11 +118,22 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
             minter=TokenMinter(self._config, self._keys, self.clock, store),
             grants=GRANTS,
             mtls_base_url=self.mtls_base_url,
+            client_certificates=self._client_certificates,
         )
         self._identities = IdentityFactory(self.seed)
         self._resources: list[ProtectedResource] = []
         self._expectations: list[Expectation] = []
         self._faults = FaultPlan(self.seed, FAULT_ENDPOINTS)
+
+    @property
+    def client_certificates(self) -> bool:
+        """False when the transport cannot deliver TLS client certificates (a loopback
+        server without mTLS); then the metadata does not offer RFC 8705."""
+        return self._client_certificates
+
+    @client_certificates.setter
+    def client_certificates(self, value: bool) -> None:
+        self._client_certificates = self._ctx.client_certificates = bool(value)
 
     @property
     def issuer(self) -> str:

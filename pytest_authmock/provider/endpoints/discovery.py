@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from pytest_authmock.provider.client_auth import TLS_METHODS
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.dpop import DPOP_ALGS
 from pytest_authmock.provider.http import json_response, require_method
@@ -18,6 +19,8 @@ from pytest_authmock.provider.tokens import SCOPE_CLAIMS
 def metadata(ctx: ProviderContext) -> dict[str, Any]:
     """RFC 8414 / OIDC Discovery metadata; clients find every endpoint here."""
     base = ctx.issuer
+    # RFC 8705 methods only where a request can carry a client certificate.
+    methods = [m for m in AUTH_METHODS if ctx.client_certificates or m not in TLS_METHODS]
     body: dict[str, Any] = {
         "issuer": base,
         "token_endpoint": base + PATHS["token"],
@@ -39,9 +42,9 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
         # OpenAPI description live.
         "api_tokens_endpoint": base + PATHS["api_tokens"],
         "api_tokens_openapi_uri": base + PATHS["api_tokens_openapi"],
-        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
-        "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
-        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": [m for m in methods if m != "none"],
+        "revocation_endpoint_auth_methods_supported": methods,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp"]
         + [claim for claims in SCOPE_CLAIMS.values() for claim in claims],
@@ -51,10 +54,11 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
         "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "introspection_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
         "revocation_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
-        "tls_client_certificate_bound_access_tokens": True,
         # RFC 9449 §5.1: DPoP proofs are accepted with these algorithms.
         "dpop_signing_alg_values_supported": list(DPOP_ALGS),
     }
+    if ctx.client_certificates:
+        body["tls_client_certificate_bound_access_tokens"] = True
     if ctx.mtls_base_url:
         # RFC 8705 §5: the same endpoints on the listener that requires a certificate.
         alias = ctx.mtls_base_url + httpx.URL(base).path.rstrip("/")
