@@ -76,6 +76,7 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
     from pytest_authmock.transport.respx_mount import RespxMount
 
     options = fixture_options.resolve(request)
+    fixture_options.keep_respx_patched(request.config)
     made: list[FakeIdP] = []
     mounts: list[RespxMount] = []
 

@@ -34,6 +34,7 @@ DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
 TEST_SEED_KEY = pytest.StashKey[int]()
 #: Set on the test item by resolve(): the idp or idp_server fixture was set up.
 USED_KEY = pytest.StashKey[bool]()
+RESPX_KEY = pytest.StashKey[bool]()
 
 MARKER_HELP = (
     "authmock(issuer=URL, token_format='jwt'|'opaque', "
@@ -255,6 +256,20 @@ def _declaration(
         return load(resolved)
     except ConfigError as error:
         pytest.fail(f"pytest-authmock: {error}", pytrace=False)
+
+
+def keep_respx_patched(config: pytest.Config) -> None:
+    """From the first in-process provider on, keep respx's patches until the session ends.
+
+    Each test's mount then only registers its router instead of patching and
+    unpatching httpcore; requests of tests without a provider pass through.
+    """
+    if config.stash.get(RESPX_KEY, False):
+        return
+    from pytest_authmock.transport.respx_mount import keep_patched
+
+    config.add_cleanup(keep_patched())
+    config.stash[RESPX_KEY] = True
 
 
 def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:

@@ -106,7 +106,8 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
 
     options = fixture_options.resolve(request)
     provider = FakeIdP.from_config(options.config, seed=options.seed)
-    options.apply(provider)  # skew, config= setup, fault check (issue 6)
+    options.apply(provider)  # skew, config= setup, fault check
+    fixture_options.keep_respx_patched(request.config)
     mount = RespxMount(provider).start()
     yield provider
     try:

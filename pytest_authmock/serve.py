@@ -269,6 +269,7 @@ class Service:
             raise ConfigError(f"cannot write certificates to {str(directory)!r}: {exc}") from None
 
     def _provider(self, base_url: str) -> Any:
+        from pytest_authmock.provider.config import OptionError
         from pytest_authmock.provider.idp import FakeIdP
 
         if self._pending_key is not None:
@@ -285,9 +286,8 @@ class Service:
                 client_certificates=mtls_url is not None,
                 **settings.provider,
             )
-        except (TypeError, ValueError) as exc:
-            message = str(exc).replace("authmock option ", "")
-            raise ConfigError(message) from None
+        except OptionError as exc:  # a flag's value: named as the flag's option
+            raise ConfigError(f"{exc.option} {exc.problem}") from None
 
     def _register(self, material: Any) -> None:
         settings = self.settings

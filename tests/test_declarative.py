@@ -173,3 +173,63 @@ def test_a_bad_ini_config_stops_the_run(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*authmock_config: config file *missing.toml' does not exist*"])
+
+
+# -- the file format and the Python API cannot drift apart -------------------------------
+
+
+def _keywords(function: object) -> list[str]:
+    import inspect
+
+    return [
+        name
+        for name, parameter in inspect.signature(function).parameters.items()  # type: ignore[arg-type]
+        if name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+
+
+def test_client_keys_are_add_client_arguments() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.registration import ClientOptions
+
+    python = [*_keywords(FakeIdP.add_client), *ClientOptions.__annotations__]
+    file_only = {"p12_password"}  # authmock serve's PKCS#12 files
+    python_only = set(config_file.PYTHON_ONLY_CLIENT_OPTIONS)
+    assert set(config_file.CLIENT_KEYS) - file_only == set(python) - python_only
+
+
+def test_user_and_resource_keys_are_the_method_arguments() -> None:
+    from pytest_authmock import config_file
+
+    assert list(config_file.USER_KEYS) == _keywords(FakeIdP.add_user)
+    python_only = {"respond"}  # a Python callable
+    assert set(config_file.RESOURCE_KEYS) == set(_keywords(FakeIdP.protect)) - python_only
+
+
+def test_fault_keys_are_the_fault_methods_arguments() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.faults import FAULT_METHODS
+    from pytest_authmock.provider.faults_api import FaultTarget
+
+    methods = set(FAULT_METHODS.values())
+    assert set(config_file.FAULT_KINDS) == methods | set(FAULT_METHODS)
+    keywords = {name for method in methods for name in _keywords(getattr(FakeIdP, method))}
+    keywords |= set(FaultTarget.__annotations__)
+    assert set(config_file.FAULT_KEYS) - {"kind"} == keywords
+
+
+def test_top_level_keys_are_the_provider_options() -> None:
+    from pytest_authmock import config_file
+    from pytest_authmock.provider.config import ProviderConfig
+
+    provider = set(config_file.TOP_LEVEL_KEYS) - set(config_file.SERVER_KEYS)
+    scenario = {"seed", "kid", "clock_skew", "clients", "users", "resources", "faults"}
+    assert provider - scenario == set(ProviderConfig.option_names())
+    assert set(ProviderConfig.option_names()) <= set(_keywords(FakeIdP.__init__))
+
+
+def test_a_fault_kind_may_be_the_journal_name(tmp_path: Path) -> None:
+    declaration = load(_write(tmp_path, "[[faults]]\nkind = 'status'\nstatus = 502\ntimes = 1"))
+    idp = FakeIdP()
+    declaration.apply(idp)
+    assert [f.describe() for f in idp.internals.faults] == ["fail(502, times=1)"]

@@ -40,3 +40,15 @@ def test_loading_the_plugin_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_fakeidp_method_is_in_the_grouped_reference() -> None:
+    from pathlib import Path
+
+    reference = (Path(__file__).parent.parent / "docs" / "reference.md").read_text()
+    section = reference.split("## `FakeIdP` methods", 1)[1].split("\n## ", 1)[0]
+    public = sorted(name for name in dir(pytest_authmock.FakeIdP) if not name.startswith("_"))
+    missing = [name for name in public if f"`{name}" not in section]
+    assert missing == []
+    for group in ("setup", "tokens", "keys", "faults", "flows", "lifecycle", "transports"):
+        assert f"{{: #{group} }}" in section

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 from cryptography import x509
@@ -30,6 +30,9 @@ from pytest_authmock.provider.errors import (
 from pytest_authmock.provider.http import json_response
 from pytest_authmock.provider.models import TokenRecord
 from pytest_authmock.provider.tokens import certificate_thumbprint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 # RFC 6750 §2.1: b64token
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -121,17 +124,26 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class BearerRequirements(TypedDict, total=False):
+    """What ``check_bearer()`` requires of a token besides being live and ours."""
+
+    #: Every one of these scopes (RFC 6750 §3.1 ``insufficient_scope`` otherwise).
+    scopes: Sequence[str]
+    #: This value in ``aud``.
+    audience: str | None
+    #: Seconds of tolerance on ``exp`` and ``nbf``.
+    leeway: float
+    #: The TLS client certificate, for certificate-bound tokens (RFC 8705 §3).
+    peer_cert: x509.Certificate | None
+    #: The request's ``DPoP`` header, for DPoP-bound tokens (RFC 9449 §7), and the
+    #: request's method and URL the proof's ``htm`` and ``htu`` must name.
+    dpop: str | None
+    method: str
+    url: str | httpx.URL | None
+
+
 def check_bearer(
-    ctx: ProviderContext,
-    authorization: str | None,
-    *,
-    scopes: Sequence[str] = (),
-    audience: str | None = None,
-    leeway: float = 0,
-    peer_cert: x509.Certificate | None = None,
-    dpop: str | None = None,
-    method: str = "GET",
-    url: str | httpx.URL | None = None,
+    ctx: ProviderContext, authorization: str | None, **requirements: Unpack[BearerRequirements]
 ) -> BearerCheck:
     """Check an ``Authorization`` header value the way a resource server would.
 
@@ -141,6 +153,15 @@ def check_bearer(
     ``dpop`` is the request's ``DPoP`` header, checked against ``method`` and
     ``url``) and ``scopes`` (all required).
     """
+    unknown = [name for name in requirements if name not in BearerRequirements.__annotations__]
+    if unknown:
+        raise TypeError(f"check_bearer() got an unexpected keyword argument {unknown[0]!r}")
+    scopes = requirements.get("scopes", ())
+    audience = requirements.get("audience")
+    leeway = requirements.get("leeway", 0)
+    peer_cert = requirements.get("peer_cert")
+    dpop, method = requirements.get("dpop"), requirements.get("method", "GET")
+    url = requirements.get("url")
     realm = ctx.issuer
     if not authorization:
         # RFC 6750 §3.1: no credentials at all gets a bare challenge, no error code.

@@ -91,7 +91,7 @@ class ProviderConfig:
 
     @classmethod
     def option_names(cls) -> tuple[str, ...]:
-        return tuple(field.name for field in dataclasses.fields(cls))
+        return _OPTION_NAMES
 
     @classmethod
     def from_options(cls, **options: Any) -> ProviderConfig:
@@ -103,7 +103,19 @@ class ProviderConfig:
                 f"unknown authmock option{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(map(repr, unknown))}; known options: {', '.join(known)}"
             )
-        return cls(**options)
+        # Every test validates its options; most suites use a handful of sets. The
+        # key holds each value's type, so that True never stands in for 1.
+        key = tuple((name, type(value), value) for name, value in sorted(options.items()))
+        try:
+            return _VALIDATED[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key: validate it every time
+            return cls(**options)
+        config = cls(**options)
+        if len(_VALIDATED) < 256:
+            _VALIDATED[key] = config
+        return config
 
     def replace(self, **options: Any) -> ProviderConfig:
         merged = {name: getattr(self, name) for name in self.option_names()}
@@ -134,3 +146,8 @@ def _check_issuer(issuer: object) -> None:
             "issuer",
             f"must not end with '/' (issuers compare as exact strings); use {issuer.rstrip('/')!r}",
         )
+
+
+_OPTION_NAMES = tuple(field.name for field in dataclasses.fields(ProviderConfig))
+#: Option sets already validated -> their (frozen, so shareable) config.
+_VALIDATED: dict[tuple[tuple[str, type, Any], ...], ProviderConfig] = {}

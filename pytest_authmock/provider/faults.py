@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any, Literal
@@ -78,9 +78,6 @@ NO_ANSWER = frozenset({"timeout", "disconnect", "refuse"})
 # long enough for any sane client timeout, short enough that a client without
 # one (``requests`` has none by default) does not hang a test suite for good.
 DEFAULT_STALL_SECONDS = 30.0
-
-#: ``idp.fail(body=...)``'s default: a JSON error body.
-DEFAULT_BODY: Any = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,25 +216,6 @@ class Fault:
 
     def __repr__(self) -> str:
         return f"<Fault {self.call} fired={self.fired}>"
-
-
-def fault_body(body: Any, status: int) -> tuple[bytes | None, str | None]:
-    """The body of ``idp.fail(status, body=...)`` as bytes, and its content type."""
-    if body is DEFAULT_BODY:
-        # A JSON error a real gateway might send; RFC 6749 defines no 5xx codes, so
-        # server_error / temporarily_unavailable are the closest registered names.
-        code = "server_error" if status == 500 else "temporarily_unavailable"
-        error = {"error": code, "error_description": f"HTTP {status} (pytest-authmock fault)"}
-        return _dump(error), "application/json"
-    if body is None:
-        return None, None
-    if isinstance(body, bytes):
-        return body, "application/octet-stream"
-    if isinstance(body, str):
-        return body.encode(), "text/plain; charset=utf-8"
-    if isinstance(body, (Mapping, list)):
-        return _dump(body), "application/json"
-    raise TypeError(f"body must be a dict, list, str, bytes or None; got {type(body).__name__}")
 
 
 def _dump(body: Any) -> bytes:

@@ -2,21 +2,72 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pytest_authmock.provider.facade_base import FacadeBase
 from pytest_authmock.provider.faults import (
-    DEFAULT_BODY,
     DEFAULT_STALL_SECONDS,
+    FAULT_METHODS,
     Fault,
     FaultKind,
-    fault_body,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
-def _call(name: str, *args: Any, **kwargs: Any) -> str:
+
+class FaultTarget(TypedDict, total=False):
+    """Which requests a fault hits: the keywords every fault method takes."""
+
+    #: ``"token"``, ``"jwks"``... or ``None`` (the default) for every endpoint.
+    endpoint: str | None
+    #: How many matching requests it hits (default 1); ``None`` for every one.
+    times: int | None
+    #: Hit about this share of the matching requests (seeded, so reproducible).
+    fraction: float | None
+    #: Only token requests of this grant type.
+    grant_type: str | None
+
+
+_TARGET_DEFAULTS: dict[str, Any] = {
+    "endpoint": None,
+    "times": 1,
+    "fraction": None,
+    "grant_type": None,
+}
+
+#: ``idp.fail(body=...)``'s default: a JSON error body.
+DEFAULT_BODY: Any = object()
+
+
+def fault_body(body: Any, status: int) -> tuple[bytes | None, str | None]:
+    """The body of ``idp.fail(status, body=...)`` as bytes, and its content type."""
+    if body is DEFAULT_BODY:
+        # A JSON error a real gateway might send; RFC 6749 defines no 5xx codes, so
+        # server_error / temporarily_unavailable are the closest registered names.
+        code = "server_error" if status == 500 else "temporarily_unavailable"
+        error = {"error": code, "error_description": f"HTTP {status} (pytest-authmock fault)"}
+        return _json(error), "application/json"
+    if body is None:
+        return None, None
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), "text/plain; charset=utf-8"
+    if isinstance(body, (Mapping, list)):
+        return _json(body), "application/json"
+    raise TypeError(f"body must be a dict, list, str, bytes or None; got {type(body).__name__}")
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _call(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
+    """How the test planned the fault, for messages: ``fail(503, endpoint='token', times=1)``."""
     parts = [repr(a) for a in args]
     # None means "not given" except for times, where it means "every request".
     parts += [f"{k}={v!r}" for k, v in kwargs.items() if v is not None or k == "times"]
@@ -24,40 +75,29 @@ def _call(name: str, *args: Any, **kwargs: Any) -> str:
 
 
 class FaultsAPI(FacadeBase):
-    """Methods of :class:`~pytest_authmock.provider.idp.FakeIdP` that plan faults."""
+    """Methods of :class:`~pytest_authmock.provider.idp.FakeIdP` that plan faults.
+
+    Each takes the :class:`FaultTarget` keywords (``endpoint``, ``times``,
+    ``fraction``, ``grant_type``) besides its own.
+    """
 
     def _plan(
         self,
         kind: FaultKind,
-        call: tuple[str, tuple[Any, ...], dict[str, Any]],
-        *,
-        endpoint: str | None,
-        times: int | None,
-        fraction: float | None,
-        grant_type: str | None,
+        target: Mapping[str, Any],
+        args: tuple[Any, ...] = (),
+        shown: Mapping[str, Any] | None = None,
         **details: Any,
     ) -> Fault:
-        """Plan a fault; ``call`` is (public name, its arguments, extra keywords) for messages."""
-        name, args, shown = call
-        label = _call(
-            name,
-            *args,
-            **shown,
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-        )
+        """Plan a fault; ``args`` and ``shown`` are what the test passed, for messages."""
+        name = FAULT_METHODS[kind]
+        unknown = [key for key in target if key not in _TARGET_DEFAULTS]
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
+        where = {**_TARGET_DEFAULTS, **target}
+        label = _call(name, args, {**(shown or {}), **where})
         with self._lock:
-            return self._faults.plan(
-                kind,
-                endpoint=endpoint,
-                times=times,
-                fraction=fraction,
-                grant_type=grant_type,
-                call=label,
-                **details,
-            )
+            return self._faults.plan(kind, call=label, **where, **details)
 
     # -- answer faults ----------------------------------------------------------------
 
@@ -65,12 +105,9 @@ class FaultsAPI(FacadeBase):
         self,
         status: int = 503,
         *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
         body: Any = DEFAULT_BODY,
         headers: Mapping[str, str] | None = None,
+        **target: Unpack[FaultTarget],
     ) -> Fault:
         """Answer the next ``times`` matching requests with HTTP ``status``, unprocessed.
 
@@ -84,11 +121,8 @@ class FaultsAPI(FacadeBase):
         content, content_type = fault_body(body, status)
         return self._plan(
             "status",
-            ("fail", (status,), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
+            target,
+            (status,),
             status=status,
             body=content,
             content_type=content_type,
@@ -100,10 +134,7 @@ class FaultsAPI(FacadeBase):
         retry_after: float | datetime | str | None = 1,
         *,
         http_date: bool = False,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
+        **target: Unpack[FaultTarget],
     ) -> Fault:
         """Answer ``429 Too Many Requests`` with ``Retry-After`` (RFC 6585 §4, RFC 9110 §10.2.3).
 
@@ -130,26 +161,16 @@ class FaultsAPI(FacadeBase):
             )
         return self._plan(
             "rate_limit",
-            ("rate_limit", (retry_after,), {"http_date": http_date or None}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
+            target,
+            (retry_after,),
+            {"http_date": http_date or None},
             retry_after=retry_after,
             http_date=bool(http_date),
         )
 
     # -- connection faults ------------------------------------------------------------
 
-    def delay(
-        self,
-        seconds: float,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-    ) -> Fault:
+    def delay(self, seconds: float, **target: Unpack[FaultTarget]) -> Fault:
         """Send the answer ``seconds`` late. The request is processed meanwhile.
 
         A client whose read timeout is shorter gets ``httpx.ReadTimeout`` after
@@ -158,24 +179,10 @@ class FaultsAPI(FacadeBase):
         """
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ValueError(f"delay() takes seconds >= 0; got {seconds!r}")
-        return self._plan(
-            "delay",
-            ("delay", (seconds,), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-            seconds=float(seconds),
-        )
+        return self._plan("delay", target, (seconds,), seconds=float(seconds))
 
     def timeout(
-        self,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-        stall: float = DEFAULT_STALL_SECONDS,
+        self, *, stall: float = DEFAULT_STALL_SECONDS, **target: Unpack[FaultTarget]
     ) -> Fault:
         """Never answer: the client's read times out. The request is not processed.
 
@@ -185,46 +192,17 @@ class FaultsAPI(FacadeBase):
         """
         if isinstance(stall, bool) or not isinstance(stall, (int, float)) or stall <= 0:
             raise ValueError(f"stall must be a positive number of seconds; got {stall!r}")
-        return self._plan(
-            "timeout",
-            ("timeout", (), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-            seconds=float(stall),
-        )
+        return self._plan("timeout", target, seconds=float(stall))
 
-    def disconnect(
-        self,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-    ) -> Fault:
+    def disconnect(self, **target: Unpack[FaultTarget]) -> Fault:
         """Close the connection without an answer (``httpx.RemoteProtocolError``).
 
         The request reached the server, so a client cannot know whether it was
         processed; it is not.
         """
-        return self._plan(
-            "disconnect",
-            ("disconnect", (), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-        )
+        return self._plan("disconnect", target)
 
-    def refuse(
-        self,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-    ) -> Fault:
+    def refuse(self, **target: Unpack[FaultTarget]) -> Fault:
         """Fail the connection before the request is delivered: ``httpx.ConnectError``.
 
         In-process this is exactly what a refused connection raises. The
@@ -232,74 +210,25 @@ class FaultsAPI(FacadeBase):
         instead; clients see ``httpx.ReadError`` or ``httpx.RemoteProtocolError``
         (see docs/faults.md).
         """
-        return self._plan(
-            "refuse",
-            ("refuse", (), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-        )
+        return self._plan("refuse", target)
 
     # -- body faults ------------------------------------------------------------------
 
-    def malformed_json(
-        self,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-    ) -> Fault:
+    def malformed_json(self, **target: Unpack[FaultTarget]) -> Fault:
         """Process the request, then send its JSON answer with a syntax error in it."""
-        return self._plan(
-            "malformed_json",
-            ("malformed_json", (), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-        )
+        return self._plan("malformed_json", target)
 
-    def truncated_json(
-        self,
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
-    ) -> Fault:
+    def truncated_json(self, **target: Unpack[FaultTarget]) -> Fault:
         """Process the request, then send only the first half of its JSON answer."""
-        return self._plan(
-            "truncated_json",
-            ("truncated_json", (), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-        )
+        return self._plan("truncated_json", target)
 
     def wrong_content_type(
-        self,
-        content_type: str = "text/html; charset=utf-8",
-        *,
-        endpoint: str | None = None,
-        times: int | None = 1,
-        fraction: float | None = None,
-        grant_type: str | None = None,
+        self, content_type: str = "text/html; charset=utf-8", **target: Unpack[FaultTarget]
     ) -> Fault:
         """Process the request, then label its answer with ``content_type``."""
         if not isinstance(content_type, str) or not content_type or "\n" in content_type:
             raise ValueError(f"content_type must be a one-line string; got {content_type!r}")
-        return self._plan(
-            "content_type",
-            ("wrong_content_type", (content_type,), {}),
-            endpoint=endpoint,
-            times=times,
-            fraction=fraction,
-            grant_type=grant_type,
-            content_type=content_type,
-        )
+        return self._plan("content_type", target, (content_type,), content_type=content_type)
 
     def clear_faults(self) -> None:
         """Forget every planned fault (fired or not)."""

@@ -1,6 +1,6 @@
 """State of the interactive flows: device codes, authorization codes, API tokens, CSRF tokens.
 
-A leaf module (it imports only :mod:`models`), so :class:`~pytest_authmock.provider.store.Store`
+A leaf module (it imports only :mod:`.models`), so :class:`~pytest_authmock.provider.store.Store`
 can hold a :class:`FlowState` and a provider reset forgets all of it at once.
 """
 
@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 
 from pytest_authmock.provider.models import TokenRecord, fingerprint
 
-#: RFC 8628 §3.2 leaves the lifetime to the server; five minutes is what seed 003's
-#: platform (and most hosted providers) use.
+#: RFC 8628 §3.2 leaves the lifetime to the server; five minutes is what most hosted
+#: providers use.
 DEVICE_CODE_TTL = 300
 #: RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default."
 DEVICE_INTERVAL = 5
@@ -114,7 +114,7 @@ class ApiToken:
     expires_at: float | None
     record: TokenRecord = dataclasses.field(repr=False)
     #: The session (refresh-token family) the token is bound to, if any: only a
-    #: token of that session may revoke it (seed 003, "revoke from the same device").
+    #: token of that session may revoke it ("revoke it from the device that created it").
     bound_session: str | None = None
 
     @property

@@ -75,7 +75,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         mtls_base_url: str | None = None,
         client_certificates: bool = True,
     ) -> None:
-        config = ProviderConfig(
+        config = ProviderConfig.from_options(
             issuer=issuer,
             token_format=token_format,
             algorithm=algorithm,
@@ -93,7 +93,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
         self._client_certificates = bool(client_certificates)
-        self._paths = IssuerPaths(issuer, self.mtls_base_url)
+        self._paths = IssuerPaths.of(issuer, self.mtls_base_url)
         self._lock = threading.RLock()
         self.clock = Clock()
         # Each issuer has its own keys; rotation grace periods run on the provider clock.

@@ -159,6 +159,31 @@ def _scopes(scopes: Iterable[str]) -> str:
     return f'<ul class="scopes">{items}</ul>' if items else "<p>Basic access to your account.</p>"
 
 
+def _sign_in(username: str, *, invalid: bool, approve: str) -> str:
+    """Username, password, and the approve and deny buttons that end every form."""
+    return (
+        _field(
+            "username",
+            "Username",
+            value=username,
+            autocomplete="username",
+            invalid=invalid,
+            extra=' autocapitalize="none" spellcheck="false"',
+        )
+        + _field(
+            "password",
+            "Password",
+            kind="password",
+            autocomplete="current-password",
+            invalid=invalid,
+        )
+        + '<div class="buttons">\n'
+        + f'<button type="submit" name="action" value="approve">{escape(approve)}</button>\n'
+        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
+        + "Deny</button>\n</div>\n</form>"
+    )
+
+
 def _header(title: str, issuer: str) -> str:
     return f'<h1>{escape(title)}</h1>\n<p class="issuer">{escape(issuer)}</p>\n'
 
@@ -198,25 +223,7 @@ def device_form(
             invalid=error_field == "user_code",
             extra=' class="code" autocapitalize="characters" spellcheck="false"',
         )
-        + _field(
-            "username",
-            "Username",
-            value=username,
-            autocomplete="username",
-            invalid=error_field == "credentials",
-            extra=' autocapitalize="none" spellcheck="false"',
-        )
-        + _field(
-            "password",
-            "Password",
-            kind="password",
-            autocomplete="current-password",
-            invalid=error_field == "credentials",
-        )
-        + '<div class="buttons">\n'
-        + '<button type="submit" name="action" value="approve">Approve</button>\n'
-        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
-        + "Deny</button>\n</div>\n</form>"
+        + _sign_in(username, invalid=error_field == "credentials", approve="Approve")
     )
     return respond(status, "Connect a device", body, set_cookie=form_guard.set_cookie)
 
@@ -241,25 +248,7 @@ def authorize_form(
         + _scopes(scope)
         + f'\n<form method="post" action="{escape(action)}">\n'
         + _hidden({**params, "csrf": form_guard.token})
-        + _field(
-            "username",
-            "Username",
-            value=username,
-            autocomplete="username",
-            invalid=error is not None,
-            extra=' autocapitalize="none" spellcheck="false"',
-        )
-        + _field(
-            "password",
-            "Password",
-            kind="password",
-            autocomplete="current-password",
-            invalid=error is not None,
-        )
-        + '<div class="buttons">\n'
-        + '<button type="submit" name="action" value="approve">Sign in and allow</button>\n'
-        + '<button type="submit" name="action" value="deny" class="secondary" formnovalidate>'
-        + "Deny</button>\n</div>\n</form>"
+        + _sign_in(username, invalid=error is not None, approve="Sign in and allow")
     )
     return respond(status, "Sign in", body, set_cookie=form_guard.set_cookie)
 

@@ -7,6 +7,8 @@ in :mod:`.paths` and one line in :data:`ROUTES`.
 
 from __future__ import annotations
 
+import functools
+
 import httpx
 
 from pytest_authmock.provider.context import EndpointHandler, GrantHandler
@@ -75,6 +77,12 @@ def route(path: str) -> tuple[str, EndpointHandler]:
 
 class IssuerPaths:
     """Turns a request URL into a path below the issuer, or says it is not ours."""
+
+    @staticmethod
+    @functools.lru_cache(maxsize=256)
+    def of(issuer: str, mtls_base_url: str | None) -> IssuerPaths:
+        """The (immutable, so shared) paths of an issuer: parsed once per process."""
+        return IssuerPaths(issuer, mtls_base_url)
 
     def __init__(self, issuer: str, mtls_base_url: str | None) -> None:
         self._issuer = issuer

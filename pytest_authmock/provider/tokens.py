@@ -11,6 +11,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jws
+from joserfc.util import json_b64encode, urlsafe_b64encode
 
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import ProviderConfig
@@ -136,9 +137,23 @@ class TokenMinter:
         return self._sign(header, claims)
 
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
-        # jws.serialize_compact on a JSON payload is exactly a JWT (RFC 7519 §7.1);
-        # jwt.encode adds claim checks we do not need and costs ~200 us per token.
-        return jws.serialize_compact(header, _compact_json(claims), self.keys.active)
+        """A JWS compact serialization of the claims: a JWT (RFC 7519 §7.1).
+
+        joserfc signs; what it would redo for every token with the same header
+        (validating and encoding the header, looking up the algorithm) is done
+        once per header instead. ``jwt.encode`` would add claim checks we do not
+        need, at ~200 us per token.
+        """
+        cache_key = (header["alg"], header["typ"], header["kid"])
+        prepared = _PREPARED_HEADERS.get(cache_key)
+        if prepared is None:
+            jws.default_registry.check_header(header)
+            prepared = (json_b64encode(header), jws.default_registry.get_alg(header["alg"]))
+            _PREPARED_HEADERS[cache_key] = prepared
+        encoded_header, algorithm = prepared
+        signing_input = encoded_header + b"." + urlsafe_b64encode(_compact_json(claims))
+        signature = algorithm.sign(signing_input, self.keys.active)
+        return (signing_input + b"." + urlsafe_b64encode(signature)).decode("ascii")
 
     def refresh_token(
         self,
@@ -216,6 +231,10 @@ def _cnf(peer_cert: x509.Certificate | None, dpop_jkt: str | None) -> dict[str, 
     if dpop_jkt is not None:
         cnf["jkt"] = dpop_jkt
     return cnf or None
+
+
+#: (alg, typ, kid) -> the encoded protected header and joserfc's algorithm.
+_PREPARED_HEADERS: dict[tuple[str, str, str], tuple[bytes, Any]] = {}
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from cryptography import x509
-
-from pytest_authmock.provider.bearer import BearerCheck, check_bearer
+from pytest_authmock.provider.bearer import BearerCheck, BearerRequirements, check_bearer
 from pytest_authmock.provider.claims import ClaimsHook
 from pytest_authmock.provider.config import check_ttl
 from pytest_authmock.provider.facade_base import FacadeBase
 from pytest_authmock.provider.models import Client, User
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 _DEFAULT: Any = object()
 
@@ -58,34 +58,16 @@ class TokensAPI(FacadeBase):
                 store.revoke_family(record.family_id)
 
     def check_bearer(
-        self,
-        authorization: str | None,
-        *,
-        scopes: Sequence[str] = (),
-        audience: str | None = None,
-        leeway: float = 0,
-        peer_cert: x509.Certificate | None = None,
-        dpop: str | None = None,
-        method: str = "GET",
-        url: str | httpx.URL | None = None,
+        self, authorization: str | None, **requirements: Unpack[BearerRequirements]
     ) -> BearerCheck:
         """Validate an ``Authorization`` header like ``protect()`` does, for your own server.
 
-        A DPoP-bound token (RFC 9449) needs the request's ``DPoP`` header as ``dpop=``,
-        and its ``method`` and ``url`` for the proof's ``htm`` and ``htu``.
+        Keywords: ``scopes``, ``audience``, ``leeway``, ``peer_cert``, and for a
+        DPoP-bound token (RFC 9449) the request's ``DPoP`` header as ``dpop=`` with its
+        ``method`` and ``url`` (:class:`~pytest_authmock.provider.bearer.BearerRequirements`).
         """
         with self._lock:
-            return check_bearer(
-                self._ctx,
-                authorization,
-                scopes=scopes,
-                audience=audience,
-                leeway=leeway,
-                peer_cert=peer_cert,
-                dpop=dpop,
-                method=method,
-                url=url,
-            )
+            return check_bearer(self._ctx, authorization, **requirements)
 
     def claims_hook(self, hook: ClaimsHook) -> ClaimsHook:
         """Add claims per request: ``hook(request) -> dict | None``; usable as a decorator.

@@ -172,3 +172,8 @@ def test_protect_validates_arguments(idp: FakeIdP) -> None:
         idp.protect("https://api.test/x", scopes="read")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="absolute http"):
         idp.protect("/relative")
+
+
+def test_check_bearer_refuses_an_unknown_requirement(idp: FakeIdP) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'scope'"):
+        idp.check_bearer("Bearer x", scope=["profile"])  # type: ignore[call-arg]
