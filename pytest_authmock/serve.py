@@ -341,14 +341,16 @@ class Service:
         has_tls = bool(
             spec.get("tls_client_auth_subject_dn") or spec.get("tls_client_auth_san_dns")
         )
+        has_keys = "jwks" in spec or "jwks_uri" in spec  # private_key_jwt
         if (
             "client_secret" not in spec
             and not spec.get("public")
-            and not (has_tls or self.settings.mtls)
+            and not (has_tls or has_keys or self.settings.mtls)
         ):
             raise ConfigError(
-                f"{where}: give client_secret (or public = true, or a tls_client_auth_* "
-                "subject with --mtls); a generated secret would be unknown to you"
+                f"{where}: give client_secret (or public = true, jwks for private_key_jwt, or "
+                "a tls_client_auth_* subject with --mtls); a generated secret would be unknown "
+                "to you"
             )
         if material is not None:
             # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every client;
@@ -370,6 +372,8 @@ class Service:
                     methods = ["tls_client_auth"]
                     if spec.get("client_secret"):
                         methods = ["client_secret_basic", "client_secret_post", *methods]
+                    if has_keys:
+                        methods.append("private_key_jwt")
                     spec["token_endpoint_auth_method"] = methods
         self._call(where, self.idp.add_client, spec)
 

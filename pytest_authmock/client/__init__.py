@@ -16,8 +16,12 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :class:`PrivateKeyJwt`, :class:`ClientSecretJwt`: JWT client authentication;
   :class:`DPoPKey`: DPoP-bound tokens; :class:`JwtBearerGrant`,
   :class:`TokenExchangeGrant`: assertion grants (RFC 7523, RFC 8693).
+* :func:`validate_token`, :class:`AccessTokenValidator`, :class:`JwksCache`,
+  :func:`verify_id_token`: check a token with the provider, or locally with
+  its keys (RFC 9068 access tokens, OIDC ID tokens).
 """
 
+from pytest_authmock.client.access_tokens import AccessTokenValidator
 from pytest_authmock.client.api_tokens import (
     ApiTokenAdmin,
     ApiTokenForbidden,
@@ -66,13 +70,16 @@ from pytest_authmock.client.grants import (
     ClientCredentialsGrant,
     ClientSecretBasic,
     ClientSecretPost,
+    Grant,
     NoClientAuth,
     PasswordGrant,
     RefreshTokenGrant,
     TlsClientAuth,
 )
 from pytest_authmock.client.home import AuthHome
+from pytest_authmock.client.idtoken import verify_id_token
 from pytest_authmock.client.interactive import login_browser, login_device
+from pytest_authmock.client.jwks import JwksCache
 from pytest_authmock.client.keys import FileKey, KeyringKey
 from pytest_authmock.client.login import login_password, login_token, logout
 from pytest_authmock.client.manager import TokenManager
@@ -84,9 +91,10 @@ from pytest_authmock.client.retry import RetryPolicy
 from pytest_authmock.client.status import AuthStatus, CredentialSource
 from pytest_authmock.client.store import Session, TokenStore
 from pytest_authmock.client.tokens import Token
-from pytest_authmock.client.validate import TokenIdentity, validate_token
+from pytest_authmock.client.validate import TokenIdentity, avalidate_token, validate_token
 
 __all__ = [
+    "AccessTokenValidator",
     "ApiTokenAdmin",
     "ApiTokenForbidden",
     "ApiTokenInfo",
@@ -119,8 +127,10 @@ __all__ = [
     "DeviceFlowError",
     "DeviceFlowExpired",
     "FileKey",
+    "Grant",
     "InvalidCredentials",
     "InvalidToken",
+    "JwksCache",
     "JwtBearerGrant",
     "KeyringKey",
     "LoginRequired",
@@ -147,6 +157,7 @@ __all__ = [
     "TokenRevoked",
     "TokenStore",
     "authorize_in_browser",
+    "avalidate_token",
     "fingerprint",
     "login_browser",
     "login_device",
@@ -157,4 +168,5 @@ __all__ = [
     "ssl_context_from_pem",
     "ssl_context_from_pkcs12",
     "validate_token",
+    "verify_id_token",
 ]

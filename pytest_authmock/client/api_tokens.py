@@ -206,12 +206,12 @@ class ApiTokenAdmin:
         return response
 
     async def _asend(self, method: str, url: str, what: str, body: Any = None) -> httpx.Response:
-        async with self.oauth._ahttp() as http:
-            response = await self.oauth.retry.asend(
-                lambda: http.request(method, url, json=body, headers=_JSON, auth=self.auth),
-                what=what,
-                idempotent=method != "POST",
-            )
+        http = await self.oauth.async_http()
+        response = await self.oauth.retry.asend(
+            lambda: http.request(method, url, json=body, headers=_JSON, auth=self.auth),
+            what=what,
+            idempotent=method != "POST",
+        )
         _check(response, what)
         return response
 

@@ -14,7 +14,7 @@ import httpx
 
 from pytest_authmock.client.challenge import is_invalid_token
 from pytest_authmock.client.errors import ConfigurationError
-from pytest_authmock.client.grants import ClientCredentialsGrant, PasswordGrant
+from pytest_authmock.client.grants import ClientCredentialsGrant, PasswordGrant, Resources
 from pytest_authmock.client.manager import TokenManager, TokenPersistence
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
@@ -73,6 +73,10 @@ class OAuth2Auth(httpx.Auth):
         """Close the HTTP client the token requests used (if the library made it)."""
         self.manager.oauth.close()
 
+    async def aclose(self) -> None:
+        """Close the async HTTP client the token requests of this event loop used."""
+        await self.manager.oauth.aclose()
+
     # -- constructors for the common cases ----------------------------------------
 
     @classmethod
@@ -82,12 +86,15 @@ class OAuth2Auth(httpx.Auth):
         *,
         scopes: Sequence[str] = (),
         audience: str | None = None,
+        resource: Resources = (),
         leeway: float = 30.0,
     ) -> OAuth2Auth:
-        """The client acting for itself; renewed without end."""
-        return cls(
-            TokenManager(oauth, ClientCredentialsGrant(tuple(scopes), audience), leeway=leeway)
-        )
+        """The client acting for itself; renewed without end.
+
+        ``resource``: the RFC 8707 resource indicator(s) of the API(s) the token is for.
+        """
+        grant = ClientCredentialsGrant(tuple(scopes), audience, resource)
+        return cls(TokenManager(oauth, grant, leeway=leeway))
 
     @classmethod
     def password(
@@ -97,11 +104,12 @@ class OAuth2Auth(httpx.Auth):
         password: str,
         *,
         scopes: Sequence[str] = (),
+        resource: Resources = (),
         leeway: float = 30.0,
         persistence: TokenPersistence | None = None,
     ) -> OAuth2Auth:
         """A user login; the password is used for the first token only, then refresh."""
-        grant = PasswordGrant(username, password, tuple(scopes))
+        grant = PasswordGrant(username, password, tuple(scopes), resource)
         return cls(TokenManager(oauth, grant, leeway=leeway, persistence=persistence))
 
     @classmethod
@@ -110,11 +118,15 @@ class OAuth2Auth(httpx.Auth):
         oauth: OAuthClient,
         token: Token,
         *,
+        resource: Resources = (),
         leeway: float = 30.0,
         persistence: TokenPersistence | None = None,
     ) -> OAuth2Auth:
         """A token in hand (a stored session), refreshed with its refresh token."""
-        return cls(TokenManager(oauth, token=token, leeway=leeway, persistence=persistence))
+        manager = TokenManager(
+            oauth, token=token, leeway=leeway, persistence=persistence, resource=resource
+        )
+        return cls(manager)
 
     # -- flows --------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from pytest_authmock.client.errors import AuthError, ConfigurationError, ProviderError
+from pytest_authmock.client.grants import Form, Resources, resource_form, resources
+from pytest_authmock.client.idtoken import DEFAULT_LEEWAY, verify_id_token
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.tokens import Token
 
@@ -62,15 +64,20 @@ class AuthorizationCodeGrant:
     code: str = dataclasses.field(repr=False)
     redirect_uri: str
     code_verifier: str | None = dataclasses.field(default=None, repr=False)
+    #: RFC 8707 §2.2: the resource(s) the access token is for (among those authorized).
+    resource: Resources = ()
     grant_type: ClassVar[str] = "authorization_code"
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
 
-    def form(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", resources(self.resource))
+
+    def form(self) -> Form:
         form = {"grant_type": self.grant_type, "code": self.code, "redirect_uri": self.redirect_uri}
         if self.code_verifier is not None:
             form["code_verifier"] = self.code_verifier
-        return form
+        return {**form, **resource_form(self.resource)}
 
 
 _PAGE = (
@@ -184,8 +191,9 @@ def _authorization_url(
     challenge: str,
     state: str,
     nonce: str,
+    resource: Sequence[str] = (),
 ) -> str:
-    params = {
+    params: dict[str, str | list[str]] = {
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect_uri,
@@ -196,6 +204,7 @@ def _authorization_url(
     }
     if scopes:
         params["scope"] = " ".join(scopes)
+    params.update(resource_form(resource))  # RFC 8707 §2.1
     return str(httpx.URL(endpoint).copy_merge_params(params))
 
 
@@ -225,33 +234,9 @@ def _check_redirect(params: dict[str, str], state: str, issuer: str) -> str:
     return code
 
 
-def _verify_id_token(oauth: OAuthClient, token: Token, nonce: str) -> None:
-    if token.id_token is None:
-        return
-    # Imported here: a client that never sees an ID token should not pay for joserfc.
-    from joserfc import jwt
-    from joserfc.errors import JoseError
-    from joserfc.jwk import KeySet
-
-    metadata = oauth.metadata()
-    if metadata.jwks_uri is None:
-        raise ProviderError("the provider sent an ID token but publishes no jwks_uri to verify it")
-    keys = KeySet.import_key_set(oauth.http.get(metadata.jwks_uri).json())
-    try:
-        claims = jwt.decode(token.id_token, keys).claims
-    except (JoseError, ValueError) as error:
-        raise ProviderError(f"the ID token's signature does not verify ({error})") from None
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
-    problems = []
-    if claims.get("iss") != metadata.issuer:
-        problems.append(f"issuer {claims.get('iss')!r}")
-    if oauth.client_id not in audiences:
-        problems.append(f"audience {audience!r}")
-    if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
-        problems.append("nonce (a replayed ID token?)")
-    if problems:
-        raise ProviderError(f"the ID token has a wrong {', '.join(problems)}; not signing in")
+def _verify_id_token(oauth: OAuthClient, token: Token, nonce: str, leeway: float) -> None:
+    if token.id_token is not None:
+        verify_id_token(oauth, token.id_token, nonce=nonce, leeway=leeway)
 
 
 def authorize_in_browser(
@@ -265,6 +250,8 @@ def authorize_in_browser(
     port: int = 0,
     path: str = "/callback",
     cancel: threading.Event | None = None,
+    resource: Resources = (),
+    id_token_leeway: float = DEFAULT_LEEWAY,
 ) -> Token:
     """Sign the user in through the browser and return the tokens.
 
@@ -272,11 +259,16 @@ def authorize_in_browser(
     only show the URL); ``show_url(url)`` prints it for a user on another
     machine. The client must be registered with the redirect URI
     ``http://127.0.0.1/callback`` (any port matches, RFC 8252 §7.3).
+    ``resource``: RFC 8707 resource indicator(s), sent in the authorization
+    request and in the code exchange. The ID token is checked as OIDC Core
+    §3.1.3.7 says, its ``exp`` and ``iat`` within ``id_token_leeway`` seconds
+    of clock difference.
     """
     if isinstance(scopes, str):
         raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
     if oauth.client_id is None:
         raise ConfigurationError("the browser login needs a client_id; pass one to OAuthClient")
+    indicators = resources(resource)
     metadata = oauth.metadata()
     endpoint = metadata.endpoint("authorization_endpoint")
     methods = metadata.raw.get("code_challenge_methods_supported")
@@ -286,7 +278,14 @@ def authorize_in_browser(
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     with LoopbackRedirectListener(host=host, port=port, path=path) as listener:
         url = _authorization_url(
-            endpoint, oauth.client_id, listener.redirect_uri, scopes, challenge, state, nonce
+            endpoint,
+            oauth.client_id,
+            listener.redirect_uri,
+            scopes,
+            challenge,
+            state,
+            nonce,
+            indicators,
         )
         if oauth.dpop is not None:  # RFC 9449 §10: bind the code to the DPoP key
             url = str(httpx.URL(url).copy_merge_params({"dpop_jkt": oauth.dpop.jkt}))
@@ -296,6 +295,7 @@ def authorize_in_browser(
             logger.warning("could not open a browser; open this URL yourself: %s", url)
         params = listener.wait(timeout, cancel)
     code = _check_redirect(params, state, oauth.issuer)
-    token = oauth.request_token(AuthorizationCodeGrant(code, listener.redirect_uri, verifier))
-    _verify_id_token(oauth, token, nonce)
+    grant = AuthorizationCodeGrant(code, listener.redirect_uri, verifier, indicators)
+    token = oauth.request_token(grant)
+    _verify_id_token(oauth, token, nonce, id_token_leeway)
     return token

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_authmock.client.errors import ConfigurationError, StoreError
-from pytest_authmock.client.filelock import FileLock
 from pytest_authmock.client.keys import Cipher
 from pytest_authmock.client.store import check_context_name
+from pytest_authmock.client.storelock import StoreLock
 
 __all__ = ["Context", "ContextStore"]
 
@@ -66,9 +66,9 @@ class ContextStore:
     def path(self) -> Path:
         return self.directory / "contexts.json"
 
-    def _lock(self) -> FileLock:
+    def _lock(self) -> StoreLock:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return FileLock(self.directory / ".contexts.lock")
+        return StoreLock(self.directory / ".contexts.lock")
 
     # -- file -------------------------------------------------------------------------
 

@@ -27,7 +27,10 @@ from pytest_authmock.client.errors import (
     ConfigurationError,
     InvalidCredentials,
     ProviderError,
+    ProviderUnavailable,
+    RateLimited,
 )
+from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.responses import oauth_error
 from pytest_authmock.client.tokens import Token
@@ -73,12 +76,21 @@ class DeviceCodeGrant:
     """RFC 8628 §3.4. Not idempotent: a lost answer would be a used code on resend."""
 
     device_code: str = dataclasses.field(repr=False)
+    #: RFC 8707 resource indicators, sent again with every poll.
+    resource: Resources = ()
     grant_type: ClassVar[str] = DEVICE_CODE_GRANT
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
 
-    def form(self) -> dict[str, str]:
-        return {"grant_type": self.grant_type, "device_code": self.device_code}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", resources(self.resource))
+
+    def form(self) -> Form:
+        return {
+            "grant_type": self.grant_type,
+            "device_code": self.device_code,
+            **resource_form(self.resource),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,8 +146,9 @@ class DeviceAuthorization:
 class DeviceFlow:
     """Run RFC 8628 against ``oauth``'s issuer (found through its metadata).
 
-    ``sleep``/``async_sleep`` wait between polls; tests inject ones that move a
-    fake clock instead of waiting.
+    ``resource``: RFC 8707 resource indicator(s), sent with the device
+    authorization request and with every poll. ``sleep``/``async_sleep`` wait
+    between polls; tests inject ones that move a fake clock instead of waiting.
     """
 
     def __init__(
@@ -143,6 +156,7 @@ class DeviceFlow:
         oauth: OAuthClient,
         *,
         scopes: Sequence[str] = (),
+        resource: Resources = (),
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -150,6 +164,7 @@ class DeviceFlow:
             raise TypeError(f"scopes must be a list of scope names, not the string {scopes!r}")
         self.oauth = oauth
         self.scopes = tuple(scopes)
+        self.resource = resources(resource)
         self._sleep = sleep
         self._async_sleep = async_sleep
 
@@ -158,7 +173,7 @@ class DeviceFlow:
 
     # -- starting -------------------------------------------------------------------
 
-    def _request(self, endpoint: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    def _request(self, endpoint: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
         if endpoint is None:
             raise ConfigurationError(
                 f"the provider {self.oauth.issuer} publishes no device_authorization_endpoint;"
@@ -169,7 +184,7 @@ class DeviceFlow:
         headers = {"Accept": "application/json"}
         form = {"scope": " ".join(self.scopes)} if self.scopes else {}
         apply_client_auth(self.oauth.client_auth, headers, form, issuer=self.oauth.issuer)
-        return endpoint, headers, form
+        return endpoint, headers, {**form, **resource_form(self.resource)}
 
     def _started(self, response: httpx.Response, now: float) -> DeviceAuthorization:
         if response.status_code == 200:
@@ -207,17 +222,30 @@ class DeviceFlow:
         metadata = await self.oauth.ametadata()
         url, headers, form = self._request(metadata.device_authorization_endpoint)
         now = self.oauth.clock()
-        async with self.oauth._ahttp() as http:
-            response = await self.oauth.retry.asend(
-                lambda: http.post(url, data=form, headers=headers),
-                what="the device authorization request",
-            )
+        http = await self.oauth.async_http()
+        response = await self.oauth.retry.asend(
+            lambda: http.post(url, data=form, headers=headers),
+            what="the device authorization request",
+        )
         return self._started(response, now)
 
     # -- polling --------------------------------------------------------------------
 
-    def _outcome(self, error: AuthError, interval: float) -> float:
-        """The next interval for a pending answer; raises for every final one."""
+    def _outcome(self, error: AuthError, interval: float, lost: bool) -> float:
+        """The next interval for a pending answer; raises for every final one.
+
+        ``lost``: the answer to an earlier poll never arrived, so the provider
+        may have issued the tokens then and consumed the device code.
+        """
+        if isinstance(error, ProviderUnavailable):
+            # RFC 8628 §3.5: on a connection timeout the client MUST poll less
+            # often (doubling is RECOMMENDED). The poll was not resent by the
+            # retry layer: it may have consumed the code; the next poll tells.
+            backoff = interval * 2
+            if isinstance(error, RateLimited) and error.retry_after is not None:
+                backoff = max(backoff, error.retry_after)
+            logger.info("device flow: no answer to a poll (%s); next in %s s", error, backoff)
+            return backoff
         code = error.error if isinstance(error, ProviderError) else None
         if code == "authorization_pending":
             return interval
@@ -233,8 +261,15 @@ class DeviceFlow:
         if code == "access_denied":
             raise DeviceFlowDenied("the user denied the login at the verification page") from None
         if isinstance(error, InvalidCredentials):
+            why = (
+                "; the answer to an earlier poll was lost, and the provider may have"
+                " issued the tokens then"
+                if lost
+                else ""
+            )
             raise DeviceFlowError(
-                f"the provider no longer accepts the device code ({error})"
+                f"the provider no longer accepts the device code ({error}){why};"
+                " start the login again"
             ) from None
         raise error
 
@@ -259,7 +294,8 @@ class DeviceFlow:
         with the default ``sleep``.
         """
         interval = authorization.interval
-        grant = DeviceCodeGrant(authorization.device_code)
+        grant = DeviceCodeGrant(authorization.device_code, self.resource)
+        lost = False
         while True:
             if cancel is not None and self._sleep is time.sleep:
                 cancel.wait(interval)
@@ -270,8 +306,9 @@ class DeviceFlow:
             self._check_expiry(authorization)
             try:
                 return self.oauth.request_token(grant)
-            except (ProviderError, InvalidCredentials) as error:
-                interval = self._outcome(error, interval)
+            except (ProviderError, InvalidCredentials, ProviderUnavailable) as error:
+                interval = self._outcome(error, interval, lost)
+                lost = lost or isinstance(error, ProviderUnavailable)
             if on_pending is not None:
                 on_pending(authorization)
 
@@ -284,7 +321,8 @@ class DeviceFlow:
     ) -> Token:
         """The async twin of :meth:`poll`; cancelling the task works too."""
         interval = authorization.interval
-        grant = DeviceCodeGrant(authorization.device_code)
+        grant = DeviceCodeGrant(authorization.device_code, self.resource)
+        lost = False
         while True:
             if cancel is not None and self._async_sleep is asyncio.sleep:
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -296,8 +334,9 @@ class DeviceFlow:
             self._check_expiry(authorization)
             try:
                 return await self.oauth.arequest_token(grant)
-            except (ProviderError, InvalidCredentials) as error:
-                interval = self._outcome(error, interval)
+            except (ProviderError, InvalidCredentials, ProviderUnavailable) as error:
+                interval = self._outcome(error, interval, lost)
+                lost = lost or isinstance(error, ProviderUnavailable)
             if on_pending is not None:
                 on_pending(authorization)
 

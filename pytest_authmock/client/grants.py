@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pytest_authmock.client.redact import fingerprint
 
@@ -26,7 +26,14 @@ __all__ = [
     "RefreshTokenGrant",
     "TlsClientAuth",
     "client_auth_for",
+    "resource_form",
+    "resources",
 ]
+
+#: A form as a grant builds it: a list value is sent as a repeated parameter.
+Form = Mapping[str, str | Sequence[str]]
+#: One resource indicator (RFC 8707) or several.
+Resources = str | Sequence[str]
 
 
 class ClientAuth(Protocol):
@@ -150,10 +157,13 @@ class Grant(Protocol):
     grant_type: ClassVar[str]
     #: May the client repeat this grant on its own when a refresh fails?
     reusable: ClassVar[bool]
-    #: Is resending the request harmless if its answer was lost?
+    #: Is resending the request harmless if its answer was lost? If False, it
+    #: is resent only when it certainly never left (a failed connect).
     idempotent: ClassVar[bool]
 
-    def form(self) -> dict[str, str]: ...
+    def form(self) -> Form:
+        """The token request's parameters; a list value repeats the parameter."""
+        ...
 
 
 # --8<-- [end:grant_protocol]
@@ -163,21 +173,58 @@ def _scope(scopes: Sequence[str] | None) -> dict[str, str]:
     return {"scope": " ".join(scopes)} if scopes else {}
 
 
+def resources(value: Resources | None) -> tuple[str, ...]:
+    """RFC 8707 §2 resource indicators, checked: absolute URIs without a fragment.
+
+    One string or several; ``ValueError`` names the bad one at once, before
+    any request, rather than an ``invalid_target`` from the provider later.
+    """
+    if value is None:
+        return ()
+    values = (value,) if isinstance(value, str) else tuple(value)
+    for uri in values:
+        if not isinstance(uri, str):
+            raise TypeError(f"a resource indicator is a URI string, got {uri!r}")
+        parts = urlsplit(uri)
+        if not parts.scheme or not (parts.netloc or parts.path) or "#" in uri:
+            raise ValueError(
+                f"resource {uri!r} is not an absolute URI without a fragment (RFC 8707 §2);"
+                " pass the URI of the API the token is for, e.g. 'https://api.example.com/'"
+            )
+    return values
+
+
+def resource_form(values: Sequence[str]) -> dict[str, list[str]]:
+    """The ``resource`` parameter, repeated once per indicator (RFC 8707 §2)."""
+    return {"resource": list(values)} if values else {}
+
+
+def _normalise_resource(grant: object) -> None:
+    # Frozen dataclasses: normalise once, so that a single string is not a
+    # sequence of one-letter "URIs" and a bad URI fails at construction.
+    object.__setattr__(grant, "resource", resources(grant.resource))  # type: ignore[attr-defined]
+
+
 @dataclasses.dataclass(frozen=True)
 class ClientCredentialsGrant:
     """RFC 6749 §4.4: the client acts for itself. Can be repeated at will."""
 
     scopes: Sequence[str] = ()
     audience: str | None = None
+    #: RFC 8707 resource indicators: the APIs the token is for.
+    resource: Resources = ()
     grant_type: ClassVar[str] = "client_credentials"
     reusable: ClassVar[bool] = True
     idempotent: ClassVar[bool] = True
 
-    def form(self) -> dict[str, str]:
-        form = {"grant_type": self.grant_type, **_scope(self.scopes)}
+    def __post_init__(self) -> None:
+        _normalise_resource(self)
+
+    def form(self) -> Form:
+        form: dict[str, str | list[str]] = {"grant_type": self.grant_type, **_scope(self.scopes)}
         if self.audience is not None:
             form["audience"] = self.audience
-        return form
+        return {**form, **resource_form(self.resource)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,9 +238,13 @@ class PasswordGrant:
     username: str
     password: str = dataclasses.field(repr=False)
     scopes: Sequence[str] = ()
+    resource: Resources = ()
     grant_type: ClassVar[str] = "password"
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        _normalise_resource(self)
 
     def __repr__(self) -> str:
         return (
@@ -201,12 +252,13 @@ class PasswordGrant:
             f" scopes={tuple(self.scopes)!r})"
         )
 
-    def form(self) -> dict[str, str]:
+    def form(self) -> Form:
         return {
             "grant_type": self.grant_type,
             "username": self.username,
             "password": self.password,
             **_scope(self.scopes),
+            **resource_form(self.resource),
         }
 
 
@@ -216,16 +268,22 @@ class RefreshTokenGrant:
 
     refresh_token: str = dataclasses.field(repr=False)
     scopes: Sequence[str] = ()
+    #: RFC 8707 §2.2: the resource(s) the refreshed access token is for.
+    resource: Resources = ()
     grant_type: ClassVar[str] = "refresh_token"
     reusable: ClassVar[bool] = False
     idempotent: ClassVar[bool] = False
 
+    def __post_init__(self) -> None:
+        _normalise_resource(self)
+
     def __repr__(self) -> str:
         return f"RefreshTokenGrant(refresh_token={fingerprint(self.refresh_token)})"
 
-    def form(self) -> dict[str, str]:
+    def form(self) -> Form:
         return {
             "grant_type": self.grant_type,
             "refresh_token": self.refresh_token,
             **_scope(self.scopes),
+            **resource_form(self.resource),
         }

@@ -11,6 +11,7 @@ from pytest_authmock.client.keys import Cipher, default_key_source
 from pytest_authmock.client.paths import user_data_dir
 from pytest_authmock.client.resolver import CredentialResolver
 from pytest_authmock.client.store import TokenStore
+from pytest_authmock.client.storelock import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["AuthHome"]
 
@@ -40,11 +41,14 @@ class AuthHome:
         directory: str | Path | None = None,
         keyring: Literal["auto", "always", "never"] = "auto",
         default_context: str = "default",
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> AuthHome:
         """Open (lazily: nothing is created before the first write) the app's home.
 
         ``directory`` overrides the user data directory (an app usually takes
         it from an option or an environment variable such as ``MYTOOL_HOME``).
+        ``lock_timeout`` bounds the wait for another process holding a
+        session's lock (:class:`StoreError` after it).
         """
         path = Path(directory) if directory is not None else user_data_dir(app_name)
         cipher = Cipher(default_key_source(path, f"{app_name} token store", keyring))
@@ -53,7 +57,7 @@ class AuthHome:
             directory=path,
             cipher=cipher,
             contexts=ContextStore(path, cipher, default=default_context),
-            store=TokenStore(path, cipher),
+            store=TokenStore(path, cipher, lock_timeout=lock_timeout),
         )
 
     def resolver(self, **options: Any) -> CredentialResolver:

@@ -14,6 +14,7 @@ from typing import Any
 from pytest_authmock.client.browser_login import authorize_in_browser
 from pytest_authmock.client.device import DeviceAuthorization, DeviceFlow
 from pytest_authmock.client.errors import AuthError
+from pytest_authmock.client.grants import Resources
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.resolver import CredentialResolver
 from pytest_authmock.client.store import Session
@@ -50,13 +51,20 @@ def login_device(
     scopes: Sequence[str] | None = None,
     cancel: threading.Event | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    resource: Resources = (),
 ) -> Session:
-    """Run the device flow (``show`` prints the URL and code) and store the session."""
+    """Run the device flow (``show`` prints the URL and code) and store the session.
+
+    ``resource``: RFC 8707 resource indicator(s) of the API(s) the token is for.
+    """
     ctx = resolver.context(context)
     oauth = resolver.oauth(ctx)
     try:
         flow = DeviceFlow(
-            oauth, scopes=tuple(ctx.scopes if scopes is None else scopes), sleep=sleep
+            oauth,
+            scopes=tuple(ctx.scopes if scopes is None else scopes),
+            resource=resource,
+            sleep=sleep,
         )
         token = flow.run(show, cancel=cancel)
         session = _session(oauth, token)

@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 from cryptography.fernet import Fernet, InvalidToken
 
 from pytest_authmock.client.errors import StoreError
-from pytest_authmock.client.filelock import FileLock
+from pytest_authmock.client.storelock import StoreLock
 
 __all__ = ["Cipher", "FileKey", "KeySource", "KeyringKey", "default_key_source"]
 
@@ -98,7 +98,7 @@ class KeyringKey:
         import keyring
 
         try:
-            with FileLock(self._lock_path):
+            with StoreLock(self._lock_path):
                 key: str | None = keyring.get_password(self.service, KEYRING_USERNAME)
                 if key is None:
                     key = Fernet.generate_key().decode()

@@ -3,7 +3,9 @@
 Proactive refresh: a token within ``leeway`` seconds of its expiry is replaced
 before use. Reactive refresh: :meth:`TokenManager.invalidate` marks a token the
 resource server rejected, so that the next call fetches a new one. Fetches are
-single-flight per manager (threads and asyncio tasks alike).
+single-flight per manager: one flight for threads and asyncio tasks together,
+so a manager used from a thread pool and an event loop at once still sends
+one token request.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from pytest_authmock.client.errors import LoginRequired
-from pytest_authmock.client.grants import Grant, RefreshTokenGrant
+from pytest_authmock.client.grants import Grant, RefreshTokenGrant, Resources, resources
 from pytest_authmock.client.oauth import OAuthClient
-from pytest_authmock.client.singleflight import AsyncSingleFlight, SingleFlight
+from pytest_authmock.client.singleflight import SingleFlight
 from pytest_authmock.client.tokens import Token
 
 __all__ = ["TokenManager", "TokenPersistence"]
@@ -48,6 +50,9 @@ class TokenManager:
     session). With a refresh token, renewal uses it first; if the provider
     answers ``invalid_grant``, a reusable grant (client credentials) is run
     again, otherwise :class:`LoginRequired` is raised.
+
+    ``resource`` (RFC 8707) is sent with every refresh, so the renewed token is
+    for the same API(s); by default it is the grant's own ``resource``.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class TokenManager:
         leeway: float = 30.0,
         refresh_scopes: tuple[str, ...] = (),
         persistence: TokenPersistence | None = None,
+        resource: Resources | None = None,
     ) -> None:
         if grant is None and token is None:
             raise TypeError("TokenManager needs a grant, a token or both")
@@ -70,10 +76,13 @@ class TokenManager:
         self._token = token
         self._rejected: Token | None = None
         self._refresh_scopes = refresh_scopes
+        self._resource = resources(
+            resource if resource is not None else getattr(grant, "resource", None)
+        )
         self._persistence = persistence
         self._state = threading.Lock()  # held only around attribute swaps, never I/O
+        # One flight for both sides: get_token() and aget_token() join the same one.
         self._flight: SingleFlight[Token] = SingleFlight()
-        self._aflight: AsyncSingleFlight[Token] = AsyncSingleFlight()
 
     def __repr__(self) -> str:
         return (
@@ -112,7 +121,7 @@ class TokenManager:
     # -- sync ---------------------------------------------------------------------
 
     def get_token(self) -> Token:
-        """A usable token; fetches one (once, for all waiting threads) if needed."""
+        """A usable token; fetches one (once, for all waiting threads and tasks) if needed."""
         token = self._token
         if self._usable(token):
             return token  # type: ignore[return-value]
@@ -159,7 +168,7 @@ class TokenManager:
         token = self._token
         if self._usable(token):
             return token  # type: ignore[return-value]
-        return await self._aflight.do(self._aobtain)
+        return await self._flight.ado(self._aobtain)
 
     async def _aobtain(self) -> Token:
         if self._usable(self._token):
@@ -207,7 +216,9 @@ class TokenManager:
     # -- shared -------------------------------------------------------------------
 
     def _refresh_grant(self, current: Token) -> RefreshTokenGrant:
-        return RefreshTokenGrant(current.refresh_token or "", scopes=self._refresh_scopes)
+        return RefreshTokenGrant(
+            current.refresh_token or "", scopes=self._refresh_scopes, resource=self._resource
+        )
 
     def _adopt_persisted(self, stored: Token | None) -> bool:
         """Use a token another process stored meanwhile, if it is a new, usable one."""

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from pytest_authmock.client.errors import ConfigurationError
+from pytest_authmock.client.httpclients import system_ssl_context
 
 __all__ = ["ssl_context_from_pem", "ssl_context_from_pkcs12"]
 
@@ -41,14 +42,7 @@ def _read(value: PathOrBytes, what: str) -> bytes:
 def _base_context(ca: PathOrBytes | None) -> ssl.SSLContext:
     # A fresh context every time: the client certificate is loaded into it.
     if ca is None:
-        context = ssl.create_default_context()
-        try:
-            import certifi
-
-            context.load_verify_locations(certifi.where())
-        except ImportError:  # pragma: no cover - httpx depends on certifi
-            pass
-        return context
+        return system_ssl_context()
     try:
         return ssl.create_default_context(cadata=_read(ca, "CA bundle").decode("ascii"))
     except (ssl.SSLError, UnicodeDecodeError, ValueError) as exc:

@@ -12,8 +12,7 @@ import functools
 import logging
 import ssl
 import threading
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -32,6 +31,7 @@ from pytest_authmock.client.errors import (
     ProviderError,
 )
 from pytest_authmock.client.grants import ClientAuth, Grant, client_auth_for
+from pytest_authmock.client.httpclients import HttpClients
 from pytest_authmock.client.responses import (
     check_revocation,
     introspection_result,
@@ -48,35 +48,22 @@ logger = logging.getLogger("pytest_authmock.client")
 _JSON = {"Accept": "application/json"}
 
 
-@functools.cache
-def default_ssl_context() -> ssl.SSLContext:
-    """The system's and certifi's roots, built once per process.
-
-    Loading a CA bundle takes tens of milliseconds; httpx would do it for every
-    client made with ``verify=True``, and a CLI makes a few per run. A context
-    is safe to share between clients and threads once configured.
-    """
-    context = ssl.create_default_context()
-    try:
-        import certifi
-
-        context.load_verify_locations(certifi.where())
-    except ImportError:  # pragma: no cover - httpx depends on certifi
-        pass
-    return context
-
-
 class OAuthClient:
     """A client of one issuer.
 
     ``client_auth`` (or ``client_id``/``client_secret``/``auth_method``) is how
-    the client authenticates at the token endpoint. ``http_client`` and
-    ``async_http_client`` are used when given (and then not closed by us);
-    otherwise a sync client is made on first use and an async one per call, so
-    the object can be used from several event loops. ``verify`` is passed to
-    the clients we make: an :class:`ssl.SSLContext` from
+    the client authenticates at the token endpoint. ``verify`` is passed to
+    the HTTP clients we make: an :class:`ssl.SSLContext` from
     :mod:`pytest_authmock.client.mtls` carries a client certificate.
     ``dpop``, a :class:`~pytest_authmock.client.dpop.DPoPKey`, binds tokens to it (RFC 9449).
+
+    Who owns the HTTP clients: ``http_client`` and ``async_http_client`` are
+    used when given, and never closed by us. Otherwise one ``httpx.Client`` is
+    made on first use, shared by all threads and closed by :meth:`close`; and
+    one ``httpx.AsyncClient`` per event loop (an async client's connections
+    belong to the loop that opened them), reused by every async call on that
+    loop and closed by :meth:`aclose`, or, failing that, when the loop shuts
+    down its async generators (``asyncio.run`` does, on the way out).
     """
 
     def __init__(
@@ -108,15 +95,10 @@ class OAuthClient:
         self.retry = retry if retry is not None else RetryPolicy()
         self.clock = clock
         self.metadata_ttl = metadata_ttl
-        self._http = http_client
-        self._owns_http = http_client is None
-        self._async_http = async_http_client
-        self._verify = verify
-        self._timeout = timeout
+        self._clients = HttpClients(http_client, async_http_client, verify, timeout)
         self._metadata: ProviderMetadata | None = None
         self._metadata_at = 0.0
         self._metadata_lock = threading.Lock()
-        self._http_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OAuthClient(issuer={self.issuer!r}, client_auth={self.client_auth!r})"
@@ -127,36 +109,34 @@ class OAuthClient:
 
     # -- plumbing ---------------------------------------------------------------
 
-    def _verify_arg(self) -> ssl.SSLContext | bool:
-        if self._verify is True:
-            self._verify = default_ssl_context()
-        return self._verify
-
     @property
     def http(self) -> httpx.Client:
-        if self._http is None:
-            with self._http_lock:  # two threads must not each make (and leak) one
-                if self._http is None:
-                    self._http = httpx.Client(verify=self._verify_arg(), timeout=self._timeout)
-        return self._http
+        """The sync HTTP client: the one given, or ours (shared by all threads)."""
+        return self._clients.sync()
 
-    @asynccontextmanager
-    async def _ahttp(self) -> AsyncIterator[httpx.AsyncClient]:
-        if self._async_http is not None:
-            yield self._async_http
-            return
-        async with httpx.AsyncClient(verify=self._verify_arg(), timeout=self._timeout) as c:
-            yield c
+    async def async_http(self) -> httpx.AsyncClient:
+        """The async HTTP client of the running event loop: the one given, or ours."""
+        return await self._clients.for_loop()
 
     def close(self) -> None:
-        if self._owns_http and self._http is not None:
-            self._http.close()
-            self._http = None
+        """Close the sync HTTP client we made (see :meth:`aclose` for the async one)."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client we made for the running loop (a no-op if none)."""
+        await self._clients.aclose()
 
     def __enter__(self) -> OAuthClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> OAuthClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
         self.close()
 
     # -- discovery --------------------------------------------------------------
@@ -202,15 +182,15 @@ class OAuthClient:
             return cached
         urls = metadata_urls(self.issuer)
         found = None
-        async with self._ahttp() as http:
-            for url in urls:
-                response = await self.retry.asend(
-                    functools.partial(http.get, url, headers=_JSON),
-                    what="discovery",
-                )
-                found = parse_metadata_response(self.issuer, response)
-                if found:
-                    break
+        http = await self.async_http()
+        for url in urls:
+            response = await self.retry.asend(
+                functools.partial(http.get, url, headers=_JSON),
+                what="discovery",
+            )
+            found = parse_metadata_response(self.issuer, response)
+            if found:
+                break
         return self._store_metadata(found, urls)
 
     # -- token endpoint ---------------------------------------------------------
@@ -223,15 +203,17 @@ class OAuthClient:
             )
         return self.client_auth
 
-    def _token_request(self, grant: Grant, url: str) -> tuple[dict[str, str], dict[str, str]]:
+    def _token_request(self, grant: Grant, url: str) -> tuple[dict[str, str], dict[str, Any]]:
         # Per attempt: assertions and DPoP proofs are single-use (RFC 7523 §3, RFC 9449 §11.1).
         client = self._require_client()
         headers = dict(_JSON)
-        form = grant.form()
-        apply_client_auth(client, headers, form, issuer=self.issuer, token_endpoint=url)
+        # The client's own fields go into a plain dict of strings (what
+        # ClientAuth.apply takes) and join the grant's, whose values may be lists.
+        credentials: dict[str, str] = {}
+        apply_client_auth(client, headers, credentials, issuer=self.issuer, token_endpoint=url)
         if self.dpop is not None:
             headers["DPoP"] = self.dpop.proof("POST", url)
-        return headers, form
+        return headers, {**grant.form(), **credentials}
 
     def _token_url(self, metadata: ProviderMetadata) -> str:
         mtls = bool(self.client_auth and self.client_auth.uses_mtls)
@@ -254,13 +236,13 @@ class OAuthClient:
         url = self._token_url(await self.ametadata())
         logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
         issued_at = self.clock()
-        async with self._ahttp() as http:
+        http = await self.async_http()
 
-            async def post() -> httpx.Response:
-                headers, form = self._token_request(grant, url)
-                return await http.post(url, data=form, headers=headers)
+        async def post() -> httpx.Response:
+            headers, form = self._token_request(grant, url)
+            return await http.post(url, data=form, headers=headers)
 
-            response = await asend_with_nonce(self.retry, post, self.dpop, url, grant)
+        response = await asend_with_nonce(self.retry, post, self.dpop, url, grant)
         return self._token_from(response, grant, issued_at, previous)
 
     def _token_from(
@@ -350,10 +332,10 @@ class OAuthClient:
     async def arevoke(self, token: str, *, token_type_hint: str | None = None) -> None:
         url = (await self.ametadata()).endpoint("revocation_endpoint")
         headers, form = self._client_form(_hint({"token": token}, token_type_hint))
-        async with self._ahttp() as http:
-            response = await self.retry.asend(
-                lambda: http.post(url, data=form, headers=headers), what="revocation"
-            )
+        http = await self.async_http()
+        response = await self.retry.asend(
+            lambda: http.post(url, data=form, headers=headers), what="revocation"
+        )
         check_revocation(response)
 
     def introspect(self, token: str, *, token_type_hint: str | None = None) -> dict[str, Any]:
@@ -370,10 +352,10 @@ class OAuthClient:
     ) -> dict[str, Any]:
         url = (await self.ametadata()).endpoint("introspection_endpoint")
         headers, form = self._client_form(_hint({"token": token}, token_type_hint))
-        async with self._ahttp() as http:
-            response = await self.retry.asend(
-                lambda: http.post(url, data=form, headers=headers), what="introspection"
-            )
+        http = await self.async_http()
+        response = await self.retry.asend(
+            lambda: http.post(url, data=form, headers=headers), what="introspection"
+        )
         return introspection_result(response, self.client_id)
 
     def userinfo(self, access_token: str) -> dict[str, Any]:
@@ -386,10 +368,8 @@ class OAuthClient:
     async def auserinfo(self, access_token: str) -> dict[str, Any]:
         url = (await self.ametadata()).endpoint("userinfo_endpoint")
         headers = {**_JSON, "Authorization": f"Bearer {access_token}"}
-        async with self._ahttp() as http:
-            response = await self.retry.asend(
-                lambda: http.get(url, headers=headers), what="userinfo"
-            )
+        http = await self.async_http()
+        response = await self.retry.asend(lambda: http.get(url, headers=headers), what="userinfo")
         return userinfo_result(response)
 
 

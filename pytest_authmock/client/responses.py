@@ -16,7 +16,13 @@ from pytest_authmock.client.errors import (
     TokenRevoked,
 )
 
-__all__ = ["check_revocation", "introspection_result", "oauth_error", "userinfo_result"]
+__all__ = [
+    "check_revocation",
+    "introspection_result",
+    "oauth_error",
+    "provider_words",
+    "userinfo_result",
+]
 
 
 def oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -34,36 +40,56 @@ def oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
     )
 
 
-def check_revocation(response: httpx.Response) -> None:
-    if response.status_code == 200:
-        return
+def provider_words(response: httpx.Response) -> str:
+    """The provider's own error, as it said it: ``HTTP 400, unsupported_token_type: ...``."""
     error, description = oauth_error(response)
-    if error == "invalid_client":
-        raise InvalidCredentials(
-            f"the provider rejected the client at the revocation endpoint ({description or error})"
-        )
-    raise ProviderError(
-        f"revocation failed with HTTP {response.status_code} ({error or 'no error code'})",
+    words = f"HTTP {response.status_code}"
+    if error:
+        words += f", {error}"
+        if description:
+            words += f": {description}"
+    else:
+        words += ", no OAuth error code in the answer"
+    return words
+
+
+def _endpoint_error(what: str, response: httpx.Response, advice: str = "") -> ProviderError:
+    error, description = oauth_error(response)
+    return ProviderError(
+        f"{what} failed ({provider_words(response)}){advice}",
         error=error,
         error_description=description,
         status_code=response.status_code,
     )
 
 
+def check_revocation(response: httpx.Response) -> None:
+    if response.status_code == 200:
+        return
+    error, _ = oauth_error(response)
+    if error == "invalid_client":
+        raise InvalidCredentials(
+            "the provider rejected the client at the revocation endpoint"
+            f" ({provider_words(response)}); check the client id, secret and method"
+        )
+    # RFC 7009 §2.2.1: unsupported_token_type means the provider cannot revoke that kind.
+    raise _endpoint_error("revocation", response)
+
+
 def introspection_result(response: httpx.Response, client_id: str | None) -> dict[str, Any]:
     if response.status_code in (401, 403):
         raise InvalidCredentials(
             f"the provider refused introspection for client {client_id!r}"
-            f" (HTTP {response.status_code}); introspection needs a confidential client"
+            f" ({provider_words(response)}); introspection needs a confidential client"
         )
     if response.status_code != 200:
-        error, description = oauth_error(response)
-        raise ProviderError(
-            f"introspection failed with HTTP {response.status_code}",
-            error=error,
-            error_description=description,
-            status_code=response.status_code,
-        )
+        advice = ""
+        if oauth_error(response)[0] == "unsupported_token_type":
+            advice = (
+                "; this provider does not introspect that kind of token: validate a JWT"
+                " access token locally with AccessTokenValidator"
+            )
+        raise _endpoint_error("introspection", response, advice)
     try:
         body = response.json()
     except ValueError:
@@ -96,9 +122,7 @@ def userinfo_result(response: httpx.Response) -> dict[str, Any]:
             f"{': ' + description if description else ''})"
         )
     if response.status_code != 200:
-        raise ProviderError(
-            f"userinfo failed with HTTP {response.status_code}", status_code=response.status_code
-        )
+        raise _endpoint_error("userinfo", response)
     try:
         body = response.json()
     except ValueError:

@@ -1,11 +1,15 @@
 """Bounded retries for calls to the provider (token, discovery, revocation).
 
 Retried: connection failures (the request never reached the server), 5xx and
-429 answers. Timeouts and broken connections *after* the request was sent are
-retried only when the caller says repeating the request is harmless: replaying
-a refresh-token request that the provider did process would present a rotated
-refresh token twice, and RFC 9700 §4.14.2 has the provider revoke the whole
-token family for that.
+429 answers, timeouts and broken connections, but only where repeating the
+request is harmless. A request that is not (a refresh, a code exchange, a
+device-code poll: each presents a credential that works once) is resent only
+when it certainly never left: a failed or timed-out *connect*. After a 5xx, a
+read timeout or a connection dropped once the request was written, the
+provider may have acted on it: a gateway's 502 can hide a refresh the
+provider already answered by rotating the refresh token, and presenting the
+old one again is refresh-token reuse, for which RFC 9700 §4.14.2 has the
+provider revoke the whole grant.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ __all__ = ["RetryPolicy", "parse_retry_after"]
 
 logger = logging.getLogger("pytest_authmock.client")
 
+#: Failures that happen before a byte of the request is written.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
@@ -74,6 +79,26 @@ def tls_failure(error: BaseException) -> Exception | None:
     return InvalidCredentials(
         f"the provider refused the TLS handshake ({reason}); it wants a client certificate"
         " it trusts: check the certificate, its key and that it has not expired"
+    )
+
+
+def _unsafe_to_repeat(
+    what: str, response: httpx.Response, retry_after: float | None
+) -> ProviderUnavailable:
+    why = (
+        f"{what} is not repeated: the provider may have acted on it already, and"
+        " the credential it carries works once (resending a used refresh token makes"
+        " the provider revoke the session, RFC 9700 §4.14.2)"
+    )
+    if response.status_code == 429:
+        advice = f"retry after {retry_after:g} s" if retry_after is not None else "try later"
+        return RateLimited(
+            f"the provider is rate limiting {what} (HTTP 429); {why}. {advice}.",
+            retry_after=retry_after,
+        )
+    return ProviderUnavailable(
+        f"the provider failed {what} with HTTP {response.status_code}; {why}. Try again"
+        " later; if the session then says to log in again, the provider did act on it."
     )
 
 
@@ -139,6 +164,8 @@ class RetryPolicy:
         if response is None:  # pragma: no cover - one of the two is always set
             raise TypeError("_decide needs a response or an error")
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if not idempotent:
+            raise _unsafe_to_repeat(what, response, retry_after)
         if response.status_code == 429:
             if last or (retry_after is not None and retry_after > self.max_retry_after):
                 advice = f" retry after {retry_after:g} s" if retry_after is not None else ""

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_authmock.client.errors import StoreError
-from pytest_authmock.client.filelock import FileLock
 from pytest_authmock.client.keys import Cipher
+from pytest_authmock.client.storelock import DEFAULT_LOCK_TIMEOUT, StoreLock
 from pytest_authmock.client.tokens import Token
 
 __all__ = ["Session", "SessionPersistence", "TokenStore"]
@@ -70,11 +70,18 @@ class Session:
 
 
 class TokenStore:
-    """Encrypted sessions under ``directory``, one per context."""
+    """Encrypted sessions under ``directory``, one per context.
 
-    def __init__(self, directory: Path, cipher: Cipher) -> None:
+    ``lock_timeout`` bounds the wait for another process's lock (a refresh or
+    a write in progress); past it, :class:`StoreError` names the lock file.
+    """
+
+    def __init__(
+        self, directory: Path, cipher: Cipher, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> None:
         self.directory = Path(directory)
         self.cipher = cipher
+        self.lock_timeout = lock_timeout
 
     def __repr__(self) -> str:
         return f"TokenStore({str(self.directory)!r})"
@@ -82,10 +89,11 @@ class TokenStore:
     def path(self, context: str) -> Path:
         return self.directory / "sessions" / f"{check_context_name(context)}.session"
 
-    def lock(self, context: str) -> FileLock:
-        """The inter-process lock of one context's session (not reentrant)."""
+    def lock(self, context: str) -> StoreLock:
+        """The inter-process lock of one context's session (a new, unheld one per call)."""
         self._ensure_dir()
-        return FileLock(self.directory / "sessions" / f".{check_context_name(context)}.lock")
+        path = self.directory / "sessions" / f".{check_context_name(context)}.lock"
+        return StoreLock(path, self.lock_timeout)
 
     def _ensure_dir(self) -> None:
         # The home itself first: parents=True would create it with the umask's

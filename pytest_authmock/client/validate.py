@@ -11,49 +11,28 @@ import base64
 import binascii
 import dataclasses
 import json
-from collections.abc import Mapping
-from datetime import datetime, timezone
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from pytest_authmock.client.access_tokens import AccessTokenValidator
 from pytest_authmock.client.errors import (
+    AuthError,
     ConfigurationError,
     InvalidToken,
+    ProviderError,
     TokenExpired,
     TokenRevoked,
 )
+from pytest_authmock.client.identity import TokenIdentity
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
 
 __all__ = ["TokenIdentity", "avalidate_token", "validate_token"]
 
-Method = Literal["auto", "introspection", "userinfo"]
+logger = logging.getLogger("pytest_authmock.client")
 
-
-@dataclasses.dataclass(frozen=True)
-class TokenIdentity:
-    """What the provider says about a valid token."""
-
-    token_fingerprint: str
-    subject: str | None = None
-    username: str | None = None
-    name: str | None = None
-    client_id: str | None = None
-    expires_at: float | None = None
-    scopes: tuple[str, ...] = ()
-    checked_with: str = "introspection"
-    #: False when the provider did not say (userinfo with an opaque token):
-    #: ``expires_at=None`` then means "unknown", not "never".
-    expiry_known: bool = True
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.username or self.subject or self.client_id or "unknown"
-
-    @property
-    def expires_at_datetime(self) -> datetime | None:
-        if self.expires_at is None:
-            return None
-        return datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+Method = Literal["auto", "introspection", "userinfo", "jwt"]
 
 
 def unverified_claims(token: str) -> dict[str, Any] | None:
@@ -139,27 +118,90 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _wants_name(identity: TokenIdentity, userinfo_endpoint: str | None) -> bool:
+    return "openid" in identity.scopes and userinfo_endpoint is not None
+
+
+def _without_name(identity: TokenIdentity, error: AuthError) -> TokenIdentity:
+    # Introspection has already said the token is active; the display name is
+    # a nicety. Userinfo rightly refuses a token that has no user (a client
+    # credentials token granted "openid", OIDC Core §5.3), and a provider may
+    # be briefly unreachable there: neither makes the token invalid.
+    logger.info(
+        "token %s is active; no display name from userinfo (%s)",
+        identity.token_fingerprint,
+        error,
+    )
+    return identity
+
+
 def _check_token(token: str) -> None:
     if not token or not token.strip() or any(c in token for c in "\r\n "):
         raise InvalidToken("the token is empty or contains spaces; paste it again")
 
 
-def validate_token(oauth: OAuthClient, token: str, *, method: Method = "auto") -> TokenIdentity:
-    """Ask the provider about ``token``.
+def _validator(
+    oauth: OAuthClient, audience: str | Sequence[str] | None, validator: AccessTokenValidator | None
+) -> AccessTokenValidator:
+    if validator is not None:
+        return validator
+    if audience is None:
+        raise ConfigurationError(
+            "checking a JWT access token locally needs the audience it must be for (this"
+            " resource server's identifier): pass audience=... (or validator=...)"
+        )
+    return AccessTokenValidator(oauth, audience=audience)
+
+
+def _local_instead(
+    error: ProviderError,
+    audience: str | Sequence[str] | None,
+    validator: AccessTokenValidator | None,
+) -> bool:
+    # RFC 7662 leaves a provider free not to introspect some tokens: some
+    # refuse their own JWT access tokens (unsupported_token_type), which are
+    # meant to be checked locally (RFC 9068).
+    return error.error == "unsupported_token_type" and (audience or validator) is not None
+
+
+def validate_token(
+    oauth: OAuthClient,
+    token: str,
+    *,
+    method: Method = "auto",
+    audience: str | Sequence[str] | None = None,
+    validator: AccessTokenValidator | None = None,
+) -> TokenIdentity:
+    """Ask the provider about ``token``, or check it locally.
 
     Raises :class:`InvalidToken`, :class:`TokenExpired` or
     :class:`ProviderUnavailable` (network or server problem); with introspection
     the client needs a secret (or certificate), else userinfo is used.
+    ``method="jwt"`` checks a JWT access token with the provider's keys
+    (:class:`AccessTokenValidator`, for ``audience``); with ``method="auto"``
+    and an ``audience``, a provider that will not introspect the token
+    (``unsupported_token_type``) gets the same local check instead.
     """
     _check_token(token)
+    if method == "jwt":
+        return _validator(oauth, audience, validator).validate(token)
     metadata = oauth.metadata()
     chosen = _choose(oauth, method, metadata.introspection_endpoint is not None)
     now = oauth.clock()
     if chosen == "introspection":
-        identity = _from_introspection(token, oauth.introspect(token), now)
-        if "openid" in identity.scopes and metadata.userinfo_endpoint:
-            name = _str(oauth.userinfo(token).get("name"))
-            identity = dataclasses.replace(identity, name=name)
+        try:
+            body = oauth.introspect(token)
+        except ProviderError as exc:
+            if method != "auto" or not _local_instead(exc, audience, validator):
+                raise
+            return _validator(oauth, audience, validator).validate(token)
+        identity = _from_introspection(token, body, now)
+        if _wants_name(identity, metadata.userinfo_endpoint):
+            try:
+                info = oauth.userinfo(token)
+            except AuthError as exc:
+                return _without_name(identity, exc)
+            identity = dataclasses.replace(identity, name=_str(info.get("name")))
         return identity
     if chosen == "userinfo":
         try:
@@ -172,18 +214,34 @@ def validate_token(oauth: OAuthClient, token: str, *, method: Method = "auto") -
 
 
 async def avalidate_token(
-    oauth: OAuthClient, token: str, *, method: Method = "auto"
+    oauth: OAuthClient,
+    token: str,
+    *,
+    method: Method = "auto",
+    audience: str | Sequence[str] | None = None,
+    validator: AccessTokenValidator | None = None,
 ) -> TokenIdentity:
     """The async twin of :func:`validate_token`."""
     _check_token(token)
+    if method == "jwt":
+        return await _validator(oauth, audience, validator).avalidate(token)
     metadata = await oauth.ametadata()
     chosen = _choose(oauth, method, metadata.introspection_endpoint is not None)
     now = oauth.clock()
     if chosen == "introspection":
-        identity = _from_introspection(token, await oauth.aintrospect(token), now)
-        if "openid" in identity.scopes and metadata.userinfo_endpoint:
-            name = _str((await oauth.auserinfo(token)).get("name"))
-            identity = dataclasses.replace(identity, name=name)
+        try:
+            body = await oauth.aintrospect(token)
+        except ProviderError as exc:
+            if method != "auto" or not _local_instead(exc, audience, validator):
+                raise
+            return await _validator(oauth, audience, validator).avalidate(token)
+        identity = _from_introspection(token, body, now)
+        if _wants_name(identity, metadata.userinfo_endpoint):
+            try:
+                info = await oauth.auserinfo(token)
+            except AuthError as exc:
+                return _without_name(identity, exc)
+            identity = dataclasses.replace(identity, name=_str(info.get("name")))
         return identity
     if chosen == "userinfo":
         try:

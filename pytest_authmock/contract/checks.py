@@ -7,19 +7,18 @@ import binascii
 import dataclasses
 import json
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import httpx
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+import pytest
 
 from pytest_authmock.contract.options import ContractSettings
 
-__all__ = ["Choices", "Provider", "jwt_header"]
+__all__ = ["Choices", "Provider", "jwt_header", "oauth_error", "require_supported", "said"]
 
 #: Members of a JWK that only a private key has (RFC 7518 §6).
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_SCOPED = ("client_credentials", "password")
 
 
 @dataclasses.dataclass
@@ -53,7 +52,7 @@ def jwt_header(token: str) -> dict[str, Any] | None:
         return None
     try:
         header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return header if isinstance(header, dict) else None
 
@@ -98,7 +97,7 @@ class Provider:
             if found is None:
                 raise AssertionError(
                     f"{self.settings.issuer} serves neither metadata document "
-                    f"({', '.join(self.metadata_urls().values())})"
+                    f"({', '.join(self.metadata_urls().values())}; OIDC Discovery §4, RFC 8414 §3)"
                 )
             self._metadata = found
         return self._metadata
@@ -107,11 +106,20 @@ class Provider:
         value = self.metadata().get(name)
         return value if isinstance(value, str) else None
 
+    def endpoint_or_skip(self, name: str) -> str:
+        """The endpoint's URL; skips the check when the metadata has none."""
+        url = self.endpoint(name)
+        if not url:
+            pytest.skip(f"no {name} in the metadata")
+        return url
+
     def jwks(self) -> dict[str, Any]:
         uri = self.endpoint("jwks_uri")
-        assert uri, "the metadata has no jwks_uri"
+        assert uri, "the metadata has no jwks_uri (RFC 8414 §2)"
         response = self.http.get(uri)
-        assert response.status_code == 200, f"GET {uri} answered {response.status_code}"
+        assert response.status_code == 200, (
+            f"GET {uri} answered {response.status_code} (RFC 8414 §2)"
+        )
         body: dict[str, Any] = response.json()
         return body
 
@@ -137,8 +145,6 @@ class Provider:
         method = self.auth_method
         if method == "client_secret_basic" and secret is not None:
             # RFC 6749 §2.3.1: form-urlencode id and secret before Base64.
-            from urllib.parse import quote_plus
-
             return form, httpx.BasicAuth(quote_plus(settings.client_id), quote_plus(secret))
         form["client_id"] = settings.client_id
         if secret is not None:
@@ -149,7 +155,7 @@ class Provider:
         self, endpoint: str, data: dict[str, str], *, secret: str | None = None, auth: bool = True
     ) -> httpx.Response:
         url = self.endpoint(endpoint)
-        assert url, f"the metadata has no {endpoint}"
+        assert url, f"the metadata has no {endpoint} (RFC 8414 §2)"
         if not auth:
             return self.http.post(url, data=data, headers={"Accept": "application/json"})
         form, basic = self.authenticated(data, secret=secret)
@@ -161,30 +167,50 @@ class Provider:
         )
 
     def token(self, data: dict[str, str], **kwargs: Any) -> httpx.Response:
-        if (
-            self.settings.scope
-            and "scope" not in data
-            and data.get("grant_type") != "refresh_token"
-        ):
+        # The configured scope goes with the grants that ask for one at the token endpoint.
+        if self.settings.scope and "scope" not in data and data.get("grant_type") in _SCOPED:
             data = {**data, "scope": self.settings.scope}
         return self.post("token_endpoint", data, **kwargs)
 
-    # -- tokens -----------------------------------------------------------------------
 
-    def verify_jwt(self, token: str) -> dict[str, Any]:
-        """Verify a JWT with the published keys; returns its claims."""
-        header = jwt_header(token)
-        assert header is not None, "not a JWT"
-        keys = self.jwks()
-        kid = header.get("kid")
-        kids = [key.get("kid") for key in keys.get("keys", [])]
-        assert kid is None or kid in kids, f"token kid {kid!r} is not in the JWKS ({kids})"
-        alg = str(header.get("alg"))
-        assert alg != "none", "an unsigned JWT"
-        try:
-            decoded = jwt.decode(token, KeySet.import_key_set(keys), algorithms=[alg])  # type: ignore[arg-type]
-        except (JoseError, ValueError) as exc:
-            raise AssertionError(
-                f"the token's signature does not verify with the JWKS: {exc}"
-            ) from None
-        return dict(decoded.claims)
+def oauth_error(response: httpx.Response, what: str = "the error answer") -> tuple[str, str]:
+    """``(error, error_description)`` of an RFC 6749 §5.2 answer; fails on any other shape."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    assert kind == "application/json", (
+        f"{what} ({response.status_code}) is {kind or 'untyped'}, not application/json"
+        " (RFC 6749 §5.2)"
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(
+            f"{what} ({response.status_code}) is not valid JSON (RFC 6749 §5.2)"
+        ) from None
+    error = body.get("error") if isinstance(body, dict) else None
+    assert isinstance(error, str) and error, (
+        f"{what} ({response.status_code}) has no 'error' member (RFC 6749 §5.2)"
+    )
+    description = body.get("error_description")
+    return error, description if isinstance(description, str) else ""
+
+
+def said(response: httpx.Response) -> str:
+    """What an answer said, for a message: status, and the OAuth error if there is one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return f"HTTP {response.status_code}"
+    description = body.get("error_description")
+    detail = f": {description}" if isinstance(description, str) and description else ""
+    return f"HTTP {response.status_code} {body['error']}{detail}"
+
+
+def require_supported(metadata: dict[str, Any], grant: str) -> None:
+    """Skip unless the provider supports ``grant`` at all (whether this client may is another matter)."""
+    # RFC 8414 §2 defaults an absent list to authorization_code and implicit, but
+    # many providers simply omit it: then the grant is tried rather than skipped.
+    supported = metadata.get("grant_types_supported")
+    if isinstance(supported, list) and grant not in supported:
+        pytest.skip(f"the provider does not list {grant!r} in grant_types_supported")

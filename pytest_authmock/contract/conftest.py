@@ -11,8 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider
-from pytest_authmock.contract.options import ContractSettings, settings_from
+from pytest_authmock.contract.checks import Choices, Provider, require_supported, said
+from pytest_authmock.contract.codeflow import CodeFlow
+from pytest_authmock.contract.grants import ClientGrants
+from pytest_authmock.contract.options import (
+    ContractSettings,
+    deprecated_names_used,
+    option,
+    settings_from,
+)
+from pytest_authmock.contract.users import UserLogin
 
 CHOICES_KEY = pytest.StashKey[Choices]()
 
@@ -22,6 +30,16 @@ def _choices(config: pytest.Config) -> Choices:
     if found is None:
         found = config.stash[CHOICES_KEY] = Choices()
     return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in deprecated_names_used(config):
+        config.issue_config_time_warning(
+            pytest.PytestDeprecationWarning(
+                f"{name} is deprecated; use {name.replace('--authmock-', '--authmock-contract-')}"
+            ),
+            stacklevel=2,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +71,9 @@ def provider(contract: ContractSettings) -> Iterator[Provider]:
 @pytest.fixture(scope="session")
 def mtls_http(contract: ContractSettings) -> Iterator[httpx.Client]:
     if contract.client_cert is None:
-        pytest.skip("pass --authmock-client-cert and --authmock-client-key to check mTLS")
+        pytest.skip(
+            "pass --authmock-contract-client-cert and --authmock-contract-client-key to check mTLS"
+        )
     with httpx.Client(verify=_verify(contract, with_cert=True), timeout=contract.timeout) as http:
         yield http
 
@@ -65,21 +85,74 @@ def metadata(provider: Provider) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def needs_grant(metadata: dict[str, Any]) -> Callable[[str], None]:
-    def check(grant: str) -> None:
-        # RFC 8414 §2 defaults an absent list to authorization_code and implicit, but
-        # many providers simply omit it: then the grant is tried rather than skipped.
-        supported = metadata.get("grant_types_supported")
-        if isinstance(supported, list) and grant not in supported:
-            pytest.skip(f"the provider does not list {grant!r} in grant_types_supported")
-
-    return check
+    return lambda grant: require_supported(metadata, grant)
 
 
 @pytest.fixture(scope="session")
-def user(contract: ContractSettings) -> tuple[str, str]:
-    if contract.username is None or contract.password is None:
-        pytest.skip("pass --authmock-user NAME:PASSWORD to check the password and refresh grants")
-    return contract.username, contract.password
+def client_grants(contract: ContractSettings, choices: Choices) -> ClientGrants:
+    """Which grants this client was seen to use (the metadata only says what the provider can)."""
+    grants = ClientGrants(contract.client_id, choices)
+    if contract.refresh_token:
+        grants.saw("refresh_token")
+    return grants
+
+
+@pytest.fixture(scope="session")
+def client_credentials(
+    provider: Provider, needs_grant: Callable[[str], None], client_grants: ClientGrants
+) -> Callable[..., httpx.Response]:
+    """A client credentials request; skips when this client may not use the grant."""
+    needs_grant("client_credentials")
+
+    def request(**form: str) -> httpx.Response:
+        response = provider.token({"grant_type": "client_credentials", **form})
+        reason = client_grants.refusal("client_credentials", response)
+        if reason:
+            pytest.skip(reason)
+        if response.status_code == 200:
+            client_grants.saw("client_credentials")
+        return response
+
+    return request
+
+
+@pytest.fixture(scope="session")
+def browser(contract: ContractSettings) -> Iterator[httpx.Client]:
+    """A cookie-keeping HTTP client for the provider's sign-in pages."""
+    with httpx.Client(verify=_verify(contract, with_cert=False), timeout=contract.timeout) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def code_flow(provider: Provider, browser: httpx.Client) -> CodeFlow:
+    return CodeFlow.for_settings(provider, browser)
+
+
+@pytest.fixture(scope="session")
+def user_login(provider: Provider, client_grants: ClientGrants, browser: httpx.Client) -> UserLogin:
+    return UserLogin(provider, client_grants, lambda: CodeFlow.for_settings(provider, browser))
+
+
+@pytest.fixture
+def own_token(request: pytest.FixtureRequest, user_login: UserLogin) -> Callable[[], str]:
+    """A fresh access token of this client: by client credentials, else the user's."""
+
+    def get() -> str:
+        try:
+            response = request.getfixturevalue("client_credentials")()
+        except pytest.skip.Exception as exc:
+            why = str(exc.msg)
+        else:
+            assert response.status_code == 200, (
+                f"client_credentials answered {said(response)} (RFC 6749 §4.4.3 answers a token)"
+            )
+            return str(response.json()["access_token"])
+        try:
+            return str(user_login.any().body["access_token"])
+        except pytest.skip.Exception as exc:
+            pytest.skip(f"no access token to work with: {why}; {exc.msg}")
+
+    return get
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -89,6 +162,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("authmock contract: provider choices")
     for line in found.lines():
         terminalreporter.write_line(line)
-    path = config.getoption("authmock_choices_json")
+    path = option(config, "choices-json")
     if path:
         Path(path).write_text(json.dumps(found.as_json(), indent=2, sort_keys=True) + "\n")

@@ -1,8 +1,8 @@
 """Assertion grants: token exchange (RFC 8693) and the JWT bearer grant (RFC 7523 §2.1).
 
-Token exchange is tried with the ``--authmock-client``'s own client credentials
+Token exchange is tried with the ``--authmock-contract-client``'s own client credentials
 token as the subject; the JWT bearer grant with an assertion the
-``--authmock-jwt-client`` signs for itself (the service-account pattern).
+``--authmock-contract-jwt-client`` signs for itself (the service-account pattern).
 Either may be refused by policy: the check records what the provider does and
 only requires that the answer is RFC-shaped.
 """
@@ -68,7 +68,7 @@ def test_jwt_bearer_with_a_self_issued_assertion(
     _advertised(metadata, JWT_BEARER)
     settings = breadth_settings(pytestconfig)
     if settings.jwt_client_id is None or settings.jwt_key is None:
-        pytest.skip("pass --authmock-jwt-client ID:KEY_PEM to try the JWT bearer grant")
+        pytest.skip("pass --authmock-contract-jwt-client ID:KEY_PEM to try the JWT bearer grant")
     signer = PrivateKeyJwt(settings.jwt_client_id, settings.jwt_key.read_bytes())
     token_endpoint = metadata["token_endpoint"]
     form = {"grant_type": JWT_BEARER, "assertion": signer.assertion(provider.settings.issuer)}

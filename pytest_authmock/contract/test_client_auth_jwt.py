@@ -1,6 +1,6 @@
 """JWT client authentication (RFC 7523 §2.2, OIDC Core §9): private_key_jwt and client_secret_jwt.
 
-Run with ``--authmock-jwt-client ID:KEY_PEM`` for the private_key_jwt checks.
+Run with ``--authmock-contract-jwt-client ID:KEY_PEM`` for the private_key_jwt checks.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_signing_algorithms_are_advertised_only_with_jwt_methods(
 def key_client(pytestconfig: pytest.Config, metadata: dict[str, Any]) -> PrivateKeyJwt:
     settings = breadth_settings(pytestconfig)
     if settings.jwt_client_id is None or settings.jwt_key is None:
-        pytest.skip("pass --authmock-jwt-client ID:KEY_PEM to check private_key_jwt")
+        pytest.skip("pass --authmock-contract-jwt-client ID:KEY_PEM to check private_key_jwt")
     if "private_key_jwt" not in _methods(metadata):
         pytest.skip("the provider does not list private_key_jwt")
     return PrivateKeyJwt(settings.jwt_client_id, settings.jwt_key.read_bytes())
@@ -112,7 +112,7 @@ def test_client_secret_jwt(provider: Provider, metadata: dict[str, Any], choices
         pytest.skip("the provider does not list client_secret_jwt")
     secret = provider.settings.client_secret
     if secret is None:
-        pytest.skip("the --authmock-client has no secret")
+        pytest.skip("the --authmock-contract-client has no secret")
     auth = ClientSecretJwt(provider.settings.client_id, secret)
     response, _ = _token(provider, auth, token_endpoint=metadata["token_endpoint"])
     if response.status_code == 200:

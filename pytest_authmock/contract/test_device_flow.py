@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider
+from pytest_authmock.contract.checks import Choices, Provider, said
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -14,14 +14,13 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 @pytest.fixture(scope="module")
 def device(provider: Provider) -> dict[str, Any]:
     if not provider.settings.device:
-        pytest.skip("pass --authmock-device to check the device flow")
-    if not provider.endpoint("device_authorization_endpoint"):
-        pytest.skip("no device_authorization_endpoint in the metadata")
+        pytest.skip("pass --authmock-contract-device to check the device flow")
+    provider.endpoint_or_skip("device_authorization_endpoint")
     response = provider.post(
         "device_authorization_endpoint", {"scope": provider.settings.scope or ""}
     )
     assert response.status_code == 200, (
-        f"device authorization answered {response.status_code}: {response.text}"
+        f"the device authorization request answered {said(response)} (RFC 8628 §3.2 answers 200)"
     )
     body: dict[str, Any] = response.json()
     return body
@@ -30,7 +29,9 @@ def device(provider: Provider) -> dict[str, Any]:
 def test_device_authorization_answer(device: dict[str, Any], choices: Choices) -> None:
     # RFC 8628 §3.2
     for name in ("device_code", "user_code", "verification_uri", "expires_in"):
-        assert name in device, f"the device authorization answer lacks {name}"
+        assert name in device, (
+            f"the device authorization answer lacks {name} (RFC 8628 §3.2 REQUIRED)"
+        )
     choices.record("device flow polling interval", f"{device.get('interval', 5)} s")
     choices.record("device code lifetime", f"{device['expires_in']} s")
     choices.record(
@@ -40,14 +41,19 @@ def test_device_authorization_answer(device: dict[str, Any], choices: Choices) -
 
 def test_polling_before_approval_is_pending(provider: Provider, device: dict[str, Any]) -> None:
     response = provider.token({"grant_type": DEVICE_GRANT, "device_code": device["device_code"]})
-    assert response.status_code == 400
-    # RFC 8628 §3.5
-    assert response.json().get("error") in ("authorization_pending", "slow_down")
+    assert response.status_code == 400 and response.json().get("error") in (
+        "authorization_pending",
+        "slow_down",
+    ), (
+        f"polling before the user approved answered {said(response)} (RFC 8628 §3.5: authorization_pending)"
+    )
 
 
 def test_unknown_device_code(provider: Provider, device: dict[str, Any]) -> None:
     response = provider.token(
         {"grant_type": DEVICE_GRANT, "device_code": "authmock-contract-unknown"}
     )
-    assert response.status_code == 400
-    assert response.json().get("error") in ("invalid_grant", "expired_token")
+    assert response.status_code == 400 and response.json().get("error") in (
+        "invalid_grant",
+        "expired_token",
+    ), f"an unknown device code answered {said(response)} (RFC 6749 §5.2 invalid_grant)"

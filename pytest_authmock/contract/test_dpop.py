@@ -1,6 +1,6 @@
 """DPoP (RFC 9449): sender-constrained tokens with proofs of possession.
 
-Uses ``--authmock-client`` with the client credentials grant; skipped when the
+Uses ``--authmock-contract-client`` with the client credentials grant; skipped when the
 provider does not list ``dpop_signing_alg_values_supported``.
 """
 
@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from pytest_authmock.client.dpop import DPoPKey, is_nonce_challenge
-from pytest_authmock.contract.checks import Choices, Provider, jwt_header
+from pytest_authmock.contract.checks import Choices, Provider, jwt_header, oauth_error
+from pytest_authmock.contract.jwts import verify_jwt
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_dpop_bound_client_credentials_token(
     )
     token = body["access_token"]
     if jwt_header(token) is not None:
-        claims = provider.verify_jwt(token)
+        claims = verify_jwt(token, provider.jwks(), what="the DPoP-bound access token")
         assert claims.get("cnf", {}).get("jkt") == dpop_key.jkt, (
             "cnf jkt is not the proof key's thumbprint"
         )
@@ -104,9 +105,10 @@ def test_a_replayed_proof(provider: Provider, dpop_key: DPoPKey, choices: Choice
     proof = key.proof("POST", url)  # with the nonce the first request brought, if any
     answers = [_post(provider, key, url, proof=proof, nonce_retry=False) for _ in range(2)]
     assert answers[0].status_code == 200, answers[0].text
-    refused = answers[1].status_code != 200
-    choices.record(
-        "replayed DPoP proof (same jti) at the token endpoint", "refused" if refused else "accepted"
-    )
-    if refused:
-        assert answers[1].json().get("error") == "invalid_dpop_proof", answers[1].text
+    outcome = "accepted"
+    if answers[1].status_code != 200:
+        # RFC 9449 §11.1 asks servers to refuse a replay; §5 names invalid_dpop_proof for a
+        # bad proof, but some providers answer invalid_grant: recorded, not failed.
+        error, _ = oauth_error(answers[1], "the answer to a replayed DPoP proof")
+        outcome = f"refused ({error})"
+    choices.record("replayed DPoP proof (same jti) at the token endpoint", outcome)

@@ -10,7 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pytest_authmock.contract.checks import Choices, Provider, jwt_header
+from pytest_authmock.contract.checks import Choices, Provider, jwt_header, said
+from pytest_authmock.contract.jwts import verify_jwt
 
 
 def test_bound_token_with_a_client_certificate(
@@ -24,17 +25,17 @@ def test_bound_token_with_a_client_certificate(
         url, data={"grant_type": "client_credentials", "client_id": provider.settings.client_id}
     )
     if response.status_code != 200:
-        pytest.fail(
-            f"tls_client_auth token request answered {response.status_code}: {response.text}"
-        )
+        pytest.fail(f"the tls_client_auth token request answered {said(response)} (RFC 8705 §2)")
     token = response.json()["access_token"]
     assert provider.settings.client_cert is not None
     cert = x509.load_pem_x509_certificate(provider.settings.client_cert.read_bytes())
     thumbprint = base64.urlsafe_b64encode(hashlib.sha256(cert.public_bytes(Encoding.DER)).digest())
     expected = thumbprint.rstrip(b"=").decode()
     if jwt_header(token) is not None:
-        claims = provider.verify_jwt(token)
+        claims = verify_jwt(token, provider.jwks(), what="the certificate-bound token")
         bound = claims.get("cnf", {}).get("x5t#S256")
         choices.record("certificate-bound JWT (cnf x5t#S256)", "yes" if bound else "no")
         if bound:
-            assert bound == expected, "cnf x5t#S256 is not the presented certificate's thumbprint"
+            assert bound == expected, (
+                "cnf x5t#S256 is not the presented certificate's thumbprint (RFC 8705 §3.1)"
+            )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+import httpx
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider, jwt_header
+from pytest_authmock.contract.checks import Choices, Provider, jwt_header, oauth_error, said
+from pytest_authmock.contract.jwts import verify_jwt
 
+#: RFC 6749 §5.2's error codes for the token endpoint.
 KNOWN_ERRORS = {
     "invalid_request",
     "invalid_client",
@@ -19,34 +21,28 @@ KNOWN_ERRORS = {
 }
 
 
-def _error(response: Any) -> str:
-    assert response.headers.get("content-type", "").startswith("application/json"), (
-        f"error answer ({response.status_code}) is not JSON: {response.headers.get('content-type')}"
-    )
-    body = response.json()
-    error = body.get("error")
-    assert isinstance(error, str), f"error answer has no 'error' member: {body}"
-    return error
-
-
 @pytest.fixture(scope="module")
-def issued(provider: Provider, needs_grant: Callable[[str], None]) -> Any:
-    needs_grant("client_credentials")
-    return provider.token({"grant_type": "client_credentials"})
+def issued(client_credentials: Callable[..., httpx.Response]) -> httpx.Response:
+    return client_credentials()
 
 
-def test_client_credentials_succeeds(issued: Any, choices: Choices) -> None:
+def test_client_credentials_succeeds(issued: httpx.Response, choices: Choices) -> None:
     assert issued.status_code == 200, (
-        f"client_credentials answered {issued.status_code}: {issued.text}"
+        f"client_credentials answered {said(issued)} (RFC 6749 §4.4.3 answers a token)"
     )
     body = issued.json()
-    assert isinstance(body.get("access_token"), str) and body["access_token"]
+    assert isinstance(body.get("access_token"), str) and body["access_token"], (
+        "the token answer has no access_token (RFC 6749 §5.1)"
+    )
     token_type = body.get("token_type")
     assert isinstance(token_type, str) and token_type.lower() == "bearer", (
-        f"token_type {token_type!r}"
+        f"token_type {token_type!r} is not Bearer (RFC 6749 §5.1, RFC 6750 §4)"
     )
     choices.record("token_type spelling", token_type)
     expires_in = body.get("expires_in")
+    assert expires_in is None or (
+        isinstance(expires_in, int) and not isinstance(expires_in, bool)
+    ), f"expires_in {expires_in!r} is not a number of seconds (RFC 6749 §5.1)"
     choices.record(
         "expires_in in token answers",
         "absent" if expires_in is None else f"{expires_in} s",
@@ -58,59 +54,81 @@ def test_client_credentials_succeeds(issued: Any, choices: Choices) -> None:
     )
 
 
-def test_token_answers_are_not_cached(issued: Any) -> None:
-    # RFC 6749 §5.1: Cache-Control: no-store is a MUST.
-    assert "no-store" in issued.headers.get("cache-control", "").lower()
+def test_token_answers_are_not_cached(issued: httpx.Response) -> None:
+    assert issued.status_code == 200, said(issued)
+    assert "no-store" in issued.headers.get("cache-control", "").lower(), (
+        "a token answer without Cache-Control: no-store (RFC 6749 §5.1 MUST)"
+    )
 
 
-def test_access_token_format(provider: Provider, issued: Any, choices: Choices) -> None:
+def test_access_token_format(provider: Provider, issued: httpx.Response, choices: Choices) -> None:
+    assert issued.status_code == 200, said(issued)
     token = issued.json()["access_token"]
     header = jwt_header(token)
     if header is None:
         choices.record("access token format", "opaque", "token_format='opaque'")
         return
     choices.record("access token format", f"JWT (typ {header.get('typ')!r})", "token_format='jwt'")
-    assert header.get("alg") not in (None, "none"), "an unsigned JWT access token"
-    claims = provider.verify_jwt(token)
-    assert claims.get("iss") == provider.settings.issuer
+    claims = verify_jwt(token, provider.jwks(), what="the access token")
+    assert claims.get("iss") == provider.settings.issuer, (
+        f"the access token's iss {claims.get('iss')!r} is not the issuer (RFC 9068 §2.2)"
+    )
     if "exp" in claims and "iat" in claims:
-        assert claims["exp"] > claims["iat"]
+        assert claims["exp"] > claims["iat"], (
+            "the access token expires before it was issued (RFC 7519 §4.1.4)"
+        )
 
 
 def test_wrong_client_secret(
-    provider: Provider, needs_grant: Callable[[str], None], choices: Choices
+    provider: Provider, client_credentials: Callable[..., httpx.Response], choices: Choices
 ) -> None:
-    needs_grant("client_credentials")
     if provider.settings.client_secret is None:
         pytest.skip("the client is public")
+    client_credentials()  # skips when this client may not use the grant at all
     response = provider.token(
         {"grant_type": "client_credentials"}, secret="authmock-contract-wrong-secret"
     )
-    assert _error(response) == "invalid_client"
-    assert response.status_code in (400, 401)
+    error, _ = oauth_error(response, "the answer to a wrong client secret")
+    assert error == "invalid_client", (
+        f"a wrong client secret answered {said(response)} (RFC 6749 §5.2: invalid_client)"
+    )
+    assert response.status_code in (400, 401), (
+        f"invalid_client with HTTP {response.status_code} (RFC 6749 §5.2)"
+    )
     choices.record(f"invalid_client status ({provider.auth_method})", str(response.status_code))
     if response.status_code == 401 and provider.auth_method == "client_secret_basic":
-        # RFC 6749 §5.2: 401 with Basic MUST carry WWW-Authenticate.
-        assert "www-authenticate" in response.headers
+        assert "www-authenticate" in response.headers, (
+            "a 401 to Basic client authentication without WWW-Authenticate (RFC 6749 §5.2 MUST)"
+        )
 
 
 def test_unknown_grant_type(provider: Provider) -> None:
     response = provider.token({"grant_type": "urn:authmock:contract:no-such-grant"})
-    assert response.status_code == 400
-    assert _error(response) == "unsupported_grant_type"
+    error, _ = oauth_error(response, "the answer to an unknown grant_type")
+    assert (response.status_code, error) == (400, "unsupported_grant_type"), (
+        f"an unknown grant_type answered {said(response)} (RFC 6749 §5.2: 400 unsupported_grant_type)"
+    )
 
 
 def test_missing_grant_type(provider: Provider) -> None:
     response = provider.token({})
-    assert response.status_code == 400
-    assert _error(response) in ("invalid_request", "unsupported_grant_type")
+    assert response.status_code == 400, (
+        f"a token request without grant_type answered {said(response)}"
+        " (RFC 6749 §5.2: a missing parameter is 400 invalid_request)"
+    )
+    error, _ = oauth_error(response, "the answer to a missing grant_type")
+    assert error in ("invalid_request", "unsupported_grant_type"), (
+        f"a missing grant_type answered {error} (RFC 6749 §5.2: invalid_request)"
+    )
 
 
 def test_token_endpoint_refuses_get(provider: Provider, choices: Choices) -> None:
     url = provider.endpoint("token_endpoint")
-    assert url
+    assert url, "the metadata has no token_endpoint (RFC 8414 §2)"
     response = provider.http.get(url)
-    assert response.status_code != 200
+    assert response.status_code != 200, (
+        "the token endpoint answered a GET with 200 (RFC 6749 §3.2: POST)"
+    )
     choices.record("GET on the token endpoint", str(response.status_code))
 
 
@@ -119,7 +137,7 @@ def test_forbidden_grant(
 ) -> None:
     grant = provider.settings.forbidden_grant
     if grant is None:
-        pytest.skip("pass --authmock-forbidden-grant GRANT (one the client may not use)")
+        pytest.skip("pass --authmock-contract-forbidden-grant GRANT (one the client may not use)")
     # A grant the provider does not support at all tells nothing about this choice.
     needs_grant(grant)
     data = {"grant_type": grant}
@@ -127,10 +145,14 @@ def test_forbidden_grant(
         data.update(username="authmock-contract", password="authmock-contract")
     elif grant == "refresh_token":
         data["refresh_token"] = "authmock-contract-invalid"
+    elif grant == "authorization_code":
+        data.update(code="authmock-contract-invalid", redirect_uri="https://authmock.invalid/cb")
     response = provider.token(data)
-    error = _error(response)
-    assert response.status_code in (400, 401)
-    assert error in KNOWN_ERRORS, f"unregistered error code {error!r}"
+    error, _ = oauth_error(response, f"the answer to the forbidden {grant} grant")
+    assert response.status_code in (400, 401), (
+        f"a forbidden grant answered {said(response)} (RFC 6749 §5.2)"
+    )
+    assert error in KNOWN_ERRORS, f"unregistered error code {error!r} (RFC 6749 §5.2)"
     choices.record(
         "error for a grant the client may not use",
         f"{error} (RFC 6749 §5.2 names unauthorized_client)",
@@ -138,13 +160,8 @@ def test_forbidden_grant(
     )
 
 
-def test_unknown_scope(
-    provider: Provider, needs_grant: Callable[[str], None], choices: Choices
-) -> None:
-    needs_grant("client_credentials")
-    response = provider.token(
-        {"grant_type": "client_credentials", "scope": "authmock-contract-no-such-scope"}
-    )
+def test_unknown_scope(client_credentials: Callable[..., httpx.Response], choices: Choices) -> None:
+    response = client_credentials(scope="authmock-contract-no-such-scope")
     if response.status_code == 200:
         granted = response.json().get("scope")
         chosen = (
@@ -153,9 +170,11 @@ def test_unknown_scope(
             else f"ignored (scope {granted!r})"
         )
     else:
-        error = _error(response)
-        assert response.status_code == 400
-        assert error in KNOWN_ERRORS, f"unregistered error code {error!r}"
+        error, _ = oauth_error(response, "the answer to an unknown scope")
+        assert response.status_code == 400, (
+            f"an unknown scope answered {said(response)} (RFC 6749 §5.2)"
+        )
+        assert error in KNOWN_ERRORS, f"unregistered error code {error!r} (RFC 6749 §5.2)"
         chosen = error
     choices.record(
         "an unknown scope",

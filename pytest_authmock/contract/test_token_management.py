@@ -3,77 +3,132 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider
-
-
-def _own_token(provider: Provider, needs_grant: Callable[[str], None]) -> str:
-    needs_grant("client_credentials")
-    response = provider.token({"grant_type": "client_credentials"})
-    assert response.status_code == 200, response.text
-    value: str = response.json()["access_token"]
-    return value
+from pytest_authmock.contract.checks import Choices, Provider, said
+from pytest_authmock.contract.users import UserLogin
 
 
 @pytest.fixture(scope="module")
 def introspection(provider: Provider) -> str:
-    url = provider.endpoint("introspection_endpoint")
-    if not url:
-        pytest.skip("no introspection_endpoint in the metadata")
-    return url
+    return provider.endpoint_or_skip("introspection_endpoint")
 
 
 @pytest.fixture(scope="module")
 def revocation(provider: Provider) -> str:
-    url = provider.endpoint("revocation_endpoint")
-    if not url:
-        pytest.skip("no revocation_endpoint in the metadata")
-    return url
+    return provider.endpoint_or_skip("revocation_endpoint")
+
+
+def introspect(provider: Provider, token: str) -> dict[str, Any]:
+    response = provider.post("introspection_endpoint", {"token": token})
+    assert response.status_code == 200, (
+        f"introspection answered {said(response)} (RFC 7662 §2.2 answers 200 with a JSON object)"
+    )
+    body = response.json()
+    assert isinstance(body, dict) and isinstance(body.get("active"), bool), (
+        "the introspection answer has no boolean 'active' (RFC 7662 §2.2 REQUIRED)"
+    )
+    return body
 
 
 def test_introspect_an_active_token(
-    provider: Provider, introspection: str, needs_grant: Callable[[str], None]
+    provider: Provider, introspection: str, own_token: Callable[[], str], choices: Choices
 ) -> None:
-    token = _own_token(provider, needs_grant)
-    body = provider.post("introspection_endpoint", {"token": token}).json()
-    assert body.get("active") is True, body
+    body = introspect(provider, own_token())
+    if body["active"] is False:
+        choices.record(
+            "introspecting the client's own token",
+            "active: false (this client may not introspect it, RFC 7662 §2.2)",
+        )
+        pytest.skip(
+            "the provider says active:false for a token it has just issued to this client;"
+            " RFC 7662 §2.2 lets it answer so to a client that is not allowed to introspect"
+            " that token (e.g. one not in the token's audience)"
+        )
+    choices.record("introspecting the client's own token", "active")
+    for claim in ("exp", "iat", "nbf"):
+        if claim in body:
+            value = body[claim]
+            assert isinstance(value, int) and not isinstance(value, bool), (
+                f"introspection's {claim} is {type(value).__name__} {value!r}, not an integer"
+                " timestamp (RFC 7662 §2.2)"
+            )
     if "client_id" in body:
-        assert body["client_id"] == provider.settings.client_id
-    if "exp" in body:
-        assert isinstance(body["exp"], int)
+        assert body["client_id"] == provider.settings.client_id, (
+            f"introspection says client_id {body['client_id']!r} for this client's token (RFC 7662 §2.2)"
+        )
 
 
-def test_introspect_an_unknown_token(provider: Provider, introspection: str) -> None:
-    response = provider.post("introspection_endpoint", {"token": "authmock-contract-unknown"})
-    assert response.status_code == 200
-    # RFC 7662 §2.2: an inactive token reveals nothing else.
-    assert response.json().get("active") is False
+def test_introspect_an_unknown_token(
+    provider: Provider, introspection: str, choices: Choices
+) -> None:
+    body = introspect(provider, "authmock-contract-unknown")
+    assert body["active"] is False, "an unknown token introspects as active (RFC 7662 §2.2)"
+    # RFC 7662 §2.2: an inactive token SHOULD NOT reveal anything else.
+    extra = sorted(set(body) - {"active"})
+    choices.record("members beside active for an inactive token", ", ".join(extra) or "none")
 
 
 def test_introspection_needs_client_authentication(provider: Provider, introspection: str) -> None:
     response = provider.post("introspection_endpoint", {"token": "x"}, auth=False)
-    assert response.status_code in (400, 401)
+    assert response.status_code in (400, 401), (
+        f"introspection without client authentication answered {said(response)}"
+        " (RFC 7662 §2.1 requires authorization, §2.3 refuses with 401)"
+    )
 
 
 def test_revoke_an_own_token(
-    provider: Provider, revocation: str, needs_grant: Callable[[str], None], choices: Choices
+    provider: Provider, revocation: str, own_token: Callable[[], str], choices: Choices
 ) -> None:
-    token = _own_token(provider, needs_grant)
+    token = own_token()
+    before = introspect(provider, token) if provider.endpoint("introspection_endpoint") else None
     response = provider.post(
         "revocation_endpoint", {"token": token, "token_type_hint": "access_token"}
     )
-    assert response.status_code == 200, response.text
-    if provider.endpoint("introspection_endpoint"):
-        after = provider.post("introspection_endpoint", {"token": token}).json()
+    assert response.status_code == 200, (
+        f"revoking an own token answered {said(response)} (RFC 7009 §2.2)"
+    )
+    if before is None:
+        return
+    if before["active"] is not True:
+        # Nothing to compare: introspection did not show this token as active before.
         choices.record(
-            "revoking an access token",
-            "takes effect at introspection" if after.get("active") is False else "has no effect",
+            "revoking an access token", "not observable (inactive at introspection before)"
         )
+        return
+    after = introspect(provider, token)
+    # RFC 7009 §2.1: revoking access tokens is a SHOULD, so this is a choice.
+    choices.record(
+        "revoking an access token",
+        "takes effect at introspection" if after["active"] is False else "has no effect",
+    )
 
 
 def test_revoke_an_unknown_token(provider: Provider, revocation: str) -> None:
-    # RFC 7009 §2.2: invalid tokens do not cause an error.
     response = provider.post("revocation_endpoint", {"token": "authmock-contract-unknown"})
-    assert response.status_code == 200
+    assert response.status_code == 200, (
+        f"revoking an unknown token answered {said(response)} (RFC 7009 §2.2: invalid tokens do"
+        " not cause an error)"
+    )
+
+
+def test_revoked_refresh_token_is_refused(
+    provider: Provider, revocation: str, user_login: UserLogin
+) -> None:
+    login = user_login.any()
+    refresh = login.body.get("refresh_token")
+    if not refresh:
+        pytest.skip(f"{login.how} issued no refresh token")
+    response = provider.post(
+        "revocation_endpoint", {"token": refresh, "token_type_hint": "refresh_token"}
+    )
+    assert response.status_code == 200, (
+        f"revoking a refresh token answered {said(response)} (RFC 7009 §2.2)"
+    )
+    after = provider.token({"grant_type": "refresh_token", "refresh_token": refresh})
+    assert after.status_code == 400 and after.json().get("error") == "invalid_grant", (
+        f"a revoked refresh token answered {said(after)} (RFC 7009 §2.1: providers MUST support"
+        " revoking refresh tokens; RFC 6749 §5.2: invalid_grant)"
+    )

@@ -1,59 +1,79 @@
-"""Password (RFC 6749 §4.3) and refresh (§6) grants, and userinfo (OIDC Core §5.3)."""
+"""Password (RFC 6749 §4.3) and refresh (§6) grants, for the test user."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider
+from pytest_authmock.contract.checks import Choices, Provider, oauth_error, said
+from pytest_authmock.contract.grants import ClientGrants
+from pytest_authmock.contract.users import UserLogin, UserTokens
 
 
 @pytest.fixture(scope="module")
-def login(
-    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
-) -> dict[str, Any]:
-    needs_grant("password")
-    username, password = user
-    response = provider.token(
-        {"grant_type": "password", "username": username, "password": password}
-    )
-    assert response.status_code == 200, (
-        f"password grant answered {response.status_code}: {response.text}"
-    )
-    body: dict[str, Any] = response.json()
-    return body
+def password_login(user_login: UserLogin) -> UserTokens:
+    return user_login.password()
 
 
-def test_password_grant(login: dict[str, Any], choices: Choices) -> None:
-    assert login.get("access_token")
+def test_password_grant(password_login: UserTokens, choices: Choices) -> None:
+    assert password_login.body.get("access_token"), (
+        "the password grant answered no access_token (RFC 6749 §5.1)"
+    )
     choices.record(
-        "refresh token with the password grant", "yes" if login.get("refresh_token") else "no"
+        "refresh token with the password grant",
+        "yes" if password_login.body.get("refresh_token") else "no",
     )
 
 
-def test_wrong_password(
-    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
-) -> None:
-    needs_grant("password")
+def test_wrong_password(provider: Provider, password_login: UserTokens) -> None:
+    # The client may use the password grant (password_login): a wrong password is a bad grant.
+    assert provider.settings.username is not None
     response = provider.token(
-        {"grant_type": "password", "username": user[0], "password": "authmock-contract-wrong"}
+        {
+            "grant_type": "password",
+            "username": provider.settings.username,
+            "password": "authmock-contract-wrong",
+        }
     )
-    assert response.status_code == 400
-    assert response.json().get("error") == "invalid_grant"
+    assert response.status_code == 400, (
+        f"a wrong password answered {said(response)} (RFC 6749 §5.2: 400 invalid_grant)"
+    )
+    error, _ = oauth_error(response, "the answer to a wrong password")
+    assert error == "invalid_grant", (
+        f"a wrong password answered {error} (RFC 6749 §5.2: invalid resource owner credentials are invalid_grant)"
+    )
+
+
+def _refresh_token(provider: Provider, user_login: UserLogin, used: list[bool]) -> tuple[str, str]:
+    """A refresh token of the client: the one passed on the command line (once), else a new login's."""
+    given = provider.settings.refresh_token
+    if given and not used:
+        used.append(True)
+        return given, "--authmock-contract-refresh-token"
+    login = user_login.any()
+    refresh = login.body.get("refresh_token")
+    if not refresh:
+        pytest.skip(f"{login.how} issued no refresh token (RFC 6749 §1.5: the provider's choice)")
+    return str(refresh), login.how
+
+
+@pytest.fixture(scope="session")
+def given_refresh_used() -> list[bool]:
+    return []
 
 
 def test_refresh_grant_and_rotation(
-    provider: Provider, login: dict[str, Any], choices: Choices
+    provider: Provider, user_login: UserLogin, choices: Choices, given_refresh_used: list[bool]
 ) -> None:
-    refresh = login.get("refresh_token")
-    if not refresh:
-        pytest.skip("the password grant returned no refresh token")
+    refresh, how = _refresh_token(provider, user_login, given_refresh_used)
     response = provider.token({"grant_type": "refresh_token", "refresh_token": refresh})
-    assert response.status_code == 200, f"refresh answered {response.status_code}: {response.text}"
+    assert response.status_code == 200, (
+        f"refreshing a token from {how} answered {said(response)} (RFC 6749 §6 answers a token)"
+    )
     body = response.json()
-    assert body.get("access_token")
+    assert body.get("access_token"), "the refresh answer has no access_token (RFC 6749 §5.1)"
     rotated = bool(body.get("refresh_token")) and body["refresh_token"] != refresh
     choices.record(
         "refresh token rotation", "yes" if rotated else "no", f"refresh_token_rotation={rotated}"
@@ -62,8 +82,9 @@ def test_refresh_grant_and_rotation(
         return
     # RFC 9700 §4.14.2: presenting the old (rotated) refresh token again must fail.
     reuse = provider.token({"grant_type": "refresh_token", "refresh_token": refresh})
-    assert reuse.status_code == 400
-    assert reuse.json().get("error") == "invalid_grant"
+    assert reuse.status_code == 400 and reuse.json().get("error") == "invalid_grant", (
+        f"reusing a rotated refresh token answered {said(reuse)} (RFC 9700 §4.14.2; RFC 6749 §5.2 invalid_grant)"
+    )
     family = provider.token({"grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
     choices.record(
         "reuse of a rotated refresh token revokes the newer one",
@@ -71,32 +92,27 @@ def test_refresh_grant_and_rotation(
     )
 
 
-def test_unknown_refresh_token(provider: Provider, needs_grant: Callable[[str], None]) -> None:
+def test_unknown_refresh_token(
+    provider: Provider,
+    needs_grant: Callable[[str], None],
+    client_grants: ClientGrants,
+    user_login: UserLogin,
+) -> None:
     needs_grant("refresh_token")
+    if "refresh_token" not in client_grants.used:
+        # Learn whether this client may use refresh tokens at all: it may if it gets one.
+        with contextlib.suppress(pytest.skip.Exception):
+            user_login.any()
     response = provider.token(
         {"grant_type": "refresh_token", "refresh_token": "authmock-contract-unknown"}
     )
-    assert response.status_code == 400
-    assert response.json().get("error") == "invalid_grant"
-
-
-def test_userinfo(
-    provider: Provider, user: tuple[str, str], needs_grant: Callable[[str], None]
-) -> None:
-    url = provider.endpoint("userinfo_endpoint")
-    if not url:
-        pytest.skip("no userinfo_endpoint in the metadata")
-    needs_grant("password")
-    response = provider.token(
-        {"grant_type": "password", "username": user[0], "password": user[1], "scope": "openid"}
+    reason = client_grants.refusal("refresh_token", response)
+    if reason:
+        pytest.skip(reason)
+    assert response.status_code == 400, (
+        f"an unknown refresh token answered {said(response)} (RFC 6749 §5.2: 400 invalid_grant)"
     )
-    if response.status_code != 200:
-        pytest.skip(f"the openid scope was refused ({response.json().get('error')})")
-    access = response.json()["access_token"]
-    info = provider.http.get(url, headers={"Authorization": f"Bearer {access}"})
-    assert info.status_code == 200
-    assert isinstance(info.json().get("sub"), str)
-    anonymous = provider.http.get(url)
-    # RFC 6750 §3: no credentials -> 401 with a Bearer challenge.
-    assert anonymous.status_code == 401
-    assert anonymous.headers.get("www-authenticate", "").lower().startswith("bearer")
+    error, _ = oauth_error(response, "the answer to an unknown refresh token")
+    assert error == "invalid_grant", (
+        f"an unknown refresh token answered {error} (RFC 6749 §5.2: an invalid refresh token is invalid_grant)"
+    )

@@ -25,11 +25,11 @@ def contract_args(idp_server: Any, tmp_path: Path) -> list[str]:
     key.write_bytes(jwt.key.as_pem(private=True))
     return [
         *BASE,
-        "--authmock-issuer",
+        "--authmock-contract-issuer",
         idp_server.issuer,
-        "--authmock-client",
+        "--authmock-contract-client",
         f"{client.client_id}:{client.client_secret}",
-        "--authmock-jwt-client",
+        "--authmock-contract-jwt-client",
         f"contract-jwt:{key}",
     ]
 
@@ -52,11 +52,11 @@ def test_jwt_client_auth_checks_pass(pytester: pytest.Pytester, contract_args: l
 def test_private_key_jwt_check_skips_without_a_key(
     pytester: pytest.Pytester, contract_args: list[str]
 ) -> None:
-    args = contract_args[: contract_args.index("--authmock-jwt-client")]
+    args = contract_args[: contract_args.index("--authmock-contract-jwt-client")]
     result = pytester.runpytest_inprocess(*args, "-k", "client_auth_jwt", "-rs")
     result.assert_outcomes(passed=2, skipped=2)
     result.stdout.fnmatch_lines(
-        ["*pass --authmock-jwt-client ID:KEY_PEM to check private_key_jwt*"]
+        ["*pass --authmock-contract-jwt-client ID:KEY_PEM to check private_key_jwt*"]
     )
 
 
@@ -68,7 +68,7 @@ def test_dpop_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -
     result.stdout.fnmatch_lines_random(
         [
             "DPoP server nonce at the token endpoint (RFC 9449 §8): not required",
-            "replayed DPoP proof (same jti) at the token endpoint: refused",
+            "replayed DPoP proof (same jti) at the token endpoint: refused (invalid_dpop_proof)",
         ]
     )
 

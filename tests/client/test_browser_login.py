@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import threading
 import urllib.error
@@ -181,17 +180,55 @@ def test_login_browser_stores_the_session(server: Any, tmp_path: Any) -> None:
 
 
 def test_id_token_checks(server: Any, make_oauth: Callable[..., OAuthClient]) -> None:
-    from pytest_authmock.client import PasswordGrant
-    from pytest_authmock.client.browser_login import _verify_id_token
+    from pytest_authmock.client import PasswordGrant, verify_id_token
 
     server.add_user("ada", "pw")
     cli = make_oauth(server.add_client("cli"))
     other = make_oauth(server.add_client("other"))
     token = cli.request_token(PasswordGrant("ada", "pw", ["openid"]))
+    assert token.id_token is not None
     with pytest.raises(ProviderError, match="wrong nonce"):
-        _verify_id_token(cli, token, "expected-nonce")  # the password grant carries none
+        verify_id_token(cli, token.id_token, nonce="expected-nonce")  # the grant sent none
     with pytest.raises(ProviderError, match="wrong audience"):
-        _verify_id_token(other, token, "")
-    tampered = dataclasses.replace(token, id_token=token.id_token[:-4] + "AAAA")  # type: ignore[index]
+        verify_id_token(other, token.id_token, nonce=None)
+    tampered = token.id_token[:-4] + "AAAA"
     with pytest.raises(ProviderError, match="does not verify"):
-        _verify_id_token(cli, tampered, "")
+        verify_id_token(cli, tampered, nonce=None)
+    assert verify_id_token(cli, token.id_token, nonce=None)["aud"] == "cli"
+
+
+def test_an_expired_id_token_is_refused(
+    server: Any, make_oauth: Callable[..., OAuthClient], clock: Any
+) -> None:
+    # This machine's clock runs two hours ahead of the provider's: the ID token
+    # it just issued has expired here (OIDC Core §3.1.3.7 step 9).
+    server.add_user("ada", "correct horse")
+    ahead = make_oauth(
+        server.add_client("cli", public=True, redirect_uris=[LOOPBACK]),
+        clock=lambda: clock() + 7200,
+    )
+    browser = Browser(server, password="correct horse")
+    with pytest.raises(ProviderError, match=r"wrong time: the ID token expired"):
+        authorize_in_browser(ahead, scopes=["openid"], open_browser=browser)
+
+
+def test_a_lost_code_exchange_is_not_resent(
+    server: Any, make_oauth: Callable[..., OAuthClient]
+) -> None:
+    # The provider redeemed the code; the gateway lost the answer. A code works
+    # once (RFC 6749 §4.1.2): sending it again could only make the provider
+    # revoke what it issued for it.
+    from pytest_authmock.client import ProviderUnavailable
+    from tests.client.gateway import Gateway, first
+
+    server.add_user("ada", "correct horse")
+    gateway = Gateway(server, lose=first("authorization_code"))
+    with httpx.Client(transport=gateway) as http:
+        oauth = make_oauth(
+            server.add_client("cli", public=True, redirect_uris=[LOOPBACK]), http_client=http
+        )
+        browser = Browser(server, password="correct horse")
+        with pytest.raises(ProviderUnavailable, match="not repeated"):
+            authorize_in_browser(oauth, open_browser=browser)
+    assert server.journal.count(endpoint="token", grant_type="authorization_code") == 1
+    assert len(gateway.lost) == 1

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from pytest_authmock.client import InvalidCredentials, OAuthClient, ProviderError
@@ -20,6 +21,7 @@ from pytest_authmock.client.device import (
     DeviceFlowExpired,
 )
 from tests.client.conftest import TestClock
+from tests.client.gateway import Gateway, first
 
 
 @pytest.fixture
@@ -110,6 +112,44 @@ def test_used_code(server: Any, oauth: OAuthClient, clock: TestClock) -> None:
     flow.poll(authz)
     with pytest.raises(DeviceFlowError, match="no longer accepts the device code"):
         flow.poll(authz)
+
+
+def test_a_5xx_poll_is_not_resent_and_polling_slows_down(
+    server: Any, oauth: OAuthClient, clock: TestClock, no_sleep: list[float]
+) -> None:
+    # RFC 8628 §3.5: poll less often after a failure (doubling); the retry
+    # layer does not resend the poll itself, as it may have consumed the code.
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds)
+
+    flow = DeviceFlow(oauth, sleep=sleep)
+    authz = flow.start()
+    server.approve_device(authz.user_code, user=server.add_user())
+    server.fail(503, endpoint="token", grant_type=DeviceCodeGrant.grant_type)
+    assert flow.poll(authz).access_token
+    assert waits == [5, 10]
+    assert no_sleep == []  # no retry inside a poll
+    assert server.journal.count(endpoint="token", grant_type=DeviceCodeGrant.grant_type) == 2
+
+
+def test_a_lost_answer_to_the_approved_poll_says_so(
+    server: Any, make_oauth: Callable[..., OAuthClient], clock: TestClock
+) -> None:
+    # The provider issued the tokens and the gateway lost them: the code is
+    # used. The next poll gets invalid_grant, and the message tells why.
+    gateway = Gateway(server, lose=first(DeviceCodeGrant.grant_type))
+    with httpx.Client(transport=gateway) as http:
+        oauth = make_oauth(server.add_client("tv-cli", public=True), http_client=http)
+        flow = DeviceFlow(oauth, sleep=clock.advance)
+        authz = flow.start()
+        server.approve_device(authz.user_code, user=server.add_user())
+        with pytest.raises(DeviceFlowError, match="answer to an earlier poll was lost"):
+            flow.poll(authz)
+    assert server.journal.count(endpoint="token", grant_type=DeviceCodeGrant.grant_type) == 2
+    assert len(gateway.lost) == 1
 
 
 def test_cancel(server: Any, oauth: OAuthClient, clock: TestClock) -> None:

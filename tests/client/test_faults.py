@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 import pytest
 
 from pytest_authmock.client import (
@@ -16,6 +18,7 @@ from pytest_authmock.client import (
     Token,
     TokenManager,
 )
+from tests.client.gateway import Gateway, first
 
 
 def statuses(server: Any, endpoint: str = "token") -> list[int | None]:
@@ -129,3 +132,66 @@ def test_invalid_grant_after_rotation_asks_to_log_in(server: Any, make_oauth: An
     TokenManager(oauth, token=stale).get_token()  # rotates
     with pytest.raises(LoginRequired, match="log in again"):
         TokenManager(oauth, token=stale).get_token()  # the old refresh token
+
+
+def test_gateway_502_after_rotation_is_not_replayed(
+    server: Any, make_oauth: Any, clock: Any
+) -> None:
+    # The provider rotates the refresh token, the gateway loses its answer and
+    # says 502. Resending the old refresh token would be reuse (RFC 9700
+    # §4.14.2): the provider would revoke the grant and log the user out.
+    client = server.add_client()
+    user = server.add_user()
+    gateway = Gateway(server, lose=first("refresh_token"))
+    with httpx.Client(transport=gateway) as http:
+        oauth = make_oauth(client, http_client=http)
+        manager = TokenManager(oauth, PasswordGrant(user.username, user.password), leeway=0)
+        first_token = manager.get_token()
+        clock.advance(3601)
+        with pytest.raises(ProviderUnavailable, match=r"HTTP 502.*not repeated") as info:
+            manager.get_token()
+    assert not isinstance(info.value, RateLimited)
+    assert len(gateway.lost) == 1
+    assert server.journal.count(endpoint="token", grant_type="refresh_token") == 1
+    assert server.journal.count(endpoint="token", error="invalid_grant") == 0
+    assert manager.token is first_token  # kept; the next call decides
+
+
+def test_gateway_502_after_rotation_is_not_replayed_async(
+    server: Any, make_oauth: Any, clock: Any
+) -> None:
+    client = server.add_client()
+    user = server.add_user()
+    gateway = Gateway(server, lose=first("refresh_token"))
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=gateway) as http:
+            oauth = make_oauth(client, async_http_client=http)
+            manager = TokenManager(oauth, PasswordGrant(user.username, user.password), leeway=0)
+            await manager.aget_token()
+            clock.advance(3601)
+            with pytest.raises(ProviderUnavailable, match=r"HTTP 502.*not repeated"):
+                await manager.aget_token()
+
+    asyncio.run(main())
+    assert len(gateway.lost) == 1
+    assert server.journal.count(endpoint="token", grant_type="refresh_token") == 1
+    assert server.journal.count(endpoint="token", error="invalid_grant") == 0
+
+
+def test_429_on_a_refresh_is_not_replayed(
+    server: Any, make_oauth: Any, no_sleep: list[float]
+) -> None:
+    client = server.add_client()
+    user = server.add_user()
+    oauth = make_oauth(client)
+    token = oauth.request_token(PasswordGrant(user.username, user.password))
+    manager = TokenManager(
+        oauth, token=Token(token.access_token, refresh_token=token.refresh_token, expires_at=0)
+    )
+    server.rate_limit(retry_after=2, endpoint="token", grant_type="refresh_token")
+    with pytest.raises(RateLimited, match="not repeated") as info:
+        manager.get_token()
+    assert info.value.retry_after == 2
+    assert no_sleep == []
+    assert server.journal.count(endpoint="token", grant_type="refresh_token") == 1

@@ -116,3 +116,24 @@ def test_passwords_and_secrets_are_masked_not_fingerprinted() -> None:
         assert "'***'" in repr(obj)
         assert fingerprint(secret) not in repr(obj)
     assert fingerprint("rt") in repr(RefreshTokenGrant("rt"))  # tokens: a fingerprint
+
+
+def test_only_grants_that_can_be_repeated_safely_are_idempotent() -> None:
+    # A refresh token, an authorization code and a device code each work once:
+    # those requests are never resent once they may have reached the provider.
+    from pytest_authmock.client import AuthorizationCodeGrant, DeviceCodeGrant, Grant
+
+    grants: list[Grant] = [
+        ClientCredentialsGrant(),
+        PasswordGrant("ada", "pw"),
+        RefreshTokenGrant("rt"),
+        AuthorizationCodeGrant("code", "http://127.0.0.1/cb", "verifier"),
+        DeviceCodeGrant("dc"),
+    ]
+    assert {g.grant_type: g.idempotent for g in grants} == {
+        "client_credentials": True,
+        "password": True,
+        "refresh_token": False,
+        "authorization_code": False,
+        "urn:ietf:params:oauth:grant-type:device_code": False,
+    }

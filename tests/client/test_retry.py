@@ -113,6 +113,22 @@ def test_read_timeout_is_not_retried_for_non_idempotent_requests() -> None:
     assert policy(slept).send(send, what="x", idempotent=True).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [502, 503, 500, httpx.RemoteProtocolError("dropped", request=REQUEST)],
+    ids=["502", "503", "500", "dropped-after-send"],
+)
+def test_non_idempotent_requests_are_never_resent_once_they_may_have_arrived(
+    failure: int | Exception,
+) -> None:
+    slept: list[float] = []
+    send, calls = answers(failure, 200)
+    with pytest.raises(ProviderUnavailable, match=r"not repeated|RemoteProtocolError"):
+        policy(slept).send(send, what="the refresh", idempotent=False)
+    assert len(calls) == 1
+    assert slept == []
+
+
 def test_never_tries_once() -> None:
     send, calls = answers(503)
     with pytest.raises(ProviderUnavailable):

@@ -267,8 +267,8 @@ def test_lock_excludes_other_processes(home: AuthHome, tmp_path: Path) -> None:
         """
         import time
         from pathlib import Path
-        from pytest_authmock.client.filelock import FileLock
-        with FileLock(Path(sys.argv[1])):
+        from pytest_authmock.client.storelock import StoreLock
+        with StoreLock(Path(sys.argv[1])):
             Path(sys.argv[2]).write_text(str(time.time()))
         """
     )
@@ -284,9 +284,61 @@ def test_lock_excludes_other_processes(home: AuthHome, tmp_path: Path) -> None:
             lock.release()
             proc.wait(timeout=20)
     finally:
-        if lock._fd is not None:
+        if lock.is_locked:
             lock.release()
     assert float(marker.read_text()) >= released_at
+
+
+HOLDER = PRELUDE + textwrap.dedent(
+    """
+    import time
+    from pathlib import Path
+    from pytest_authmock.client.storelock import StoreLock
+    with StoreLock(Path(sys.argv[1])):
+        print("held", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+@posix_only
+def test_a_stuck_holder_times_out_with_an_error_naming_the_lock_file(tmp_path: Path) -> None:
+    home = AuthHome.open("testapp", directory=tmp_path / "home", keyring="never", lock_timeout=0.3)
+    lock_path = home.store.lock("default").path
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock_path)], stdout=subprocess.PIPE, text=True
+    ) as stuck:
+        try:
+            assert stuck.stdout is not None
+            assert stuck.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="locked by another process") as info:
+                home.store.save("default", session())
+            assert time.monotonic() - started < 5
+        finally:
+            stuck.kill()
+            if stuck.stdout is not None:
+                stuck.stdout.close()
+    message = str(info.value)
+    assert str(lock_path) in message
+    assert "Stop that process" in message
+    assert info.value.path == lock_path
+    home.store.save("default", session())  # free again once the holder is gone
+
+
+@posix_only
+def test_the_lock_file_is_never_opened_through_a_symlink(home: AuthHome, tmp_path: Path) -> None:
+    # A symlink planted at the lock's path must not make the store open (or
+    # create, or truncate) the file it points to (CVE-2025-68146's class).
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    lock_path = home.store.lock("default").path
+    lock_path.symlink_to(victim)
+    with pytest.raises(StoreError, match="symbolic link") as info:
+        home.store.save("default", session())
+    assert str(lock_path) in str(info.value)
+    assert victim.read_text() == "precious"
+    assert home.store.load("default") is None  # nothing written without the lock
 
 
 def test_release_without_acquire_is_an_error(home: AuthHome) -> None:

@@ -160,3 +160,43 @@ def test_never_expiring_opaque_token_via_introspection(idp: Any) -> None:
         identity = validate_token(oauth, token)
     assert identity.expires_at is None
     assert identity.expiry_known is True
+
+
+def test_client_credentials_token_with_openid_is_valid(server: Any, make_oauth: Any) -> None:
+    # Introspection says active; userinfo refuses a token with no user (OIDC Core
+    # §5.3). The display-name lookup must not turn that into "invalid token".
+    client = server.add_client()
+    token = server.issue_token(client, scopes=["openid"])
+    oauth = make_oauth(client)
+    identity = validate_token(oauth, token)
+    assert identity.checked_with == "introspection"
+    assert identity.client_id == client.client_id
+    assert identity.name is None
+    assert identity.display_name in (identity.subject, client.client_id)
+    assert asyncio.run(avalidate_token(oauth, token)).client_id == client.client_id
+    assert server.journal.count(endpoint="userinfo") == 2  # asked, and refused, both times
+
+
+@pytest.mark.parametrize("endpoint", ["introspection", "revocation", "userinfo"])
+def test_endpoint_errors_keep_the_providers_words(
+    server: Any, make_oauth: Any, endpoint: str
+) -> None:
+    from pytest_authmock.client import ProviderError
+
+    client = server.add_client()
+    token = server.issue_token(client, user=server.add_user(), scopes=["openid"])
+    oauth = make_oauth(client)
+    body = {"error": "unsupported_token_type", "error_description": "JWTs are not introspected"}
+    server.fail(400, body=body, endpoint=endpoint)
+    call = {
+        "introspection": oauth.introspect,
+        "revocation": oauth.revoke,
+        "userinfo": oauth.userinfo,
+    }[endpoint]
+    with pytest.raises(ProviderError) as info:
+        call(token)
+    message = str(info.value)
+    assert "HTTP 400, unsupported_token_type: JWTs are not introspected" in message
+    assert info.value.error == "unsupported_token_type"
+    assert info.value.error_description == "JWTs are not introspected"
+    assert token not in message
