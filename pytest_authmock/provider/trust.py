@@ -13,7 +13,7 @@ import dataclasses
 import ipaddress
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -27,6 +27,7 @@ from pytest_authmock.provider.jwtcheck import (
     peek,
     verify_with_refresh,
 )
+from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.replay import ReplayCache
 
 #: Seconds to wait for a JWKS document; a test's own server answers at once.
@@ -168,7 +169,7 @@ def verify_trusted_jwt(
 def check_trusted_claims(
     found: ForeignJwt,
     *,
-    accepted_audiences: Sequence[str],
+    issuer: str,
     now: float,
     error: ErrorType,
     what: str,
@@ -176,15 +177,22 @@ def check_trusted_claims(
 ) -> str:
     """RFC 7523 §3 on a verified JWT from a trusted issuer; returns its ``sub``.
 
-    ``aud`` must name the audience the trust was set up with, else one of
-    ``accepted_audiences`` (this provider). ``replay`` given: a ``jti`` is
+    ``aud`` must name the audience the trust was set up with, else this provider:
+    its ``issuer`` or its token endpoint URL. ``replay`` given: a ``jti`` is
     single-use (RFC 7523 §3 lets the server refuse a reused one).
     """
     claims = found.claims
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise error(f"{what} has no 'sub' claim (RFC 7523 §3 requires one)")
-    expected = (found.trusted.audience,) if found.trusted.audience else tuple(accepted_audiences)
+    expected = (
+        (found.trusted.audience,)
+        if found.trusted.audience
+        else (
+            issuer,
+            issuer + PATHS["token"],
+        )
+    )
     given = audiences(claims)
     if not any(value in expected for value in given):
         raise error(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_authmock.client import DPoPKey
+from tests.breadth.helpers import claims_of
 from tests.breadth.metadata_provers import (
     ACCESS_TOKEN_TYPE,
     DEVICE_CODE,
@@ -18,7 +19,6 @@ from tests.breadth.metadata_provers import (
     TOKEN_EXCHANGE,
     Agent,
     assertion_for,
-    claims_of,
     signing_key,
     verify_with_jwks,
 )

@@ -32,14 +32,6 @@ DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
 
-def claims_of(token: str) -> dict[str, Any]:
-    segment = token.split(".")[1]
-    result: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    )
-    return result
-
-
 @functools.cache
 def _default_context() -> ssl.SSLContext:
     return ssl.create_default_context()

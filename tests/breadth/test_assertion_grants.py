@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
@@ -26,16 +25,9 @@ from pytest_authmock.client import (
 )
 from pytest_authmock.client.exchange import ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE, JWT_TOKEN_TYPE
 from tests.breadth.conftest import DocumentHost
+from tests.breadth.helpers import claims_of, exchange
 
 PLATFORM = "https://platform.example"
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    segment = token.split(".")[1]
-    result: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    )
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -206,16 +198,8 @@ def test_ci_identity_token_becomes_a_platform_token(
 def test_exchange_answer_names_the_issued_type(provider: Any, http: httpx.Client) -> None:
     client = provider.add_client()
     subject = provider.issue_token(client, scopes=["read", "write"])
-    answer = http.post(
-        provider.url_for("token"),
-        data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "subject_token": subject,
-            "subject_token_type": ACCESS_TOKEN_TYPE,
-            "scope": "read",
-            "resource": "https://files.example",
-        },
-        auth=(client.client_id, client.client_secret),
+    answer = exchange(
+        http, provider, client, subject, scope="read", resource="https://files.example"
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -286,15 +270,7 @@ def test_exchange_refusals(
 ) -> None:
     client = provider.add_client()
     subject = provider.issue_token(client, scopes=["read"])
-    data = {
-        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token": subject,
-        "subject_token_type": ACCESS_TOKEN_TYPE,
-        **form,
-    }
-    answer = http.post(
-        provider.url_for("token"), data=data, auth=(client.client_id, client.client_secret)
-    )
+    answer = exchange(http, provider, client, subject, **form)
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_request"
     assert message in answer.json()["error_description"]
@@ -303,16 +279,7 @@ def test_exchange_refusals(
 def test_audience_outside_the_clients_is_invalid_target(provider: Any, http: httpx.Client) -> None:
     client = provider.add_client(audience=["https://a.example"])
     subject = provider.issue_token(client)
-    answer = http.post(
-        provider.url_for("token"),
-        data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "subject_token": subject,
-            "subject_token_type": ACCESS_TOKEN_TYPE,
-            "audience": "https://b.example",
-        },
-        auth=(client.client_id, client.client_secret),
-    )
+    answer = exchange(http, provider, client, subject, audience="https://b.example")
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_target"
 

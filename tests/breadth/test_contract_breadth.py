@@ -34,18 +34,29 @@ def contract_args(idp_server: Any, tmp_path: Path) -> list[str]:
     ]
 
 
-def test_jwt_client_auth_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
-    result = pytester.runpytest_inprocess(*contract_args, "-k", "client_auth_jwt", "-rs")
+def passes(
+    pytester: pytest.Pytester, args: list[str], checks: str, passed: int, choices: list[str]
+) -> None:
+    """The ``checks`` (a -k expression) all pass, and report these provider choices."""
+    result = pytester.runpytest_inprocess(*args, "-k", checks, "-rs")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0, result.stdout.str()
-    assert outcomes["passed"] == 4, result.stdout.str()
-    result.stdout.fnmatch_lines_random(
+    assert outcomes["passed"] == passed, result.stdout.str()
+    result.stdout.fnmatch_lines_random(choices)
+
+
+def test_jwt_client_auth_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
+    passes(
+        pytester,
+        contract_args,
+        "client_auth_jwt",
+        4,
         [
             "client assertion aud accepted: issuer, token endpoint",
             "replayed client assertion (same jti): refused (invalid_client)",
             "JWT client authentication methods: private_key_jwt, client_secret_jwt",
             "client_secret_jwt for the contract client: refused (invalid_client)",
-        ]
+        ],
     )
 
 
@@ -61,15 +72,15 @@ def test_private_key_jwt_check_skips_without_a_key(
 
 
 def test_dpop_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
-    result = pytester.runpytest_inprocess(*contract_args, "-k", "test_dpop", "-rs")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) == 0, result.stdout.str()
-    assert outcomes["passed"] == 3, result.stdout.str()
-    result.stdout.fnmatch_lines_random(
+    passes(
+        pytester,
+        contract_args,
+        "test_dpop",
+        3,
         [
             "DPoP server nonce at the token endpoint (RFC 9449 §8): not required",
             "replayed DPoP proof (same jti) at the token endpoint: refused (invalid_dpop_proof)",
-        ]
+        ],
     )
 
 
@@ -77,26 +88,26 @@ def test_dpop_checks_report_a_required_nonce(
     pytester: pytest.Pytester, contract_args: list[str], idp_server: Any
 ) -> None:
     idp_server.dpop_settings.require_nonce = True
-    result = pytester.runpytest_inprocess(*contract_args, "-k", "test_dpop")
-    assert result.parseoutcomes().get("failed", 0) == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(
+    passes(
+        pytester,
+        contract_args,
+        "test_dpop",
+        3,
         [
             "DPoP server nonce at the token endpoint (RFC 9449 §8): required"
             "  (fake: idp.dpop_settings.require_nonce = True)"
-        ]
+        ],
     )
 
 
-def test_assertion_grant_checks_pass(
-    pytester: pytest.Pytester, contract_args: list[str], idp_server: Any
-) -> None:
-    result = pytester.runpytest_inprocess(*contract_args, "-k", "assertion_grants")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) == 0, result.stdout.str()
-    assert outcomes["passed"] == 2, result.stdout.str()
-    result.stdout.fnmatch_lines_random(
+def test_assertion_grant_checks_pass(pytester: pytest.Pytester, contract_args: list[str]) -> None:
+    passes(
+        pytester,
+        contract_args,
+        "assertion_grants",
+        2,
         [
             "token exchange of the client's own access token: accepted",
             "JWT bearer grant with a client-signed assertion: accepted",
-        ]
+        ],
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from typing import Any
 
@@ -19,14 +17,7 @@ from pytest_authmock.client import (
     ProviderError,
     RefreshTokenGrant,
 )
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    segment = token.split(".")[1]
-    result: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    )
-    return result
+from tests.breadth.helpers import claims_of
 
 
 def oauth(provider: Any, client: Any, key: DPoPKey | None, **kwargs: Any) -> OAuthClient:

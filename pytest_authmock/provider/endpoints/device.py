@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from pytest_authmock.provider import device_codes, pages
-from pytest_authmock.provider.client_auth import Audience, authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import OAuthError
 from pytest_authmock.provider.grants.base import grant_request, requested_scope, require_grant
 from pytest_authmock.provider.grants.device_code import GRANT_TYPE
@@ -21,14 +21,7 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     params = request.form()
     if "client_id" in params:
         request.trace.client_id = params["client_id"]
-    client = authenticate(
-        ctx.store,
-        request.http,
-        params,
-        request.peer_cert,
-        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
-    ).client
-    request.trace.client_id = client.client_id
+    client = authenticated(ctx, request, params).client
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
     require_grant(ctx, client, GRANT_TYPE)
     grant = grant_request(ctx, client, params, request.peer_cert)

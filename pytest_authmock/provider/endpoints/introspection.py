@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 
 from pytest_authmock.provider.bearer import live_record
-from pytest_authmock.provider.client_auth import Audience, authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest, InvalidToken
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.models import TokenRecord
@@ -25,14 +25,7 @@ def find_token(ctx: ProviderContext, params: dict[str, str]) -> TokenRecord | No
 def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "POST")
     params = request.form()
-    auth = authenticate(
-        ctx.store,
-        request.http,
-        params,
-        request.peer_cert,
-        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
-    )
-    request.trace.client_id = auth.client.client_id
+    auth = authenticated(ctx, request, params)
     if auth.method == "none":
         raise InvalidClient(
             f"client {auth.client.client_id!r} is public; RFC 7662 §2.1 requires introspecting "

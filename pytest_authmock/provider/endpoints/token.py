@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from pytest_authmock.provider.client_auth import Audience, authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.dpop import nonce_headers, token_request_jkt
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import InvalidRequest, UnsupportedGrantType
 from pytest_authmock.provider.grants.base import grant_request, require_grant
 from pytest_authmock.provider.http import json_response, require_method
@@ -22,14 +22,7 @@ def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
         raise InvalidRequest("the grant_type parameter is missing (RFC 6749 §4)")
     if "client_id" in params:
         trace.client_id = params["client_id"]
-    client = authenticate(
-        ctx.store,
-        request.http,
-        params,
-        request.peer_cert,
-        Audience.at(ctx.issuer, request.url, ctx.clock.now()),
-    ).client
-    trace.client_id = client.client_id
+    client = authenticated(ctx, request, params).client
     handler = ctx.grants.get(grant_type)
     if handler is None:
         raise UnsupportedGrantType(

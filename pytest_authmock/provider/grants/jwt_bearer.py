@@ -20,7 +20,6 @@ from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
 from pytest_authmock.provider.grants.base import requested_scope, token_response
 from pytest_authmock.provider.jwtcheck import peek, verify_with_refresh
 from pytest_authmock.provider.models import User
-from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.trust import (
     ForeignJwt,
     TrustedIssuer,
@@ -44,7 +43,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
     )
     sub = check_trusted_claims(
         found,
-        accepted_audiences=(ctx.issuer, ctx.issuer + PATHS["token"]),
+        issuer=ctx.issuer,
         now=ctx.clock.now(),
         error=InvalidGrant,
         what=WHAT,

@@ -19,7 +19,6 @@ from pytest_authmock.provider.grants.base import requested_scope, token_response
 from pytest_authmock.provider.grants.jwt_bearer import local_user
 from pytest_authmock.provider.jwtcheck import check_times, peek, verify_signature
 from pytest_authmock.provider.models import TokenRecord, User
-from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.scopes import parse_scope
 from pytest_authmock.provider.tokens import certificate_thumbprint
 from pytest_authmock.provider.trust import (
@@ -129,7 +128,7 @@ def _party(request: GrantRequest, role: str) -> Party:
     found = verify_trusted_jwt(token, ctx.store.trust, error=InvalidRequest, what=what)
     sub = check_trusted_claims(
         found,
-        accepted_audiences=(ctx.issuer, ctx.issuer + PATHS["token"]),
+        issuer=ctx.issuer,
         now=ctx.clock.now(),
         error=InvalidRequest,
         what=what,
