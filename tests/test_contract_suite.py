@@ -121,6 +121,8 @@ def test_contract_suite_passes_against_authmock_serve(
         "--authmock-contract-client-key",
         str(certs / "contract-ci-key.pem"),
         *jwt_option,
+        "--authmock-contract-resource-indicator",
+        "https://api.contract.example",
     )
     assert not run.failed, run.report()
     assert run.passed >= MUST_RUN, run.report()

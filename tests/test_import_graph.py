@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "trust",
         "client_assertion",
         "dpop",
+        "resources",
     ),
     "tokens": ("keys", "tokens", "claims", "context", "bearer", "resource", "api_tokens", "pages"),
     "grants": ("grants",),

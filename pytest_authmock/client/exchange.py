@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import ClassVar
 
+from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.redact import fingerprint
 
 __all__ = [
@@ -49,6 +50,8 @@ class JwtBearerGrant:
 
     assertion: str = dataclasses.field(repr=False)
     scopes: Sequence[str] = ()
+    #: RFC 8707 resource indicators: the APIs the token is for.
+    resource: Resources = ()
     grant_type: ClassVar[str] = JWT_BEARER
     reusable: ClassVar[bool] = False
     # A resent assertion whose first use reached the provider is refused as a replay.
@@ -57,15 +60,24 @@ class JwtBearerGrant:
     def __repr__(self) -> str:
         return f"JwtBearerGrant(assertion={fingerprint(self.assertion)}, scopes={tuple(self.scopes)!r})"
 
-    def form(self) -> dict[str, str]:
-        return {"grant_type": self.grant_type, "assertion": self.assertion, **_scope(self.scopes)}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource", resources(self.resource))
+
+    def form(self) -> Form:
+        return {
+            "grant_type": self.grant_type,
+            "assertion": self.assertion,
+            **_scope(self.scopes),
+            **resource_form(self.resource),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
 class TokenExchangeGrant:
     """RFC 8693 §2.1: exchange ``subject_token`` (and ``actor_token``) for a new token.
 
-    ``audience`` and ``resource`` name where the new token will be used (§2.1);
+    ``audience`` (logical names) and ``resource`` (URIs, RFC 8707) name where the
+    new token will be used, one or several of each (§2.1);
     ``requested_token_type`` defaults to the provider's choice, an access token.
     """
 
@@ -73,8 +85,8 @@ class TokenExchangeGrant:
     subject_token_type: str = ACCESS_TOKEN_TYPE
     actor_token: str | None = dataclasses.field(default=None, repr=False)
     actor_token_type: str | None = None
-    audience: str | None = None
-    resource: str | None = None
+    audience: str | Sequence[str] | None = None
+    resource: Resources = ()
     scopes: Sequence[str] = ()
     requested_token_type: str | None = None
     grant_type: ClassVar[str] = TOKEN_EXCHANGE
@@ -88,6 +100,7 @@ class TokenExchangeGrant:
             # RFC 8693 §2.1: actor_token_type is REQUIRED with an actor_token, and
             # MUST NOT be sent without one.
             raise ValueError("pass actor_token and actor_token_type together")
+        object.__setattr__(self, "resource", resources(self.resource))
 
     def __repr__(self) -> str:
         actor = "" if self.actor_token is None else f", actor_token={fingerprint(self.actor_token)}"
@@ -96,8 +109,8 @@ class TokenExchangeGrant:
             f"subject_token_type={self.subject_token_type!r}{actor}, audience={self.audience!r})"
         )
 
-    def form(self) -> dict[str, str]:
-        form = {
+    def form(self) -> Form:
+        form: dict[str, str | list[str]] = {
             "grant_type": self.grant_type,
             "subject_token": self.subject_token,
             "subject_token_type": self.subject_token_type,
@@ -109,7 +122,6 @@ class TokenExchangeGrant:
         if self.requested_token_type is not None:
             form["requested_token_type"] = self.requested_token_type
         if self.audience is not None:
-            form["audience"] = self.audience
-        if self.resource is not None:
-            form["resource"] = self.resource
-        return form
+            names = [self.audience] if isinstance(self.audience, str) else list(self.audience)
+            form["audience"] = names
+        return {**form, **resource_form(self.resource)}

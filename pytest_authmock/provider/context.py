@@ -148,6 +148,9 @@ class GrantRequest:
     username: str | None = None
     #: RFC 9449: the thumbprint of the key the request's DPoP proof was signed with.
     dpop_jkt: str | None = None
+    #: RFC 8707: the ``resource`` parameters, checked; RFC 8693: the ``audience`` ones.
+    resources: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]

@@ -62,6 +62,8 @@ class DeviceAuthorization:
     status: str = "pending"
     username: str | None = None
     last_poll: float | None = None
+    #: RFC 8707: the resources the device authorization request asked for.
+    resources: tuple[str, ...] = ()
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -94,6 +96,8 @@ class AuthorizationCode:
     family_id: str | None = None
     #: RFC 9449 §10: the DPoP key thumbprint the code is bound to (``dpop_jkt``).
     dpop_jkt: str | None = None
+    #: RFC 8707: the resources the authorization request asked for.
+    resources: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(eq=False)

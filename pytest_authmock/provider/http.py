@@ -23,6 +23,9 @@ MAX_FIELDS = 64
 #: Longer parameter values are refused; real scopes, ids and JWT assertions are far shorter.
 MAX_VALUE_CHARS = 8 * 1024
 FORM = "application/x-www-form-urlencoded"
+#: Parameters that may be repeated: ``resource`` (RFC 8707 §2) and ``audience``
+#: (RFC 8693 §2.1); the form keeps the first, :func:`form_values` gives them all.
+REPEATABLE = frozenset({"resource", "audience"})
 
 # RFC 6749 §5.1: token responses, and by extension every answer carrying a
 # credential or an error about one, must not be cached.
@@ -90,19 +93,29 @@ def read_form(request: httpx.Request) -> dict[str, str]:
     params: dict[str, str] = {}
     seen: set[str] = set()
     for name, value in pairs:
-        if name in seen:
-            raise InvalidRequest(
-                f"parameter {name!r} was sent more than once; RFC 6749 §3.2 allows each once"
-            )
-        seen.add(name)
         if len(value) > MAX_VALUE_CHARS:
             raise InvalidRequest(
                 f"parameter {name[:40]!r} is {len(value)} characters long; "
                 f"the provider accepts at most {MAX_VALUE_CHARS}"
             )
+        if name in seen and name in REPEATABLE:
+            continue
+        if name in seen:
+            raise InvalidRequest(
+                f"parameter {name!r} was sent more than once; RFC 6749 §3.2 allows each once"
+            )
+        seen.add(name)
         if value != "":
             params[name] = value
     return params
+
+
+def form_values(request: httpx.Request, name: str) -> list[str]:
+    """Every non-empty value of a repeatable form parameter, in order (after :func:`read_form`)."""
+    if name not in REPEATABLE:
+        raise ValueError(f"{name!r} is not a repeatable parameter")
+    pairs = parse_qsl(body_bytes(request).decode("utf-8"), max_num_fields=MAX_FIELDS)
+    return [value for key, value in pairs if key == name and value]
 
 
 def parse_basic(header: str) -> tuple[str, str]:

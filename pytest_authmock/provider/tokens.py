@@ -165,6 +165,7 @@ class TokenMinter:
         expires_at: float | bool | None = False,
         auth_time: float | None = None,
         dpop_jkt: str | None = None,
+        audience: tuple[str, ...] = (),
     ) -> TokenRecord:
         """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime.
 
@@ -183,7 +184,7 @@ class TokenMinter:
             sub=user.sub if user else client.client_id,
             username=user.username if user else None,
             scope=scope,
-            audience=(),
+            audience=audience,
             issued_at=now,
             expires_at=None if expires_at is None else float(expires_at),
             not_before=now,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.interop.breadth_keys import PKJWT_CLIENT, PKJWT_KEY
-from tests.interop.conftest import NodeProvider, secret
+from tests.interop.conftest import API, NodeProvider, secret
 from tests.interop.contract_run import run_contract
 
 
@@ -24,8 +24,12 @@ def test_breadth_checks_against_oidc_provider(
         f"interop-basic:{secret('interop-basic')}",
         "--authmock-contract-jwt-client",
         f"{PKJWT_CLIENT}:{pem}",
+        "--authmock-contract-resource-indicator",
+        API,
+        "--authmock-contract-scope",
+        "api:read",
         "-k",
-        "client_auth_jwt or dpop or assertion_grants",
+        "client_auth_jwt or dpop or assertion_grants or resource_indicators",
     )
     assert not run.failed, run.report()
     for check in (
@@ -35,6 +39,8 @@ def test_breadth_checks_against_oidc_provider(
         "test_dpop.py::test_dpop_bound_client_credentials_token",
         "test_dpop.py::test_a_proof_for_another_url_is_refused",
         "test_dpop.py::test_a_replayed_proof",
+        "test_resource_indicators.py::test_a_malformed_resource",
+        "test_resource_indicators.py::test_the_token_is_for_the_resource",
     ):
         assert check in run.passed, run.report()
     chosen = {what: entry["chosen"] for what, entry in run.choices.items()}
@@ -46,3 +52,5 @@ def test_breadth_checks_against_oidc_provider(
         chosen["replayed DPoP proof (same jti) at the token endpoint"] == "refused (invalid_grant)"
     )
     assert chosen["DPoP server nonce at the token endpoint (RFC 9449 §8)"] == "not required"
+    assert chosen["resource indicators (RFC 8707)"] == "checked (invalid_target)"
+    assert chosen["audience of a resource's token"] == "the resource"

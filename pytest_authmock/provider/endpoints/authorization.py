@@ -29,6 +29,7 @@ from pytest_authmock.provider.http import require_method
 from pytest_authmock.provider.models import Client, User
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.pkce import PKCE_VALUE
+from pytest_authmock.provider.resources import resource_indicators
 
 #: The parameters an authorization request may carry through the sign-in form.
 _CARRIED = (
@@ -42,6 +43,7 @@ _CARRIED = (
     "code_challenge_method",
     "prompt",
     "dpop_jkt",
+    "resource",
 )
 
 
@@ -114,6 +116,7 @@ def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
         )
     grant = grant_request(ctx, client, params, None)
     scope = requested_scope(grant)
+    resource_indicators(params.get("resource", "").split(), client)
     settings = ctx.flows.settings
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
@@ -190,6 +193,7 @@ def _issue_code(
         created_at=now,
         expires_at=now + ctx.flows.settings.authorization_code_ttl,
         dpop_jkt=areq.params.get("dpop_jkt"),
+        resources=tuple(dict.fromkeys(areq.params.get("resource", "").split())),
     )
     ctx.flows.codes[code.code] = code
     return _redirect(ctx, areq, {"code": code.code}, status)
@@ -198,6 +202,11 @@ def _issue_code(
 def _query_params(request: httpx.Request) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in request.url.params.multi_items():
+        if name == "resource" and name in params and value:
+            # RFC 8707 §2: repeated for several APIs; URIs have no spaces, so one field
+            # carries them all through the sign-in form.
+            params[name] += " " + value
+            continue
         if name in params:
             # RFC 6749 §3.1: parameters must not be repeated; which one would we trust?
             raise UnsafeRequest(f"Parameter {name!r} was sent more than once.")

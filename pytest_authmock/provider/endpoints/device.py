@@ -10,8 +10,9 @@ from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import OAuthError
 from pytest_authmock.provider.grants.base import grant_request, requested_scope, require_grant
 from pytest_authmock.provider.grants.device_code import GRANT_TYPE
-from pytest_authmock.provider.http import json_response, require_method
+from pytest_authmock.provider.http import form_values, json_response, require_method
 from pytest_authmock.provider.paths import PATHS
+from pytest_authmock.provider.resources import resource_indicators
 
 # -- the device authorization endpoint (RFC 8628 §3.1, §3.2) ---------------------------
 
@@ -25,7 +26,10 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
     require_grant(ctx, client, GRANT_TYPE)
     grant = grant_request(ctx, client, params, request.peer_cert)
-    authz = device_codes.start(ctx.store, client, requested_scope(grant), ctx.clock.now())
+    resources = resource_indicators(form_values(request.http, "resource"), client)
+    authz = device_codes.start(
+        ctx.store, client, requested_scope(grant), ctx.clock.now(), resources
+    )
     verification = ctx.issuer + PATHS["device_verification"]
     complete = httpx.URL(verification, params={"user_code": authz.user_code})
     return json_response(

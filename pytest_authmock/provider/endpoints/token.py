@@ -9,7 +9,8 @@ from pytest_authmock.provider.dpop import nonce_headers, token_request_jkt
 from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import InvalidRequest, UnsupportedGrantType
 from pytest_authmock.provider.grants.base import grant_request, require_grant
-from pytest_authmock.provider.http import json_response, require_method
+from pytest_authmock.provider.http import form_values, json_response, require_method
+from pytest_authmock.provider.resources import resource_indicators
 
 
 def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
@@ -39,7 +40,15 @@ def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
         replay=store.replay,
         state=store.dpop,
     )
-    grant = grant_request(ctx, client, params, request.peer_cert, jkt)
+    grant = grant_request(
+        ctx,
+        client,
+        params,
+        request.peer_cert,
+        jkt,
+        resources=resource_indicators(form_values(request.http, "resource"), client),
+        audiences=tuple(dict.fromkeys(form_values(request.http, "audience"))),
+    )
     if grant_type == "password":
         trace.username = params.get("username")
     try:

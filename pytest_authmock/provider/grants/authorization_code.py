@@ -11,6 +11,7 @@ from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
 from pytest_authmock.provider.flow_state import iso
 from pytest_authmock.provider.grants.base import issue_user_tokens
 from pytest_authmock.provider.pkce import PKCE_VALUE, s256
+from pytest_authmock.provider.resources import narrowed
 
 GRANT_TYPE = "authorization_code"
 
@@ -69,9 +70,12 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             "the authorization request bound the code to DPoP key "
             f"{record.dpop_jkt!r} (dpop_jkt); redeem it with a proof signed by that key"
         )
+    narrowed(request.resources, record.resources)  # RFC 8707 §2.2, before the code is spent
     record.used = True
     user = ctx.store.users.get(record.username)
     if user is None or user.disabled:
         raise InvalidGrant(f"user {record.username!r} is disabled or no longer exists")
-    body, record.family_id = issue_user_tokens(request, user, record.scope, nonce=record.nonce)
+    body, record.family_id = issue_user_tokens(
+        request, user, record.scope, nonce=record.nonce, granted_resources=record.resources
+    )
     return body

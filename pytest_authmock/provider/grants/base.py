@@ -11,6 +11,7 @@ from pytest_authmock.provider.claims import hook_claims
 from pytest_authmock.provider.context import GrantRequest, ProviderContext
 from pytest_authmock.provider.errors import InvalidScope, unauthorized_grant_error
 from pytest_authmock.provider.models import Client, TokenRecord, User
+from pytest_authmock.provider.resources import narrowed
 from pytest_authmock.provider.scopes import parse_scope
 
 
@@ -32,10 +33,18 @@ def grant_request(
     params: dict[str, str],
     peer_cert: x509.Certificate | None,
     dpop_jkt: str | None = None,
+    resources: tuple[str, ...] = (),
+    audiences: tuple[str, ...] = (),
 ) -> GrantRequest:
     """The provider's view of one grant request, as every grant handler takes it."""
     return GrantRequest(
-        ctx=ctx, client=client, params=params, peer_cert=peer_cert, dpop_jkt=dpop_jkt
+        ctx=ctx,
+        client=client,
+        params=params,
+        peer_cert=peer_cert,
+        dpop_jkt=dpop_jkt,
+        resources=resources,
+        audiences=audiences,
     )
 
 
@@ -88,7 +97,8 @@ def token_response(
         extra_claims=extra,
         dpop_jkt=grant.dpop_jkt,
         sub=subject,
-        audience=audience,
+        # RFC 8707 §2: the resources asked for are the token's audience.
+        audience=audience or grant.resources or None,
     )
     # RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
     token_type = "DPoP" if grant.dpop_jkt is not None else "Bearer"
@@ -119,10 +129,21 @@ def refresh_binding(grant: GrantRequest) -> str | None:
 
 
 def issue_user_tokens(
-    grant: GrantRequest, user: User, scope: tuple[str, ...], *, nonce: str | None = None
+    grant: GrantRequest,
+    user: User,
+    scope: tuple[str, ...],
+    *,
+    nonce: str | None = None,
+    granted_resources: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], str]:
-    """Access (+ refresh, + ID) token for a user, in a new grant family; and the family."""
+    """Access (+ refresh, + ID) token for a user, in a new grant family; and the family.
+
+    ``granted_resources``: what the authorization (code or device) granted; the
+    token request may narrow them (RFC 8707 §2.2). The refresh token keeps them all.
+    """
     family_id = secrets.token_hex(8)
+    granted = granted_resources or grant.resources
+    resources = narrowed(grant.resources, granted)
     refresh = None
     if grant.client.allows_grant("refresh_token"):
         refresh = grant.ctx.minter.refresh_token(
@@ -131,8 +152,15 @@ def issue_user_tokens(
             scope=scope,
             family_id=family_id,
             dpop_jkt=refresh_binding(grant),
+            audience=granted,
         )
     body = token_response(
-        grant, user=user, scope=scope, family_id=family_id, refresh=refresh, nonce=nonce
+        grant,
+        user=user,
+        scope=scope,
+        family_id=family_id,
+        refresh=refresh,
+        nonce=nonce,
+        audience=resources or None,
     )
     return body, family_id

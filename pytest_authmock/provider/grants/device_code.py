@@ -15,6 +15,7 @@ from pytest_authmock.provider.errors import (
 )
 from pytest_authmock.provider.flow_state import iso
 from pytest_authmock.provider.grants.base import issue_user_tokens
+from pytest_authmock.provider.resources import narrowed
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -59,6 +60,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
     user = ctx.store.users.get(authz.username or "")
     if user is None or user.disabled:
         raise InvalidGrant(f"user {authz.username!r} is disabled or no longer exists")
+    narrowed(request.resources, authz.resources)  # RFC 8707 §2.2, before the code is spent
     authz.status = "used"
-    body, _ = issue_user_tokens(request, user, authz.scope)
+    body, _ = issue_user_tokens(request, user, authz.scope, granted_resources=authz.resources)
     return body

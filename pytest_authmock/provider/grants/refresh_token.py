@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from pytest_authmock.provider import resources
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.dpop import check_bound_refresh
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest, InvalidScope
@@ -56,6 +57,9 @@ def grant(request: GrantRequest) -> dict[str, Any]:
                 f"(granted: {' '.join(record.scope) or '(none)'})"
             )
         scope = narrowed
+    # RFC 8707 §2.2: a refresh may narrow the resources granted, never widen them;
+    # checked before the token is used up, so a refused refresh leaves it valid.
+    audience = resources.narrowed(request.resources, record.audience)
     new_refresh = None
     if ctx.config.refresh_token_rotation:
         record.used = True
@@ -70,6 +74,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             auth_time=record.claims.get("auth_time"),
             # A bound refresh token stays bound to the same key when it rotates.
             dpop_jkt=(record.cnf or {}).get("jkt") or refresh_binding(request),
+            audience=record.audience,
         )
     return token_response(
         request,
@@ -78,4 +83,5 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         family_id=record.family_id,
         refresh=new_refresh,
         auth_time=record.claims.get("auth_time"),
+        audience=audience or None,
     )

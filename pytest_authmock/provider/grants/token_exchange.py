@@ -14,11 +14,12 @@ from typing import Any
 
 from pytest_authmock.provider.bearer import live_record
 from pytest_authmock.provider.context import GrantRequest
-from pytest_authmock.provider.errors import InvalidRequest, InvalidToken, OAuthError
+from pytest_authmock.provider.errors import InvalidRequest, InvalidToken
 from pytest_authmock.provider.grants.base import requested_scope, token_response
 from pytest_authmock.provider.grants.jwt_bearer import local_user
 from pytest_authmock.provider.jwtcheck import check_times, peek, verify_signature
 from pytest_authmock.provider.models import TokenRecord, User
+from pytest_authmock.provider.resources import InvalidTarget
 from pytest_authmock.provider.scopes import parse_scope
 from pytest_authmock.provider.tokens import certificate_thumbprint
 from pytest_authmock.provider.trust import (
@@ -35,12 +36,6 @@ ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 JWT = "urn:ietf:params:oauth:token-type:jwt"
 SUBJECT_TYPES = (ACCESS_TOKEN, REFRESH_TOKEN, ID_TOKEN, JWT)
 ISSUED_TYPES = (ACCESS_TOKEN, JWT)
-
-
-class InvalidTarget(OAuthError):
-    """RFC 8693 §2.2.2: the audience or resource asked for is not one this client may get."""
-
-    error = "invalid_target"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,17 +194,17 @@ def _own_jwt(
 
 
 def _audience(request: GrantRequest) -> tuple[str, ...] | None:
-    targets = [request.params[name] for name in ("audience", "resource") if name in request.params]
-    if not targets:
-        return None
+    """§2.1: ``audience`` (any name; among the client's audiences when it has some) and
+    ``resource`` (checked at the token endpoint, RFC 8707)."""
     allowed = request.client.audience
-    refused = [target for target in targets if allowed is not None and target not in allowed]
+    refused = [name for name in request.audiences if allowed is not None and name not in allowed]
     if refused:
         raise InvalidTarget(
             f"client {request.client.client_id!r} may not ask for audience {refused[0]!r}; "
             f"allowed: {', '.join(allowed or ())}. Pass audience=[...] to add_client()"
         )
-    return tuple(dict.fromkeys(targets))
+    targets = tuple(dict.fromkeys((*request.audiences, *request.resources)))
+    return targets or None
 
 
 def _scope(request: GrantRequest, subject: Party) -> tuple[str, ...]:
