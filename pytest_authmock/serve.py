@@ -12,6 +12,7 @@ import argparse
 import base64
 import contextlib
 import json
+import os
 import shutil
 import signal
 import sys
@@ -24,6 +25,8 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from pytest_authmock import serve_banner
+from pytest_authmock.serve_certs import P12_PASSWORD, certify
 from pytest_authmock.serve_config import (
     ConfigError,
     Settings,
@@ -32,6 +35,10 @@ from pytest_authmock.serve_config import (
     split_pair,
     ttl,
 )
+from pytest_authmock.serve_demo import demo_clients, demo_resources
+from pytest_authmock.serve_env import env_arguments
+from pytest_authmock.serve_log import json_line
+from pytest_authmock.serve_options import add_options, read_options
 
 __all__ = ["DEMO_CLIENT", "DEMO_USER", "P12_PASSWORD", "build_parser", "main"]
 
@@ -39,9 +46,6 @@ __all__ = ["DEMO_CLIENT", "DEMO_USER", "P12_PASSWORD", "build_parser", "main"]
 #: They are documented and printed: they protect nothing.
 DEMO_CLIENT = ("demo-client", "demo-secret")
 DEMO_USER = ("demo", "demo-password")
-#: Password of the ``<id>.p12`` files written with ``--mtls`` (unless a config
-#: client sets ``p12_password``). Test material, not a secret.
-P12_PASSWORD = "authmock"
 DEMO_SUB = "7f5c3a52-2d0e-4b8e-9a3f-6d1b0c2e4a10"
 DEMO_PROFILE = {
     "name": "Demo User",
@@ -134,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", metavar="FILE", help="TOML file with clients, users, resources, claims, TTLs")
     add("--seed", metavar="N", help="seed for generated values (user profiles, subjects)")
     add("--quiet", action="store_true", default=None, help="print only the issuer URL")
+    add_options(parser)
     return parser
 
 
 def parse(argv: Sequence[str]) -> Settings:
     args = build_parser().parse_args(list(argv))
     settings = Settings()
+    settings.options = read_options(args)
     if args.config is not None:
         load_config(Path(args.config), settings)
     if args.host is not None:
@@ -171,7 +177,12 @@ def parse(argv: Sequence[str]) -> Settings:
     for value in args.client:
         client_id, secret = split_pair(value, "--client", "ID", "SECRET")
         settings.clients.append(
-            {"client_id": client_id, "client_secret": secret, "_where": f"--client {client_id}"}
+            {
+                "client_id": client_id,
+                "client_secret": secret,
+                "redirect_uris": settings.options.client_redirect_uris(),
+                "_where": f"--client {client_id}",
+            }
         )
     for value in args.user:
         username, password = split_pair(value, "--user", "NAME", "PASSWORD")
@@ -199,6 +210,8 @@ class Service:
         self._local = threading.local()
         self._log_lock = threading.Lock()
         self.idp: Any = None
+        #: The control API and the pages (serve_control.Control), set by start().
+        self.control: Any = None
 
     # -- start-up ---------------------------------------------------------------------
 
@@ -248,6 +261,9 @@ class Service:
             ) from None
         self.idp = self._provider(main.public_url)
         self._register(material)
+        from pytest_authmock import serve_control
+
+        self.control = serve_control.attach(self, material)
         for server in self.servers:
             server.start()
 
@@ -291,9 +307,7 @@ class Service:
 
     def _register(self, material: Any) -> None:
         settings = self.settings
-        clients = settings.clients or [
-            {"client_id": DEMO_CLIENT[0], "client_secret": DEMO_CLIENT[1], "_where": "demo client"}
-        ]
+        clients = settings.clients or demo_clients(DEMO_CLIENT, settings.options, self.idp.issuer)
         for spec in clients:
             self._add_client(dict(spec), material)
         users = settings.users or [
@@ -313,7 +327,7 @@ class Service:
             if "username" not in spec or "password" not in spec:
                 raise ConfigError(f"{where}: a user needs username and password")
             self._call(where, self.idp.add_user, spec)
-        resources = settings.resources or [{"url": DEMO_RESOURCE, "_where": "demo resource"}]
+        resources = settings.resources or demo_resources(DEMO_RESOURCE)
         origin = _origin(self.idp.issuer)
         for spec in resources:
             spec = dict(spec)
@@ -334,7 +348,6 @@ class Service:
 
     def _add_client(self, spec: dict[str, Any], material: Any) -> None:
         where = spec.pop("_where")
-        p12_password = spec.pop("p12_password", None) or P12_PASSWORD
         client_id = spec.get("client_id")
         if not isinstance(client_id, str) or not client_id:
             raise ConfigError(f"{where}: a client needs client_id")
@@ -352,29 +365,15 @@ class Service:
                 "a tls_client_auth_* subject with --mtls); a generated secret would be unknown "
                 "to you"
             )
-        if material is not None:
-            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every client;
-            # only with --mtls does the server ask for them.
-            cert = material.issue_client_cert(
-                client_id,
-                subject_dn=spec.get("tls_client_auth_subject_dn"),
-                san_dns=[spec["tls_client_auth_san_dns"]]
-                if spec.get("tls_client_auth_san_dns")
-                else (),
-                password=p12_password,
-                directory=material.directory,
-            )
+        if material is not None and not spec.get("public"):
+            # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every
+            # confidential client; only with --mtls does the server ask for them.
+            try:
+                spec, cert, p12_password = certify(material, spec, mtls=self.settings.mtls)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
             self.certificates.append((client_id, cert, p12_password))
-            if self.settings.mtls:
-                if not has_tls:
-                    spec["tls_client_auth_subject_dn"] = cert.subject_dn
-                if "token_endpoint_auth_method" not in spec:
-                    methods = ["tls_client_auth"]
-                    if spec.get("client_secret"):
-                        methods = ["client_secret_basic", "client_secret_post", *methods]
-                    if has_keys:
-                        methods.append("private_key_jwt")
-                    spec["token_endpoint_auth_method"] = methods
+        spec.pop("p12_password", None)
         self._call(where, self.idp.add_client, spec)
 
     @staticmethod
@@ -390,9 +389,9 @@ class Service:
         # Runs in the connection's thread, just before the access record is
         # logged from the same thread: a thread-local carries the extra fields.
         if self.settings.quiet:  # nothing is logged: skip the log fields
-            return self.idp.handle(request, peer_cert=cert)
+            return self.control.dispatch(request, cert)
         self._local.who = _who(request)
-        response = self.idp.handle(request, peer_cert=cert)
+        response = self.control.dispatch(request, cert)
         error = None
         if response.status_code >= 400:
             with contextlib.suppress(ValueError, AttributeError):
@@ -406,6 +405,8 @@ class Service:
         stamp = time.strftime("%H:%M:%S")
         if record.tls_error:
             line = f"{stamp} {record.client} TLS handshake failed: {record.tls_error}"
+            if self.settings.options.log_format == "json":
+                line = json_line(record, None, (), "")
         else:
             error = getattr(self._local, "error", None)
             who = getattr(self._local, "who", ())
@@ -424,61 +425,25 @@ class Service:
             if record.peer_subject:
                 parts.append(f"cert={record.peer_subject}")
             line = " ".join(parts)
+            if self.settings.options.log_format == "json":
+                line = json_line(record, error, who, redact_target(record.target))
         # A closed stderr (the reader went away) must not take the server down.
         with self._log_lock, contextlib.suppress(OSError, ValueError):
             print(line, file=self.err, flush=True)
 
     def announce(self) -> None:
-        """The issuer URL (always), then the summary (unless --quiet)."""
+        """The issuer URL or, with --json, the start record (always), then the summary
+        (unless --quiet or --json)."""
+        if self.settings.options.json:
+            record = serve_banner.start_record(self)
+            print(json.dumps(record, separators=(",", ":")), file=self.out, flush=True)
+            return
         print(self.idp.issuer, file=self.out, flush=True)
         if not self.settings.quiet:
             print(self.summary(), file=self.out, flush=True)
 
     def summary(self) -> str:
-        idp = self.idp
-        main = self.servers[0]
-        lines = [
-            f"pytest-authmock fake identity provider, listening on {main.url} (Ctrl-C to stop)"
-        ]
-        rows: list[tuple[str, str]] = [
-            ("discovery", idp.issuer + "/.well-known/openid-configuration"),
-        ]
-        rows += [
-            (name, idp.url_for(name))
-            for name in ("token", "introspection", "revocation", "userinfo", "jwks")
-        ]
-        if len(self.servers) > 1:
-            rows.append(("mTLS aliases", f"{self.servers[1].url} (client certificate required)"))
-        rows += [("protected API", str(resource.url)) for resource in idp.resources]
-        config = idp.config
-        lifetime = (
-            "never expire"
-            if config.access_token_ttl is None
-            else f"live {config.access_token_ttl} s"
-        )
-        algorithm = f" ({config.algorithm})" if config.token_format == "jwt" else ""
-        rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
-        if not self.settings.clients:
-            rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
-        else:
-            rows.append(("clients", ", ".join(idp.clients) + " (secrets as configured, not shown)"))
-        if not self.settings.users:
-            rows.append(("demo user", f"{DEMO_USER[0]} / {DEMO_USER[1]}"))
-        else:
-            rows.append(("users", ", ".join(idp.users)))
-        if self.settings.uses_tls:
-            rows.append(("CA certificate", str(self._ca_pem())))
-        for client_id, cert, password in self.certificates:
-            shown = "(as configured)" if password != P12_PASSWORD else password
-            rows.append(
-                (
-                    f"cert {client_id}",
-                    f"{cert.cert_pem} + {cert.key_pem.name}; {cert.p12.name} password {shown}",
-                )
-            )
-        width = max(len(name) for name, _ in rows)
-        lines += [f"  {name.ljust(width)}  {value}" for name, value in rows]
-        return "\n".join(lines)
+        return serve_banner.summary(self)
 
     def _ca_pem(self) -> Path:
         return Path(self.settings.certs_dir or self._temp_dir or ".") / "ca.pem"
@@ -585,7 +550,8 @@ def main(
 
     try:
         try:
-            settings = parse(sys.argv[1:] if argv is None else argv)
+            given = list(sys.argv[1:] if argv is None else argv)
+            settings = parse(env_arguments(build_parser(), given, os.environ) + given)
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
         if threading.current_thread() is threading.main_thread():

@@ -58,10 +58,19 @@ class Settings:
     #: The config file's ``kid``, ``clock_skew`` and ``[[faults]]``, applied after
     #: the clients, users and resources (its own tables are moved to the fields above).
     declaration: Declaration | None = None
+    #: The options for other languages (serve_options.ServeOptions): admin token,
+    #: --json, log format, device knobs, redirect URIs.
+    options: Any = dataclasses.field(default_factory=lambda: _serve_options())
 
     @property
     def uses_tls(self) -> bool:
         return self.tls or self.mtls
+
+
+def _serve_options() -> Any:
+    from pytest_authmock.serve_options import ServeOptions
+
+    return ServeOptions()
 
 
 def load_config(path: Path, settings: Settings) -> None:

@@ -22,6 +22,7 @@ ROOT = "pytest_authmock"
 LAYERS: dict[str, tuple[str, ...]] = {
     "state": (
         "errors",
+        "limits",
         "http",
         "models",
         "scopes",
@@ -40,6 +41,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "faults",
         "openapi",
         "replay",
+        "algorithms",
         "jwtcheck",
         "trust",
         "client_assertion",

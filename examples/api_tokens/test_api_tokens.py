@@ -31,7 +31,7 @@ class RefCli:
 
 @pytest.fixture
 def refcli(idp: FakeIdP, tmp_path: Path) -> RefCli:
-    idp.add_client("refcli", public=True)
+    idp.add_client("demo-cli", public=True)
     idp.protect(WORKFLOWS, scopes=["workflows:read"])
     idp.protect(ATTESTATIONS, scopes=["attestations:write"])
     run = RefCli(tmp_path / "home")

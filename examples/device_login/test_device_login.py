@@ -37,7 +37,7 @@ class Device:
 
 @pytest.fixture
 def ada(idp: FakeIdP) -> Any:
-    idp.add_client("refcli", public=True)
+    idp.add_client("demo-cli", public=True)
     idp.protect(API, scopes=["projects"])
     # In a test nobody sits at the browser: approve every device code for ada at
     # once, and let the CLI poll without waiting.
@@ -131,7 +131,7 @@ def test_current_shows_the_session_token(idp: FakeIdP, ada: Any, tmp_path: Path)
 
 
 def test_expired_code(idp: FakeIdP, tmp_path: Path) -> None:
-    idp.add_client("refcli", public=True)
+    idp.add_client("demo-cli", public=True)
     idp.flow_settings.device_code_ttl = 1  # nobody confirms; the code runs out
     idp.flow_settings.device_interval = 1
     laptop = device(idp, tmp_path / "laptop")
@@ -146,7 +146,7 @@ CLI = Path(__file__).parents[1] / "reference_cli" / "token_commands.py"
 
 
 def test_generate_as_a_subprocess(idp_server: Any, tmp_path: Path) -> None:
-    idp_server.add_client("refcli", public=True)
+    idp_server.add_client("demo-cli", public=True)
     ada = idp_server.add_user("ada")
     idp_server.flow_settings.device_interval = 1
     env = {

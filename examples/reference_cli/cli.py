@@ -1,16 +1,21 @@
 """refcli: a reference command-line tool built on ``pytest_authmock.client``.
 
-It reproduces the authentication of two real CLIs (scenarios 000 and 001):
+One program for every scenario of the platforms we build for; against a bare
+``authmock serve`` (its public client ``demo-cli`` and user ``demo``) it needs
+no setup at all:
 
-* contexts (named profiles) with an issuer and optional client credentials;
+* contexts (named profiles) with an issuer and optional client credentials (000, 004);
 * ``login USERNAME [--secret ...]``: the password grant, password prompted
-  (masked) when ``--secret`` is omitted; the session is stored encrypted;
+  (masked) when ``--secret`` is omitted; the session is stored encrypted (000, 002);
 * ``login`` without a username: an API token from ``--token``, from
   ``$REFCLI_TOKEN`` or from a masked prompt, validated with the provider at
-  once; only a prompted token is stored;
+  once; only a prompted token is stored (001);
 * ``logout``: deletes (and revokes) the active context's session only;
 * ``auth status [-o json]``: who, until when, from which source;
-* ``get URL``: a request with whatever credentials win the resolution.
+* ``get URL``: a request with whatever credentials win the resolution; with
+  ``--cert/--key`` or ``--p12``, every request presents that client certificate (004);
+* ``device-login`` and ``token generate/create/list/revoke``: device
+  verification and API tokens (002, 003), in :mod:`token_commands`.
 
 Run it with ``python examples/reference_cli/cli.py --help``.
 """
@@ -18,13 +23,18 @@ Run it with ``python examples/reference_cli/cli.py --help``.
 from __future__ import annotations
 
 import os
+import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal, cast
 
 import click
 import httpx
+
+if __package__ in (None, ""):  # run as a script: make ``examples`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pytest_authmock.client import (
     AuthError,
@@ -35,6 +45,7 @@ from pytest_authmock.client import (
     InvalidCredentials,
     InvalidToken,
     LoginRequired,
+    OAuth2Auth,
     OAuthClient,
     ProviderUnavailable,
     RetryPolicy,
@@ -43,12 +54,15 @@ from pytest_authmock.client import (
     login_password,
     login_token,
     logout,
+    ssl_context_from_pem,
+    ssl_context_from_pkcs12,
 )
 
 APP = "refcli"
 TOKEN_ENV = "REFCLI_TOKEN"
 #: The CLI's own public client: a program on a user's machine cannot keep a secret.
-CLIENT_ID = os.environ.get("REFCLI_CLIENT_ID", "refcli")
+#: ``authmock serve`` registers it (``demo-cli``) out of the box.
+CLIENT_ID = os.environ.get("REFCLI_CLIENT_ID", "demo-cli")
 
 
 # Exit codes a script can test: 0 ok, 1 other errors, 3 credentials or token
@@ -67,15 +81,34 @@ class LocalProblem(click.ClickException):
 
 class State:
     def __init__(
-        self, home: AuthHome, context: str | None, token: str | None, retries: int
+        self,
+        home: AuthHome,
+        context: str | None,
+        token: str | None,
+        retries: int,
+        tls: dict[str, str | None] | None = None,
     ) -> None:
         self.home = home
         self.context = context
         self.token = token
         self.retry = RetryPolicy(max_attempts=retries)
+        #: ``ca`` (a CA bundle for an issuer the system does not trust) and the client
+        #: certificate: ``cert``/``key`` (PEM) or ``p12``/``p12_password`` (PKCS#12).
+        self.tls = tls or {}
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """The TLS context of every request: the client certificate, if one is given,
+        goes to the provider and the APIs alike (RFC 8705)."""
+        ca, p12, cert = self.tls.get("ca"), self.tls.get("p12"), self.tls.get("cert")
+        if p12:
+            return ssl_context_from_pkcs12(Path(p12), self.tls.get("p12_password"), ca=ca)
+        if cert:
+            key = self.tls.get("key")
+            return ssl_context_from_pem(Path(cert), Path(key) if key else None, ca=ca)
+        return ssl.create_default_context(cafile=ca) if ca else True
 
     def oauth(self, issuer: str, client_auth: ClientAuth | None) -> OAuthClient:
-        return OAuthClient(issuer, client_auth, retry=self.retry)
+        return OAuthClient(issuer, client_auth, retry=self.retry, verify=self.verify())
 
     @property
     def resolver(self) -> CredentialResolver:
@@ -104,17 +137,34 @@ def errors() -> Iterator[None]:
 @click.option("--context", "context", envvar="REFCLI_CONTEXT", help="Use this context.")
 @click.option("--token", help=f"Use this token once (never stored). Env: {TOKEN_ENV}.")
 @click.option("--retries", default=4, show_default=True, help="Attempts per provider call.")
+@click.option("--ca", envvar="REFCLI_CA", type=click.Path(), help="CA bundle of a TLS issuer.")
+@click.option("--cert", envvar="REFCLI_CERT", type=click.Path(), help="Client certificate (PEM).")
+@click.option("--key", envvar="REFCLI_KEY", type=click.Path(), help="Its key (PEM), if apart.")
+@click.option("--p12", envvar="REFCLI_P12", type=click.Path(), help="Client cert (PKCS#12).")
+@click.option("--p12-password", envvar="REFCLI_P12_PASSWORD", help="The PKCS#12 password.")
 @click.pass_context
-def cli(
-    ctx: click.Context, home: str | None, context: str | None, token: str | None, retries: int
-) -> None:
+def cli(ctx: click.Context, home: str | None, retries: int, **options: str | None) -> None:
     """A reference CLI for pytest_authmock.client."""
     keyring = cast(Literal["auto", "always", "never"], os.environ.get("REFCLI_KEYRING", "auto"))
     home_ = AuthHome.open(APP, directory=home, keyring=keyring)
-    ctx.obj = State(home_, context, token, max(retries, 1))
+    context, token = options.pop("context"), options.pop("token")
+    ctx.obj = State(home_, context, token, max(retries, 1), options)
 
 
 # -- login / logout ----------------------------------------------------------------------
+
+
+def _secret(label: str) -> str:
+    """A masked prompt at a terminal; one line of stdin otherwise (``echo ... | refcli``),
+    so that a script can pipe a secret in without the terminal warnings of getpass."""
+    stdin = sys.stdin
+    if stdin.isatty():
+        return str(click.prompt(label, hide_input=True))
+    click.echo(f"{label}: (read from stdin)")
+    line = stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError(f"{label} expected: type it at the prompt or pipe it in")
+    return line
 
 
 def _expiry(identity: TokenIdentity) -> str:
@@ -132,7 +182,7 @@ def login(state: State, username: str | None, secret: str | None) -> None:
     """Log in as USERNAME with a password, or with an API token."""
     with errors():
         if username is not None:
-            password = secret or click.prompt("Password", hide_input=True)
+            password = secret or _secret("Password")
             session = login_password(state.resolver, username, password, context=state.context)
             who = session.display_name or session.username
             click.echo(
@@ -151,7 +201,7 @@ def login(state: State, username: str | None, secret: str | None) -> None:
         if env_token:  # silent: the exit code says it all
             login_token(state.resolver, env_token, context=state.context, store=False)
             return
-        token = click.prompt("Token", hide_input=True)
+        token = _secret("Token")
         identity, _ = login_token(state.resolver, token, context=state.context)
         click.echo(f"Welcome, {identity.display_name}! Your token {_expiry(identity)}.")
 
@@ -171,6 +221,20 @@ def logout_command(state: State) -> None:
 @cli.group()
 def auth() -> None:
     """Authentication state."""
+
+
+@auth.command("token")
+@click.pass_obj
+def auth_token(state: State) -> None:
+    """Print the active context's access token (renewed if needed), for other tools."""
+    with errors(), state.resolver.resolve(state.token, context=state.context) as creds:
+        if not isinstance(creds.auth, OAuth2Auth):
+            raise LoginRequired(
+                "no token to print: log in, or set the context's client credentials"
+                if creds.auth is None
+                else "the token is the one you gave (--token or $REFCLI_TOKEN)"
+            )
+        click.echo(creds.auth.manager.get_token().access_token)
 
 
 @auth.command()
@@ -228,7 +292,9 @@ def context_use(state: State, name: str) -> None:
 
 
 @context.command("set-value")
-@click.argument("key", type=click.Choice(["issuer", "client-id", "client-secret", "scopes"]))
+@click.argument(
+    "key", type=click.Choice(["issuer", "client-id", "client-secret", "scopes", "auth-method"])
+)
 @click.argument("value", required=False)
 @click.pass_obj
 def context_set_value(state: State, key: str, value: str | None) -> None:
@@ -236,7 +302,7 @@ def context_set_value(state: State, key: str, value: str | None) -> None:
     if value is None:
         if key != "client-secret":
             raise click.UsageError(f"{key} needs a VALUE")
-        value = click.prompt("Client secret", hide_input=True)
+        value = _secret("Client secret")
     with errors():
         ctx = state.home.contexts.set_value(key, value, name=state.context)
     click.echo(f"Context {ctx.name}: {key} set.")
@@ -260,11 +326,12 @@ def context_list(state: State) -> None:
 @click.argument("url")
 @click.pass_obj
 def get(state: State, url: str) -> None:
-    """GET URL with the resolved credentials; print the status and the body."""
+    """GET URL with the resolved credentials (and the client certificate, if one is
+    given); print the status and the body."""
     with (
         errors(),
         state.resolver.resolve(state.token, context=state.context) as creds,
-        httpx.Client(auth=creds.auth) as http,
+        httpx.Client(auth=creds.auth, verify=state.verify()) as http,
     ):
         response = http.get(url)
     click.echo(f"{response.status_code} ({creds.source.value})")
@@ -277,5 +344,13 @@ def main() -> None:
     cli(prog_name=APP)
 
 
+# The device and API-token commands register themselves on ``cli``; imported last,
+# as they import this module's names.
+from examples.reference_cli import token_commands  # noqa: E402, F401
+
 if __name__ == "__main__":
-    main()
+    # Run as a script: run the importable module, so that one ``cli`` group holds
+    # every command (token_commands registers on that module's group).
+    from examples.reference_cli.cli import main as run
+
+    run()

@@ -34,7 +34,7 @@ class RefCli:
 
 @pytest.fixture
 def refcli(idp: FakeIdP, tmp_path: Path) -> RefCli:
-    idp.add_client("refcli", public=True)  # the CLI's own client; it keeps no secret
+    idp.add_client("demo-cli", public=True)  # the CLI's own client; it keeps no secret
     idp.protect(API)
     run = RefCli(tmp_path / "refcli", env={"REFCLI_TOKEN": ""})
     assert run("context", "create", "default", "--issuer", idp.issuer, "--use").exit_code == 0
@@ -150,7 +150,7 @@ def test_expired_session_is_refreshed_and_the_new_one_stored(idp: FakeIdP, refcl
 
 
 def test_env_token_login_is_silent_and_not_stored(idp: FakeIdP, refcli: RefCli) -> None:
-    token = idp.issue_token("refcli", user=idp.add_user("alice"), scopes=["openid"])
+    token = idp.issue_token("demo-cli", user=idp.add_user("alice"), scopes=["openid"])
     ok = refcli("login", REFCLI_TOKEN=token)
     assert ok.exit_code == 0
     assert ok.output == ""
@@ -163,12 +163,12 @@ def test_env_token_login_is_silent_and_not_stored(idp: FakeIdP, refcli: RefCli) 
 
 def test_flag_token_is_validated_shown_and_not_stored(idp: FakeIdP, refcli: RefCli) -> None:
     alice = idp.add_user("alice", profile={"name": "Alice Liddell"})
-    token = idp.issue_token("refcli", user=alice, scopes=["openid", "profile"])
+    token = idp.issue_token("demo-cli", user=alice, scopes=["openid", "profile"])
     result = refcli("--token", token, "login")
     assert result.exit_code == 0, result.output
     assert "Authenticated as Alice Liddell; the token expires on" in result.output
     assert token.encode() not in refcli.on_disk()
-    env = idp.issue_token("refcli", user=alice)
+    env = idp.issue_token("demo-cli", user=alice)
     # The flag wins over the environment.
     assert refcli("--token", token, "get", API, REFCLI_TOKEN=env).output.startswith("200 (flag)")
 
@@ -177,7 +177,7 @@ def test_prompted_token_is_validated_encrypted_stored_and_greeted(
     idp: FakeIdP, refcli: RefCli
 ) -> None:
     alice = idp.add_user("alice", profile={"name": "Alice Liddell"})
-    token = idp.issue_token("refcli", user=alice, scopes=["openid", "profile"])
+    token = idp.issue_token("demo-cli", user=alice, scopes=["openid", "profile"])
     result = refcli("login", input=token + "\n")
     assert result.exit_code == 0, result.output
     assert "Welcome, Alice Liddell! Your token expires on" in result.output
@@ -193,7 +193,7 @@ def test_prompted_token_errors_are_specific(idp: FakeIdP, refcli: RefCli) -> Non
     invalid = refcli("login", input="garbage-token\n")
     assert invalid.exit_code == 3
     assert "does not accept the token" in invalid.output
-    expired = idp.issue_token("refcli", user=alice, scopes=["openid"], ttl=60)
+    expired = idp.issue_token("demo-cli", user=alice, scopes=["openid"], ttl=60)
     with freeze_time() as frozen:  # client and provider clocks move together
         frozen.tick(61)
         result = refcli("login", input=expired + "\n")

@@ -46,7 +46,7 @@ def server(request: pytest.FixtureRequest) -> Any:
 
 
 def test_scenario_000_contexts_login_status_logout(server: Any, tmp_path: Path) -> None:
-    server.add_client("refcli", public=True)
+    server.add_client("demo-cli", public=True)
     alice = server.add_user("alice")
     bot = server.add_client("ci-bot")
     api = f"{server.url}/api/streams"
@@ -73,9 +73,9 @@ def test_scenario_000_contexts_login_status_logout(server: Any, tmp_path: Path) 
 
 
 def test_scenario_001_env_flag_prompt(server: Any, tmp_path: Path) -> None:
-    server.add_client("refcli", public=True)
+    server.add_client("demo-cli", public=True)
     alice = server.add_user("alice", profile={"name": "Alice Liddell"})
-    token = server.issue_token("refcli", user=alice, scopes=["openid", "profile"])
+    token = server.issue_token("demo-cli", user=alice, scopes=["openid", "profile"])
     run = Program(tmp_path / "home")
     run("context", "create", "default", "--issuer", server.issuer, "--use")
 
@@ -106,7 +106,7 @@ def test_concurrent_processes_refresh_a_shared_session_once(server: Any, tmp_pat
     # token. Each gets 401, but under the store's inter-process lock only the
     # first presents the refresh token; the others find its new token on disk.
     # (Replaying a rotated refresh token would revoke the whole session.)
-    server.add_client("refcli", public=True)
+    server.add_client("demo-cli", public=True)
     alice = server.add_user("alice")
     api = f"{server.url}/api/streams"
     server.protect(api)

@@ -1,6 +1,6 @@
 """refcli's device login and API-token commands (scenarios 002 and 003).
 
-Importing this module adds them to the ``refcli`` group of :mod:`cli`:
+They are part of the ``refcli`` group of :mod:`cli` (which imports this module):
 
 * ``device-login``: the device verification flow; prints a URL and a code,
   polls until the user confirms in a browser, stores the session;
@@ -13,7 +13,7 @@ Importing this module adds them to the ``refcli`` group of :mod:`cli`:
 * ``token revoke ID``: only from the device that generated it, for bound ones.
 
 API tokens are then used with ``--token`` or ``$REFCLI_TOKEN`` (the flag wins).
-Run it with ``python examples/reference_cli/token_commands.py --help``.
+Run them with ``python examples/reference_cli/cli.py --help``.
 """
 
 from __future__ import annotations
@@ -145,9 +145,7 @@ def token_revoke(state: State, token_id: str) -> None:
     click.echo(f"Token {token_id} revoked.")
 
 
-def main() -> None:
-    cli(prog_name=APP)
+if __name__ == "__main__":  # the whole program (cli.py), which includes these commands
+    from examples.reference_cli.cli import main
 
-
-if __name__ == "__main__":
     main()

@@ -41,7 +41,11 @@ def issuer() -> Iterator[str]:
         yield url
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C: exits cleanly with status 0
-        assert server.wait(timeout=10) == 0
+        try:
+            status = server.wait(timeout=30)
+        finally:
+            server.kill()  # only if it is still running: never leave a server behind
+        assert status == 0
         server.stdout.close()
         assert server.stderr is not None
         server.stderr.close()

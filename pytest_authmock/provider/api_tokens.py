@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pytest_authmock.provider.context import ProviderContext
 from pytest_authmock.provider.errors import Forbidden, InvalidRequest, InvalidScope, NotFound
 from pytest_authmock.provider.flow_state import ApiToken
+from pytest_authmock.provider.limits import seconds
 from pytest_authmock.provider.models import Client, TokenRecord
 from pytest_authmock.provider.scopes import is_scope_token
 
@@ -99,14 +100,8 @@ def check_name(name: object) -> str:
 
 
 def check_expires_in(expires_in: object) -> int | None:
-    if expires_in is None:
-        return None
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
-        raise InvalidRequest(
-            f"expires_in must be a positive whole number of seconds, or null for a token that "
-            f"never expires; got {expires_in!r}"
-        )
-    return expires_in
+    # Bounded, so that the expiry is a date every listing can render.
+    return seconds(expires_in, field="expires_in", null="for a token that never expires")
 
 
 def check_scopes(scopes: object) -> tuple[str, ...]:

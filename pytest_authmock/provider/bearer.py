@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 from cryptography import x509
-from joserfc import jwt
+from joserfc import jws
 from joserfc.errors import JoseError
 
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
@@ -28,6 +27,7 @@ from pytest_authmock.provider.errors import (
     OAuthError,
 )
 from pytest_authmock.provider.http import json_response
+from pytest_authmock.provider.limits import load_json, shown
 from pytest_authmock.provider.models import TokenRecord
 from pytest_authmock.provider.tokens import certificate_thumbprint
 
@@ -302,33 +302,71 @@ def _check_binding(record: TokenRecord, peer_cert: x509.Certificate | None) -> N
         raise InvalidToken("token is bound to a different client certificate (cnf x5t#S256)")
 
 
+_UNKNOWN = "unknown token: this provider never issued it (or the test reset the provider)"
+
+
 def _explain_unknown(ctx: ProviderContext, token: str) -> str:
-    """Say why a token we hold no record of is refused, as precisely as possible."""
+    """Say why a token we hold no record of is refused, as precisely as possible.
+
+    The token is attacker-written: its segments are decoded with the bounded JSON
+    reader, and its signature is checked with the provider's key found by ``kid``
+    and *that key's* algorithm, never the token's ``alg`` (RFC 8725 §3.1).
+    """
     if token.count(".") != 2:
-        return "unknown token: this provider never issued it (or the test reset the provider)"
-    try:
-        header_segment = token.split(".")[0]
-        padded = header_segment + "=" * (-len(header_segment) % 4)
-        header = json.loads(base64.urlsafe_b64decode(padded))
-        decoded = jwt.decode(token, ctx.keys.keyset, algorithms=[str(header.get("alg"))])
-    except (JoseError, ValueError, TypeError):
-        foreign = _unverified_issuer(token)
-        if foreign is not None and foreign != ctx.issuer:
-            # Each issuer has its own keys, so another issuer's token fails the
-            # signature check first; naming the issuer is the useful part.
-            return f"token was issued by {foreign!r}, not by {ctx.issuer!r}"
-        return "token signature does not verify with the provider's published keys (JWKS)"
-    issuer = decoded.claims.get("iss")
-    if issuer != ctx.issuer:
-        return f"token was issued by {issuer!r}, not by {ctx.issuer!r}"
-    return "unknown token: this provider never issued it (or the test reset the provider)"
-
-
-def _unverified_issuer(token: str) -> str | None:
-    try:
-        segment = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, IndexError):
-        return None
+        return _UNKNOWN
+    header_segment, payload_segment, _ = token.split(".")
+    header = _segment_json(header_segment)
+    if not isinstance(header, dict):
+        return "token is not a JWT: its header is not a base64url-encoded JSON object (RFC 7515 §4)"
+    problem = _signature_problem(ctx, header, token)
+    claims = _segment_json(payload_segment)
     issuer = claims.get("iss") if isinstance(claims, dict) else None
-    return issuer if isinstance(issuer, str) else None
+    if problem is None:
+        if issuer != ctx.issuer:
+            return f"token was issued by {shown(issuer)}, not by {ctx.issuer!r}"
+        return _UNKNOWN
+    if isinstance(issuer, str) and issuer != ctx.issuer:
+        # Each issuer has its own keys, so another issuer's token fails the
+        # signature check first; naming the issuer is the useful part.
+        return f"token was issued by {shown(issuer)}, not by {ctx.issuer!r}"
+    return problem
+
+
+def _signature_problem(ctx: ProviderContext, header: dict[str, Any], token: str) -> str | None:
+    """Why the signature does not verify with the key ``kid`` names, or ``None`` if it does."""
+    published = list(ctx.keys.keyset.keys)
+    kid = header.get("kid")
+    if kid is not None:
+        published = [key for key in published if key.kid == kid]
+        if not published:
+            return (
+                f"token is signed with key {shown(kid)}, which the provider does not publish (JWKS)"
+            )
+    alg = header.get("alg")
+    algorithms = {key.alg or ctx.keys.algorithm for key in published}
+    if not isinstance(alg, str) or alg not in algorithms:
+        names = " or ".join(sorted(algorithms))
+        which = f"key {kid!r} is an {names} key" if kid is not None else f"its keys are {names}"
+        return (
+            f"token header says alg {shown(alg)}, but {which}: the algorithm comes from the "
+            "provider's key, never from the token (RFC 8725 §3.1)"
+        )
+    for key in published:
+        algorithm = key.alg or ctx.keys.algorithm
+        if alg != algorithm:
+            continue
+        try:
+            jws.deserialize_compact(token, key, algorithms=[algorithm])
+        except (JoseError, ValueError):
+            continue
+        return None
+    return "token signature does not verify with the provider's published keys (JWKS)"
+
+
+def _segment_json(segment: str) -> object:
+    """A base64url JSON segment of a JWS, or ``None`` when it is not one (bounded)."""
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return load_json(raw)
+    except (ValueError, InvalidRequest):  # binascii.Error is a ValueError
+        return None

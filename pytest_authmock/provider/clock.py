@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
+
+from pytest_authmock.provider.limits import MAX_LIFETIME
 
 
 class Clock:
@@ -27,7 +30,7 @@ class Clock:
         """Move the provider's time forward (or back, with a negative value)."""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             raise TypeError(f"advance() takes a number of seconds, got {seconds!r}")
-        self._advanced += float(seconds)
+        self._advanced = _offset("advance()", self._advanced + float(seconds), self._skew)
 
     @property
     def skew(self) -> float:
@@ -38,7 +41,7 @@ class Clock:
     def skew(self, seconds: float) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             raise TypeError(f"skew takes a number of seconds, got {seconds!r}")
-        self._skew = float(seconds)
+        self._skew = _offset("skew", float(seconds), self._advanced)
 
     def reset(self) -> None:
         """Forget every advance and skew."""
@@ -47,3 +50,14 @@ class Clock:
 
     def __repr__(self) -> str:
         return f"Clock(now={self.now():.3f}, advanced={self._advanced}, skew={self._skew})"
+
+
+def _offset(what: str, offset: float, other: float) -> float:
+    # Every time the provider reads must stay a date it can write (in a listing,
+    # an ISO timestamp, a token's exp): within 100 years of the real time.
+    if not math.isfinite(offset) or abs(offset + other) > MAX_LIFETIME:
+        raise ValueError(
+            f"{what} would put the provider's clock {offset + other:g} s away from the real "
+            f"time; it stays within {MAX_LIFETIME} s (100 years)"
+        )
+    return offset

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock.provider.limits import MAX_LIFETIME, seconds_range, shown
 
 TokenFormat = Literal["jwt", "opaque"]
 Algorithm = Literal["RS256", "ES256"]
@@ -126,9 +127,12 @@ class ProviderConfig:
 def check_ttl(name: str, value: object, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_LIFETIME:
         hint = " or None (never expires)" if allow_none else ""
-        raise OptionError(name, f"must be a positive whole number of seconds{hint}; got {value!r}")
+        raise OptionError(
+            name,
+            f"must be {seconds_range()}{hint}; got {shown(value)}",
+        )
 
 
 def _check_issuer(issuer: object) -> None:

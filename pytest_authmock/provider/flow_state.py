@@ -43,6 +43,9 @@ class FlowSettings:
     #: Require PKCE from confidential clients too (public clients always need it).
     require_pkce_for_confidential: bool = False
     api_token_admin_scope: str = API_TOKEN_ADMIN_SCOPE
+    #: A line the sign-in and device pages show above their form (``authmock serve``
+    #: says there how to sign in as its demo user).
+    sign_in_hint: str | None = None
 
 
 @dataclasses.dataclass(eq=False)

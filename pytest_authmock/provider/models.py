@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from joserfc.jwk import Key
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
 
 AUTH_METHODS: tuple[str, ...] = (
     "client_secret_basic",

@@ -59,6 +59,7 @@ button.secondary { background: transparent; color: CanvasText; border-color: Gra
        color: #14532d; margin: 0 0 1rem; }
 ul.scopes { margin: .25rem 0 0; padding-left: 1.25rem; }
 code { font-family: ui-monospace, monospace; }
+.hint { border-left: 4px solid #1d4ed8; padding: .5rem .75rem; margin: 0 0 1rem; }
 """
 
 
@@ -159,6 +160,11 @@ def _scopes(scopes: Iterable[str]) -> str:
     return f'<ul class="scopes">{items}</ul>' if items else "<p>Basic access to your account.</p>"
 
 
+def _hint(ctx: ProviderContext) -> str:
+    hint = ctx.flows.settings.sign_in_hint
+    return f'<p class="hint" id="sign-in-hint">{escape(hint)}</p>\n' if hint else ""
+
+
 def _sign_in(username: str, *, invalid: bool, approve: str) -> str:
     """Username, password, and the approve and deny buttons that end every form."""
     return (
@@ -212,6 +218,7 @@ def device_form(
     body = (
         _header("Connect a device", ctx.issuer)
         + _alert(error)
+        + _hint(ctx)
         + request
         + f'<form method="post" action="{escape(action)}">\n'
         + _hidden({"csrf": form_guard.token})
@@ -244,6 +251,7 @@ def authorize_form(
     body = (
         _header("Sign in", ctx.issuer)
         + _alert(error)
+        + _hint(ctx)
         + f"<p><strong>{escape(client_id)}</strong> wants to access your account with:</p>\n"
         + _scopes(scope)
         + f'\n<form method="post" action="{escape(action)}">\n'

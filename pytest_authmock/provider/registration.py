@@ -8,16 +8,18 @@ is typed by it, the TOML ``[[clients]]`` table takes its keys, and
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from cryptography import x509
-from joserfc.jwk import Key
 
+from pytest_authmock.provider.algorithms import ASYMMETRIC_ALGS, HMAC_ALGS
 from pytest_authmock.provider.config import TOKEN_FORMATS, TokenFormat, check_ttl
-from pytest_authmock.provider.jwtcheck import ASYMMETRIC_ALGS, HMAC_ALGS, import_jwks
 from pytest_authmock.provider.models import AUTH_METHODS, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
 from pytest_authmock.provider.scopes import is_scope_token
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
@@ -194,6 +196,9 @@ def _client_keys(
         raise ValueError(f"jwks_uri must be an http(s) URL; got {jwks_uri!r}")
     if jwks is None:
         return ()
+    # joserfc loads with the first client that registers keys, not with the options.
+    from pytest_authmock.provider.jwtcheck import import_jwks
+
     if isinstance(jwks, Mapping) and "keys" not in jwks and "kty" in jwks:
         jwks = {"keys": [dict(jwks)]}  # one JWK given on its own
     return tuple(import_jwks(jwks, what=f"jwks of client {client_id!r}"))

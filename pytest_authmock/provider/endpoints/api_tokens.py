@@ -10,7 +10,6 @@ Authenticated by a bearer token with the admin scope (``api_tokens:admin`` by de
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from pytest_authmock.provider.bearer import check_bearer
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import InvalidRequest, InvalidScope, NotFound
 from pytest_authmock.provider.http import body_bytes, json_response, require_method
+from pytest_authmock.provider.limits import load_json
 from pytest_authmock.provider.models import TokenRecord
 from pytest_authmock.provider.openapi import openapi_document
 from pytest_authmock.provider.paths import PATHS
@@ -54,10 +54,7 @@ def _json_body(request: httpx.Request) -> dict[str, Any]:
     raw = body_bytes(request)
     if len(raw) > _MAX_BODY:
         raise InvalidRequest(f"request body is {len(raw)} bytes; at most {_MAX_BODY} are accepted")
-    try:
-        body = json.loads(raw)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise InvalidRequest("request body is not valid JSON") from None
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise InvalidRequest("request body must be a JSON object")
     unknown = sorted(set(body) - set(_FIELDS))

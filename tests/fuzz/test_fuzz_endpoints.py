@@ -1,0 +1,224 @@
+"""Property: no request, however malformed, gets a 5xx, a traceback or no answer.
+
+Every endpoint (see ``endpoints.py``) over both transports receives random
+malformed requests: form and JSON bodies, duplicate parameters, wrong content
+types, invalid UTF-8, huge values, bad ``Authorization`` headers, odd methods and
+hostile JOSE headers. After each one the provider must still issue a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import dataclasses
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, note
+
+from pytest_authmock import Client, FakeIdP, User
+from tests.fuzz.baselines import requests_for
+from tests.fuzz.conftest import fuzz_settings, seeded
+from tests.fuzz.endpoints import DISCOVERY
+from tests.fuzz.plans import RequestPlan, Template, render, urlencode
+
+#: Longer than any answer the provider may take, short enough to fail a hang fast.
+TIMEOUT = 15.0
+MAX_QUERY = 48 * 1024
+#: RFC 6749 §5.2: the characters ``error`` may contain.
+ERROR_CODE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
+#: Methods some endpoint serves; a server may answer 501 to any other (RFC 9110 §15.6.2:
+#: "does not recognize the request method and is not capable of supporting it for any
+#: resource"), as the loopback server does.
+SERVED_METHODS = frozenset({"GET", "HEAD", "POST", "DELETE"})
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+TRACEBACK = re.compile(r'Traceback \(most recent call last\)|File "[^"]+", line \d+')
+_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fuzz")
+
+
+@dataclasses.dataclass
+class Target:
+    """The provider under test and the live values the plans refer to."""
+
+    idp: FakeIdP
+    http: httpx.Client
+    client: Client
+    user: User
+    resource: str
+    live: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def refresh(self) -> None:
+        """Replace live values an earlier example used up (revoked, consumed, denied)."""
+        idp, live = self.idp, self.live
+        admin = live.get("admin")
+        if admin is None or not idp.check_bearer(f"Bearer {admin}").ok:
+            tokens = self.token(
+                grant_type="password",
+                username=self.user.username,
+                password=self.user.password,
+                scope="openid read api_tokens:admin",
+            )
+            live.update(admin=tokens["access_token"], refresh=tokens["refresh_token"])
+        if not any(t.id == live.get("api_token_id") for t in idp.api_tokens()):
+            made = idp.create_api_token(self.user, client=self.client, scopes=["read"])
+            live.update(api_token=made.token, api_token_id=made.id)
+        if not idp.device_authorizations():
+            device = self.post("device_authorization_endpoint", scope="openid")
+            # RFC 8628 §3.2: the codes, and the pages the user is sent to.
+            live.update({k: v for k, v in device.items() if isinstance(v, str)})
+
+    def post(self, endpoint: str, **form: str) -> dict[str, Any]:
+        assert self.client.client_secret is not None
+        response = self.http.post(
+            self.idp.metadata()[endpoint],
+            data=form,
+            auth=(self.client.client_id, self.client.client_secret),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def token(self, **form: str) -> dict[str, Any]:
+        return self.post("token_endpoint", **form)
+
+    def url(self, endpoint: str) -> str:
+        metadata = self.idp.metadata()
+        if endpoint in metadata:
+            return str(metadata[endpoint])
+        if endpoint in DISCOVERY:
+            return self.idp.issuer + endpoint
+        if endpoint in ("verification_uri", "verification_uri_complete"):
+            return self.live[endpoint]
+        if endpoint == "api_token_item":
+            return f"{metadata['api_tokens_endpoint']}/{self.live['api_token_id']}"
+        if endpoint == "protected_resource":
+            return self.resource
+        assert endpoint == "unknown_path", endpoint
+        return self.idp.issuer + "/no/such/endpoint"
+
+
+@pytest.fixture
+def target(provider: FakeIdP, http: httpx.Client) -> Target:
+    client = provider.add_client(redirect_uris=["https://app.authmock.test/callback"])
+    user = provider.add_user()
+    # The loopback server routes only its own origin, so the API lives there too.
+    resource = provider.issuer + "/api/fuzzed"
+    provider.protect(resource, scopes=["read"])
+    found = Target(provider, http, client, user, resource)
+    found.live.update(
+        client_id=client.client_id,
+        client_secret=client.client_secret or "",
+        username=user.username,
+        password=user.password,
+        redirect_uri="https://app.authmock.test/callback",
+        kid=provider.keys.kid,
+        issuer=provider.issuer,
+    )
+    found.refresh()
+    return found
+
+
+def _authorization(auth: tuple[Template, ...], target: Target) -> list[tuple[str, bytes]]:
+    live = target.live
+    if not auth:
+        return []
+    kind, *rest = auth
+    if kind == "basic":
+        pair = f"{live['client_id']}:{live['client_secret']}".encode()
+        return [("Authorization", b"Basic " + base64.b64encode(pair))]
+    if kind == "basic-raw":
+        assert isinstance(rest[0], bytes)
+        return [("Authorization", _latin1(b"Basic " + base64.b64encode(rest[0])))]
+    if kind == "twice":
+        return [("Authorization", _latin1(b"Bearer " + _latin1(render(r, live)))) for r in rest]
+    value = _latin1(render(rest[0], live))
+    return [("Authorization", value if kind == "header" else _latin1(b"Bearer " + value))]
+
+
+def _latin1(value: str | bytes) -> bytes:
+    """A header value: no control characters, no whitespace at either end (RFC 9110 §5.5)."""
+    if isinstance(value, str):
+        # A header carries bytes; anything outside Latin-1 goes as UTF-8 (obs-text).
+        value = value.encode("utf-8", "replace")
+    return _CONTROL.sub(b"", value).strip(b" \t")
+
+
+def build(plan: RequestPlan, target: Target, endpoint: str) -> httpx.Request:
+    url = target.url(endpoint)
+    base, _, query = url.partition("?")
+    # httpx refuses to send a URL over 64 KiB: pairs that would pass that stay home.
+    extra = [urlencode([pair], target.live) for pair in plan.query]
+    while len("&".join(extra)) > MAX_QUERY:
+        extra.pop()
+    query = "&".join(part for part in (query, *extra) if part)
+    full = base + plan.suffix + (f"?{query}" if query else "")
+    headers: list[tuple[str, bytes]] = _authorization(plan.authorization, target)
+    if plan.content_type is not None:
+        headers.append(("Content-Type", plan.content_type.encode()))
+    if plan.cookie is not None:
+        headers.append(("Cookie", _latin1(plan.cookie)))
+    body = plan.body.render(target.live) if plan.method not in ("GET", "HEAD") else b""
+    return target.http.build_request(plan.method, full, headers=headers, content=body)
+
+
+def send(http: httpx.Client, request: httpx.Request) -> httpx.Response:
+    future = _pool.submit(http.send, request)
+    try:
+        return future.result(timeout=TIMEOUT)
+    except concurrent.futures.TimeoutError:
+        raise AssertionError(f"no answer within {TIMEOUT} s: the provider hangs") from None
+
+
+def check_answer(response: httpx.Response, method: str) -> None:
+    """An answer a client can act on: no 5xx, no traceback, RFC-shaped error JSON."""
+    status = response.status_code
+    text = response.content.decode("utf-8", "replace")
+    unsupported = status == 501 and method not in SERVED_METHODS
+    assert status < 500 or unsupported, f"{status}: {text[:500]}"
+    assert not TRACEBACK.search(text), text[:2000]
+    if status == 405:
+        assert response.headers.get("allow"), "405 without an Allow header (RFC 9110 §15.5.6)"
+    mime = response.headers.get("content-type", "").split(";")[0].strip()
+    if method == "HEAD" or mime != "application/json":
+        return
+    body = json.loads(text)  # every answer that says JSON is JSON
+    if status < 400:
+        return
+    assert isinstance(body, dict), text[:500]
+    if status == 401 and "error" not in body:
+        # RFC 6750 §3.1: a request without credentials gets a bare challenge.
+        assert body == {}, text[:500]
+        assert response.headers["www-authenticate"].startswith("Bearer realm=")
+        return
+    assert isinstance(body.get("error"), str), text[:500]
+    assert ERROR_CODE.fullmatch(body["error"]), body["error"]
+    description = body.get("error_description")
+    assert description is None or (isinstance(description, str) and description), text[:500]
+    if body["error"] in ("invalid_token", "insufficient_scope"):
+        assert response.headers["www-authenticate"].startswith("Bearer realm="), response.headers
+
+
+def check_still_serves(target: Target) -> None:
+    """The provider survived: it issues a token and recorded no internal error."""
+    issued = target.token(grant_type="client_credentials")
+    assert issued["token_type"] == "Bearer"
+    assert target.idp.check() == []
+
+
+def test_hostile_requests(target: Target, endpoint: str, request: pytest.FixtureRequest) -> None:
+    @fuzz_settings()
+    @seeded(request.node.nodeid)
+    @given(plan=requests_for(endpoint))
+    def run(plan: RequestPlan) -> None:
+        target.refresh()
+        outgoing = build(plan, target, endpoint)
+        note(
+            f"{outgoing.method} {outgoing.url} {outgoing.headers.raw!r} {outgoing.content[:300]!r}"
+        )
+        check_answer(send(target.http, outgoing), outgoing.method)
+        check_still_serves(target)
+
+    run()
