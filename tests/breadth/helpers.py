@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from pytest_authmock.client import OAuthClient
+
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
@@ -34,4 +36,15 @@ def exchange(
         provider.url_for("token"),
         data={**data, **form},
         auth=(client.client_id, client.client_secret),
+    )
+
+
+def oauth(provider: Any, client: Any = None, **kwargs: Any) -> OAuthClient:
+    """The client library for ``client`` (its id and secret) or ``client_auth=``, over the
+    provider's transport (trusting its CA when it serves TLS)."""
+    if client is not None:
+        kwargs.setdefault("client_id", client.client_id)
+        kwargs.setdefault("client_secret", client.client_secret)
+    return OAuthClient(
+        provider.issuer, verify=getattr(provider, "httpx_verify", None) or True, **kwargs
     )

@@ -25,7 +25,7 @@ from pytest_authmock.client import (
 )
 from pytest_authmock.client.exchange import ACCESS_TOKEN_TYPE, ID_TOKEN_TYPE, JWT_TOKEN_TYPE
 from tests.breadth.conftest import DocumentHost
-from tests.breadth.helpers import claims_of, exchange
+from tests.breadth.helpers import claims_of, exchange, oauth
 
 PLATFORM = "https://platform.example"
 
@@ -51,15 +51,6 @@ def assertion(key: ECKey, **claims: Any) -> str:
     body.update(claims)
     return jws.serialize_compact(
         {"alg": "ES256", "kid": "sa-1", "typ": "JWT"}, json.dumps(body), key
-    )
-
-
-def oauth(provider: Any, client: Any) -> OAuthClient:
-    return OAuthClient(
-        provider.issuer,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        verify=getattr(provider, "httpx_verify", None) or True,
     )
 
 

@@ -11,12 +11,7 @@ from pytest_authmock.client import InvalidCredentials, OAuthClient
 from pytest_authmock.client.assertion import ASSERTION_TYPE, ClientSecretJwt, PrivateKeyJwt
 from pytest_authmock.client.grants import ClientCredentialsGrant
 from tests.breadth.conftest import DocumentHost
-
-
-def oauth(provider: Any, auth: Any) -> OAuthClient:
-    return OAuthClient(
-        provider.issuer, auth, verify=getattr(provider, "httpx_verify", None) or True
-    )
+from tests.breadth.helpers import oauth
 
 
 def test_private_key_jwt_with_registered_jwks(provider: Any) -> None:
@@ -24,7 +19,7 @@ def test_private_key_jwt_with_registered_jwks(provider: Any) -> None:
     client = provider.add_client("svc-bot", jwks=auth.jwks(), grant_types=["client_credentials"])
     assert client.client_secret is None
     assert client.token_endpoint_auth_methods == ("private_key_jwt",)
-    with oauth(provider, auth) as client_lib:
+    with oauth(provider, client_auth=auth) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant(scopes=["read"]))
         assert client_lib.introspect(token.access_token)["active"] is True
         client_lib.revoke(token.access_token)
@@ -37,7 +32,7 @@ def test_private_key_jwt_with_registered_jwks(provider: Any) -> None:
 def test_private_key_jwt_algorithms(provider: Any, alg: str) -> None:
     auth = PrivateKeyJwt.generate("svc-bot", alg=alg)
     provider.add_client("svc-bot", jwks=auth.jwks())
-    with oauth(provider, auth) as client_lib:
+    with oauth(provider, client_auth=auth) as client_lib:
         assert client_lib.request_token(ClientCredentialsGrant()).access_token
 
 
@@ -47,14 +42,14 @@ def test_private_key_jwt_with_jwks_uri_follows_key_rotation(
     first = PrivateKeyJwt.generate("svc-bot", kid="2024")
     uri = documents.publish("/svc-bot/jwks.json", first.jwks())
     provider.add_client("svc-bot", jwks_uri=uri)
-    with oauth(provider, first) as client_lib:
+    with oauth(provider, client_auth=first) as client_lib:
         client_lib.request_token(ClientCredentialsGrant())
         client_lib.request_token(ClientCredentialsGrant())
     assert documents.fetches["/svc-bot/jwks.json"] == 1  # cached
     # The client rotates: it publishes the new key, then signs with it.
     second = PrivateKeyJwt.generate("svc-bot", kid="2025")
     documents.publish("/svc-bot/jwks.json", second.jwks())
-    with oauth(provider, second) as client_lib:
+    with oauth(provider, client_auth=second) as client_lib:
         client_lib.request_token(ClientCredentialsGrant())
     assert documents.fetches["/svc-bot/jwks.json"] == 2  # fetched again for the new kid
 
@@ -62,7 +57,7 @@ def test_private_key_jwt_with_jwks_uri_follows_key_rotation(
 def test_client_secret_jwt(provider: Any) -> None:
     client = provider.add_client(token_endpoint_auth_method="client_secret_jwt")
     auth = ClientSecretJwt(client.client_id, client.client_secret)
-    with oauth(provider, auth) as client_lib:
+    with oauth(provider, client_auth=auth) as client_lib:
         assert client_lib.request_token(ClientCredentialsGrant()).token_type == "Bearer"
 
 
@@ -81,7 +76,7 @@ def test_client_secret_jwt_through_client_auth_for(provider: Any) -> None:
 def test_token_endpoint_audience(provider: Any) -> None:
     auth = PrivateKeyJwt("svc-bot", PrivateKeyJwt.generate("x").key, audience="token_endpoint")
     provider.add_client("svc-bot", jwks=auth.jwks())
-    with oauth(provider, auth) as client_lib:
+    with oauth(provider, client_auth=auth) as client_lib:
         assert client_lib.request_token(ClientCredentialsGrant()).access_token
 
 
@@ -107,7 +102,10 @@ def test_wrong_key_is_invalid_client_in_the_client_library(provider: Any) -> Non
     registered = PrivateKeyJwt.generate("svc-bot", kid="k1")
     impostor = PrivateKeyJwt.generate("svc-bot", kid="k1")
     provider.add_client("svc-bot", jwks=registered.jwks())
-    with oauth(provider, impostor) as client_lib, pytest.raises(InvalidCredentials) as info:
+    with (
+        oauth(provider, client_auth=impostor) as client_lib,
+        pytest.raises(InvalidCredentials) as info,
+    ):
         client_lib.request_token(ClientCredentialsGrant())
     message = str(info.value)
     assert "signature does not verify" in message

@@ -12,23 +12,11 @@ from pytest_authmock.client import (
     ClientCredentialsGrant,
     DPoPKey,
     OAuth2Auth,
-    OAuthClient,
     PasswordGrant,
     ProviderError,
     RefreshTokenGrant,
 )
-from tests.breadth.helpers import claims_of
-
-
-def oauth(provider: Any, client: Any, key: DPoPKey | None, **kwargs: Any) -> OAuthClient:
-    return OAuthClient(
-        provider.issuer,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        dpop=key,
-        verify=getattr(provider, "httpx_verify", None) or True,
-        **kwargs,
-    )
+from tests.breadth.helpers import claims_of, oauth
 
 
 @pytest.fixture
@@ -41,7 +29,7 @@ def api(provider: Any) -> str:
 def test_client_credentials_token_is_bound_and_used_with_proofs(provider: Any, api: str) -> None:
     client = provider.add_client(scopes=["orders"])
     key = DPoPKey.generate()
-    with oauth(provider, client, key) as client_lib:
+    with oauth(provider, client, dpop=key) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant(scopes=["orders"]))
         assert token.token_type == "DPoP"
         assert claims_of(token.access_token)["cnf"] == {"jkt": key.jkt}
@@ -57,7 +45,7 @@ def test_client_credentials_token_is_bound_and_used_with_proofs(provider: Any, a
 
 def test_a_bound_token_is_refused_as_bearer(provider: Any, api: str, http: httpx.Client) -> None:
     client = provider.add_client(scopes=["orders"])
-    with oauth(provider, client, DPoPKey.generate()) as client_lib:
+    with oauth(provider, client, dpop=DPoPKey.generate()) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant(scopes=["orders"]))
     answer = http.get(api, headers={"Authorization": f"Bearer {token.access_token}"})
     assert answer.status_code == 401
@@ -73,7 +61,7 @@ def test_a_proof_from_another_key_or_a_replay_is_refused(
 ) -> None:
     client = provider.add_client(scopes=["orders"])
     key = DPoPKey.generate()
-    with oauth(provider, client, key) as client_lib:
+    with oauth(provider, client, dpop=key) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant(scopes=["orders"]))
     auth = {"Authorization": f"DPoP {token.access_token}"}
     thief = DPoPKey.generate()
@@ -102,7 +90,7 @@ def test_public_client_refresh_token_is_bound_to_the_key(provider: Any, http: ht
     client = provider.add_client(public=True)
     user = provider.add_user()
     key = DPoPKey.generate()
-    with oauth(provider, client, key) as client_lib:
+    with oauth(provider, client, dpop=key) as client_lib:
         first = client_lib.request_token(PasswordGrant(user.username, user.password))
         assert first.refresh_token is not None
         refreshed = client_lib.request_token(RefreshTokenGrant(first.refresh_token), previous=first)
@@ -130,10 +118,10 @@ def test_public_client_refresh_token_is_bound_to_the_key(provider: Any, http: ht
 def test_confidential_client_refresh_token_is_not_bound(provider: Any) -> None:
     client = provider.add_client()
     user = provider.add_user()
-    with oauth(provider, client, DPoPKey.generate()) as client_lib:
+    with oauth(provider, client, dpop=DPoPKey.generate()) as client_lib:
         first = client_lib.request_token(PasswordGrant(user.username, user.password))
     assert first.refresh_token is not None
-    with oauth(provider, client, None) as plain:
+    with oauth(provider, client) as plain:
         refreshed = plain.request_token(RefreshTokenGrant(first.refresh_token), previous=first)
     assert refreshed.token_type == "Bearer"
 
@@ -147,7 +135,7 @@ def test_managed_session_refreshes_with_the_same_key(provider: Any, api: str) ->
         return time.time() + offset[0]
 
     key = DPoPKey.generate(clock=clock)
-    with oauth(provider, client, key, clock=clock) as client_lib:
+    with oauth(provider, client, dpop=key, clock=clock) as client_lib:
         auth = OAuth2Auth.password(client_lib, user.username, user.password, scopes=["orders"])
         with httpx.Client(auth=auth) as http:
             assert http.get(api).status_code == 200
@@ -160,7 +148,7 @@ def test_managed_session_refreshes_with_the_same_key(provider: Any, api: str) ->
 def test_server_nonces_are_retried_once(provider: Any, api: str) -> None:
     provider.dpop_settings.require_nonce = True
     client = provider.add_client(scopes=["orders"])
-    with oauth(provider, client, DPoPKey.generate()) as client_lib:
+    with oauth(provider, client, dpop=DPoPKey.generate()) as client_lib:
         auth = OAuth2Auth.client_credentials(client_lib, scopes=["orders"])
         with httpx.Client(auth=auth) as http:
             assert http.get(api).status_code == 200
@@ -174,7 +162,7 @@ def test_server_nonces_are_retried_once(provider: Any, api: str) -> None:
 def test_nonce_challenge_at_a_resource(provider: Any, api: str, http: httpx.Client) -> None:
     client = provider.add_client(scopes=["orders"])
     key = DPoPKey.generate()
-    with oauth(provider, client, key) as client_lib:
+    with oauth(provider, client, dpop=key) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant(scopes=["orders"]))
     provider.dpop_settings.require_nonce = True
     auth = {"Authorization": f"DPoP {token.access_token}"}
@@ -191,12 +179,12 @@ def test_nonce_challenge_at_a_resource(provider: Any, api: str, http: httpx.Clie
 def test_client_registered_for_dpop_must_send_proofs(provider: Any) -> None:
     client = provider.add_client(dpop_bound_access_tokens=True)
     with (
-        oauth(provider, client, None) as client_lib,
+        oauth(provider, client) as client_lib,
         pytest.raises(ProviderError, match="dpop_bound_access_tokens") as info,
     ):
         client_lib.request_token(ClientCredentialsGrant())
     assert info.value.error == "invalid_dpop_proof"
-    with oauth(provider, client, DPoPKey.generate()) as client_lib:
+    with oauth(provider, client, dpop=DPoPKey.generate()) as client_lib:
         assert client_lib.request_token(ClientCredentialsGrant()).token_type == "DPoP"
 
 
@@ -219,7 +207,7 @@ def test_unbound_token_with_the_dpop_scheme_is_refused(
 def test_userinfo_with_a_dpop_token(provider: Any) -> None:
     client = provider.add_client(public=True)
     user = provider.add_user()
-    with oauth(provider, client, DPoPKey.generate()) as client_lib:
+    with oauth(provider, client, dpop=DPoPKey.generate()) as client_lib:
         token = client_lib.request_token(
             PasswordGrant(user.username, user.password, scopes=["openid"])
         )
@@ -232,7 +220,7 @@ def test_userinfo_with_a_dpop_token(provider: Any) -> None:
 def test_check_bearer_for_your_own_server(idp: Any) -> None:
     client = idp.add_client()
     key = DPoPKey.generate()
-    with oauth(idp, client, key) as client_lib:
+    with oauth(idp, client, dpop=key) as client_lib:
         token = client_lib.request_token(ClientCredentialsGrant())
     url = "https://app.example/items"
     proof = key.proof("GET", url, access_token=token.access_token)

@@ -21,21 +21,11 @@ from pytest_authmock.client import (
     authorize_in_browser,
     pkce_pair,
 )
-from tests.breadth.helpers import claims_of
+from tests.breadth.helpers import claims_of, oauth
 
 ORDERS = "https://orders.example/api"
 BILLING = "https://billing.example/api"
 LOOPBACK = "http://127.0.0.1/callback"
-
-
-def oauth(provider: Any, client: Any, **kwargs: Any) -> OAuthClient:
-    return OAuthClient(
-        provider.issuer,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        verify=getattr(provider, "httpx_verify", None) or True,
-        **kwargs,
-    )
 
 
 def aud(token: str) -> list[str]:
