@@ -9,6 +9,7 @@ them per issuer.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from cryptography import x509
 
     from pytest_authmock.provider.idp import FakeIdP
-    from pytest_authmock.transport.respx_mount import RespxMount
 
 # The provider, respx and the server are imported when a fixture first runs: the
 # plugin loads in every pytest run, most of which never make a second issuer.
@@ -73,26 +73,22 @@ def idp_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., FakeId
     ``algorithm="ES256"``...). Each provider is mounted with respx like ``idp``,
     and composes with ``idp`` and ``respx_mock`` in the same test.
     """
-    from pytest_authmock.transport.respx_mount import RespxMount
-
     options = fixture_options.resolve(request)
-    fixture_options.keep_respx_patched(request.config)
     made: list[FakeIdP] = []
-    mounts: list[RespxMount] = []
+    mounts = contextlib.ExitStack()
 
     def make(issuer: str, **overrides: Any) -> FakeIdP:
         if any(provider.issuer == issuer for provider in made):
             raise ValueError(f"idp_factory already made a provider for {issuer!r} in this test")
         provider = _new_provider(options, issuer, **overrides)
-        mounts.append(RespxMount(provider).start())
+        fixture_options.mount_in_process(request.config, provider, options, mounts)
         made.append(provider)
         return provider
 
     try:
         yield make
     finally:
-        for mount in mounts:
-            mount.stop()
+        mounts.close()  # in reverse: each patch restores what the one before left
     _teardown(options, made)
 
 
@@ -151,7 +147,8 @@ class FactoryServers:
             slot.server.stop()
 
 
-@pytest.fixture(scope="session")
+# Named with an underscore so `pytest --fixtures` lists it only with -v: it is internal.
+@pytest.fixture(scope="session", name="_authmock_factory_servers")
 def authmock_factory_servers() -> Iterator[FactoryServers]:
     """The session's loopback servers behind ``idp_server_factory`` (internal)."""
     servers = FactoryServers()
@@ -163,7 +160,7 @@ def authmock_factory_servers() -> Iterator[FactoryServers]:
 
 @pytest.fixture
 def idp_server_factory(
-    request: pytest.FixtureRequest, authmock_factory_servers: FactoryServers
+    request: pytest.FixtureRequest, _authmock_factory_servers: FactoryServers
 ) -> Iterator[Callable[..., FakeIdP]]:
     """Make providers behind real loopback servers (plain HTTP), one origin each.
 
@@ -182,7 +179,7 @@ def idp_server_factory(
         if same_origin and used:
             slot = used[-1]
         else:
-            slot = authmock_factory_servers.slot(len(used))
+            slot = _authmock_factory_servers.slot(len(used))
             used.append(slot)
         if path in slot.providers:
             raise ValueError(f"{slot.server.url}{path} already serves an issuer in this test")

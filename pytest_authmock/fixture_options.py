@@ -1,33 +1,48 @@
 """How the ``idp`` and ``idp_server`` fixtures read their options.
 
 Precedence, lowest first: built-in defaults, ini options (``authmock_<name>``),
-then the ``@pytest.mark.authmock(...)`` marker closest to the test.
+then the ``@pytest.mark.authmock(...)`` markers of the module, the class and the
+test (the closest one wins per keyword).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
+import importlib.util
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_authmock.provider.config import ProviderConfig
+from pytest_authmock import links
+from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS, ProviderConfig
+from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock.transport.routing import UNROUTED_CHOICES
 
 if TYPE_CHECKING:
     from pytest_authmock.config_file import Declaration
     from pytest_authmock.provider.idp import FakeIdP
 
-DOCS_URL = "the 'Fixtures and marker' page of the pytest-authmock docs (docs/reference.md)"
-FIXTURE_OPTIONS = ("seed", "teardown_check", "assert_all_faults_fired", "clock_skew", "config")
+DOCS_URL = links.REFERENCE
+FIXTURE_OPTIONS = (
+    "seed",
+    "teardown_check",
+    "assert_all_faults_fired",
+    "clock_skew",
+    "config",
+    "requests",
+    "unrouted",
+)
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
 #: pytest_authmock.transport.idp_server, ignored by the in-process idp.
 SERVER_OPTIONS = ("tls", "mtls")
 _TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
-_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired")
+_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired", "requests")
 
 SEED_KEY = pytest.StashKey[int]()
 DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
@@ -42,6 +57,7 @@ MARKER_HELP = (
     "id_token_ttl=3600, audience=None, refresh_token_rotation=True, "
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
+    "requests=False, unrouted='passthrough'|'fail', "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -58,6 +74,10 @@ class FixtureOptions:
     clock_skew: float = 0.0
     #: The ``config=`` TOML setup, applied to each new provider.
     declaration: Declaration | None = None
+    #: ``idp`` also answers ``requests`` calls in-process (through ``responses``).
+    requests: bool = False
+    #: What in-process transports do with requests no provider owns.
+    unrouted: str = "passthrough"
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
@@ -84,9 +104,55 @@ def add_options(parser: pytest.Parser) -> None:
     for name in MARKER_OPTIONS:
         if name == "seed":
             continue
-        parser.addini(
-            f"authmock_{name}", help=f"default for the authmock {name} option", default=None
-        )
+        parser.addini(f"authmock_{name}", help=ini_help(name), default=None)
+
+
+#: What each ini option sets, for ``pytest --help``; ini_help() adds values and default.
+INI_DESCRIPTIONS = {
+    "issuer": "issuer URL of the idp / idp_server provider",
+    "token_format": "access token format",
+    "algorithm": "signing algorithm of JWT access tokens and ID tokens",
+    "access_token_ttl": "access token lifetime, whole seconds or none (never expires)",
+    "refresh_token_ttl": "refresh token lifetime, whole seconds or none (never expires)",
+    "id_token_ttl": "ID token lifetime, whole seconds",
+    "audience": "aud of access tokens when the request names no API; none = the issuer",
+    "refresh_token_rotation": "rotate refresh tokens, revoking the family on reuse (RFC 9700)",
+    "unauthorized_grant_error": "error answered for a grant the client may not use",
+    "teardown_check": "fail a test whose provider was left with problems",
+    "assert_all_faults_fired": "report planned faults that never fired at teardown",
+    "clock_skew": "seconds the provider's clock runs ahead of the tests' (negative: behind)",
+    "config": "TOML setup file for every provider, relative to the ini file",
+    "requests": "idp also answers `requests` calls in-process (pytest-authmock[requests])",
+    "unrouted": "what idp does with requests to hosts it does not own",
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "token_format": TOKEN_FORMATS,
+    "algorithm": ALGORITHMS,
+    "unauthorized_grant_error": tuple(UNAUTHORIZED_GRANT_ERRORS),
+    "unrouted": UNROUTED_CHOICES,
+    **{name: ("true", "false") for name in _BOOL_OPTIONS},
+}
+_FIXTURE_DEFAULTS: dict[str, object] = {
+    "teardown_check": True,
+    "assert_all_faults_fired": True,
+    "clock_skew": 0,
+    "config": None,
+    "requests": False,
+    "unrouted": "passthrough",
+}
+
+
+def ini_help(name: str) -> str:
+    """``pytest --help`` text of ``authmock_<name>``: what it sets, the values, the default."""
+    default = _FIXTURE_DEFAULTS.get(name, getattr(ProviderConfig(), name, None))
+    if isinstance(default, bool):
+        shown = str(default).lower()
+    elif default is None:
+        shown = "none"
+    else:
+        shown = str(default)
+    choices = f", one of {', '.join(_CHOICES[name])}" if name in _CHOICES else ""
+    return f"{INI_DESCRIPTIONS[name]}{choices} (default: {shown})"
 
 
 def _parse_ini(name: str, raw: str) -> Any:
@@ -110,6 +176,10 @@ def _parse_ini(name: str, raw: str) -> Any:
         raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
     if name == "audience" and value.lower() == "none":
         return None
+    if name == "unrouted" and value not in UNROUTED_CHOICES:
+        raise pytest.UsageError(
+            f"ini option {key} must be one of {', '.join(UNROUTED_CHOICES)}; got {raw!r}"
+        )
     if name == "clock_skew":
         try:
             return float(value)
@@ -168,40 +238,26 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     request.node.stash[USED_KEY] = True
     defaults: dict[str, Any] = config.stash.get(DEFAULTS_KEY, {})
     options = dict(defaults)
-    marker = request.node.get_closest_marker("authmock")
-    if marker is not None:
-        if marker.args:
-            pytest.fail(
-                "@pytest.mark.authmock takes keyword arguments only, e.g. "
-                "@pytest.mark.authmock(token_format='opaque')",
-                pytrace=False,
-            )
-        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS) - set(SERVER_OPTIONS))
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
-                f"known options: {', '.join(MARKER_OPTIONS + SERVER_OPTIONS)}",
-                pytrace=False,
-            )
-        options.update(marker.kwargs)
+    marker_kwargs = marker_options(request.node)
+    unknown = sorted(set(marker_kwargs) - set(MARKER_OPTIONS) - set(SERVER_OPTIONS))
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.authmock got unknown option {', '.join(map(repr, unknown))}; "
+            f"known options: {', '.join(MARKER_OPTIONS + SERVER_OPTIONS)}",
+            pytrace=False,
+        )
+    options.update(marker_kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
-    declaration = _declaration(request, options.pop("config", None), marker)
+    declaration = _declaration(request, options.pop("config", None), "config" in marker_kwargs)
     if declaration is not None:
         # The file's provider options sit between the ini defaults and the marker.
-        marker_kwargs = marker.kwargs if marker is not None else {}
         for name, value in declaration.options.items():
             if name not in marker_kwargs:
                 options[name] = value
         if declaration.seed is not None and "seed" not in marker_kwargs:
             options["seed"] = declaration.seed
-    assert_fired = options.pop("assert_all_faults_fired", True)
-    if not isinstance(assert_fired, bool):
-        pytest.fail(
-            "@pytest.mark.authmock option assert_all_faults_fired must be True or False; "
-            f"got {assert_fired!r}",
-            pytrace=False,
-        )
+    assert_fired = _flag(options, "assert_all_faults_fired", True)
     clock_skew = options.pop("clock_skew", 0.0)
     if isinstance(clock_skew, bool) or not isinstance(clock_skew, (int, float)):
         pytest.fail(
@@ -215,10 +271,13 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         pytest.fail(
             f"@pytest.mark.authmock option seed must be an int; got {seed!r}", pytrace=False
         )
-    teardown_check = options.pop("teardown_check", True)
-    if not isinstance(teardown_check, bool):
+    teardown_check = _flag(options, "teardown_check", True)
+    intercept_requests = _flag(options, "requests", False)
+    unrouted = options.pop("unrouted", "passthrough")
+    if unrouted not in UNROUTED_CHOICES:
         pytest.fail(
-            f"@pytest.mark.authmock option teardown_check must be True or False; got {teardown_check!r}",
+            "@pytest.mark.authmock option unrouted must be one of "
+            f"{', '.join(map(repr, UNROUTED_CHOICES))}; got {unrouted!r}",
             pytrace=False,
         )
     try:
@@ -233,11 +292,44 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         assert_all_faults_fired=assert_fired,
         clock_skew=float(clock_skew),
         declaration=declaration,
+        requests=intercept_requests,
+        unrouted=unrouted,
     )
 
 
+def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
+    value = options.pop(name, default)
+    if not isinstance(value, bool):
+        pytest.fail(
+            f"@pytest.mark.authmock option {name} must be True or False; got {value!r}",
+            pytrace=False,
+        )
+    return value
+
+
+def marker_options(node: pytest.Item) -> dict[str, Any]:
+    """The keywords of every ``authmock`` marker on the test, the closest winning per keyword.
+
+    A module's ``pytestmark``, a class's marker and the test's own merge (as
+    pytest-httpx merges its marker), so ``access_token_ttl=60`` on a test keeps
+    the module's ``token_format="opaque"``.
+    """
+    merged: dict[str, Any] = {}
+    # iter_markers yields the test's own markers first, then its class's, then its module's.
+    for marker in node.iter_markers("authmock"):
+        if marker.args:
+            pytest.fail(
+                "@pytest.mark.authmock takes keyword arguments only, e.g. "
+                "@pytest.mark.authmock(token_format='opaque')",
+                pytrace=False,
+            )
+        for name, value in marker.kwargs.items():
+            merged.setdefault(name, value)
+    return merged
+
+
 def _declaration(
-    request: pytest.FixtureRequest, path: object, marker: pytest.Mark | None
+    request: pytest.FixtureRequest, path: object, from_marker: bool
 ) -> Declaration | None:
     """Load the ``config=`` TOML setup (marker paths are relative to the test file)."""
     if path is None:
@@ -250,7 +342,7 @@ def _declaration(
     from pytest_authmock.config_file import ConfigError, load
 
     resolved = Path(path)
-    if not resolved.is_absolute() and marker is not None and "config" in marker.kwargs:
+    if not resolved.is_absolute() and from_marker:
         resolved = Path(request.node.path).parent / resolved
     try:
         return load(resolved)
@@ -272,11 +364,35 @@ def keep_respx_patched(config: pytest.Config) -> None:
     config.stash[RESPX_KEY] = True
 
 
+def mount_in_process(
+    config: pytest.Config, provider: FakeIdP, options: FixtureOptions, mounts: contextlib.ExitStack
+) -> None:
+    """Take over the provider's URLs for httpx clients (respx) and, when installed, httpx2 ones.
+
+    Closing ``mounts`` stops them in reverse, each restoring what was there before it.
+    """
+    keep_respx_patched(config)
+    from pytest_authmock.transport.respx_mount import RespxMount
+
+    mounts.enter_context(RespxMount(provider, unrouted=options.unrouted))
+    if _httpx2_installed():
+        from pytest_authmock.transport.httpx2_mount import Httpx2Mount
+
+        mounts.enter_context(Httpx2Mount(provider, unrouted=options.unrouted))
+
+
+@functools.cache
+def _httpx2_installed() -> bool:
+    # httpx2 clients are intercepted when the fork is installed (pytest-authmock[httpx2]).
+    return importlib.util.find_spec("httpx2") is not None
+
+
 def teardown_message(issuer: str, seed: int, problems: list[str]) -> str:
     """A pytest-httpx style failure: a header, a bullet list, and how to opt out."""
     bullets = "\n".join(f"  - {problem}" for problem in problems)
     return (
         f"pytest-authmock: the provider at {issuer} was left with problems (seed {seed}):\n"
         f"{bullets}\n"
-        "If this is expected, opt out with @pytest.mark.authmock(teardown_check=False)."
+        "If this is expected, opt out with @pytest.mark.authmock(teardown_check=False).\n"
+        f"Read more: {links.TEARDOWN}"
     )

@@ -5,6 +5,7 @@ Registered through the ``pytest11`` entry point, so installing the package is en
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from pytest_authmock.server_fixtures import (  # noqa: F401
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.transport.requests_mount import RequestsMount
 
 # The plugin loads in every pytest run of a project that installs it; the
 # provider, respx, JOSE and TLS modules load when a fixture first needs them.
@@ -102,20 +104,40 @@ def idp(request: pytest.FixtureRequest) -> Iterator[FakeIdP]:
     It composes with the ``respx_mock`` fixture: routes of both answer in one test.
     """
     from pytest_authmock.provider.idp import FakeIdP
-    from pytest_authmock.transport.respx_mount import RespxMount
 
     options = fixture_options.resolve(request)
     provider = FakeIdP.from_config(options.config, seed=options.seed)
     options.apply(provider)  # skew, config= setup, fault check
-    fixture_options.keep_respx_patched(request.config)
-    mount = RespxMount(provider).start()
-    yield provider
-    try:
-        problems = provider.check()
-    finally:
-        mount.stop()
-        provider.reset()
+    with contextlib.ExitStack() as mounts:
+        fixture_options.mount_in_process(request.config, provider, options, mounts)
+        if options.requests:
+            mounts.enter_context(_requests_mount(provider, options.unrouted))
+        if "httpx_mock" in request.fixturenames:
+            # pytest-httpx takes every httpx request before respx sees it.
+            from pytest_authmock.transport.httpx_mock_bridge import connect
+
+            connect(provider, request.getfixturevalue("httpx_mock"))
+        yield provider
+        try:
+            problems = provider.check()
+        finally:
+            mounts.close()
+            provider.reset()
     if problems and options.teardown_check:
         pytest.fail(
             fixture_options.teardown_message(provider.issuer, options.seed, problems), pytrace=False
         )
+
+
+def _requests_mount(provider: FakeIdP, unrouted: str) -> RequestsMount:
+    try:
+        from pytest_authmock.transport.requests_mount import RequestsMount
+    except ImportError as error:
+        missing = error.name
+    else:
+        return RequestsMount(provider, unrouted=unrouted)
+    pytest.fail(
+        f"@pytest.mark.authmock(requests=True) needs the {missing!r} package: "
+        "pip install 'pytest-authmock[requests]'",
+        pytrace=False,
+    )

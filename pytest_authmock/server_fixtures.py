@@ -40,7 +40,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@pytest.fixture(scope="session")
+# Named with an underscore so `pytest --fixtures` lists it only with -v: it is internal.
+@pytest.fixture(scope="session", name="_authmock_server_pool")
 def authmock_server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
     """The session's loopback servers (internal; use ``idp_server``)."""
     from pytest_authmock.transport.idp_server import ServerPool
@@ -53,19 +54,19 @@ def authmock_server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 @pytest.fixture(scope="session")
-def authmock_pki(authmock_server_pool: ServerPool) -> TLSMaterial:
+def authmock_pki(_authmock_server_pool: ServerPool) -> TLSMaterial:
     """The session's test CA (the one ``idp_server`` trusts), to issue certificates.
 
     ``authmock_pki.issue_client_cert("ci-bot")`` works without a server too: the
     in-process ``idp`` takes the certificate in an RFC 9440 ``Client-Cert``
     header (``cert.header_value()``), a documented simulation of mTLS.
     """
-    return authmock_server_pool.tls
+    return _authmock_server_pool.tls
 
 
 @pytest.fixture
 def idp_server(
-    request: pytest.FixtureRequest, authmock_server_pool: ServerPool
+    request: pytest.FixtureRequest, _authmock_server_pool: ServerPool
 ) -> Iterator[IdPServer]:
     """The fake provider behind a real loopback HTTP(S) server, fresh for each test.
 
@@ -78,17 +79,18 @@ def idp_server(
 
     options = fixture_options.resolve(request)
     mode = server_mode(request)
-    provider = authmock_server_pool.provider(mode, options.config, options.seed)
+    pool = _authmock_server_pool
+    provider = pool.provider(mode, options.config, options.seed)
     try:
         options.apply(provider)  # skew, config= setup, fault check (issue 6)
         yield provider
         problems = provider.check()
         problems.extend(
             f"the loopback server's handler raised {type(exc).__name__}: {exc}"
-            for exc in authmock_server_pool.errors(mode)
+            for exc in pool.errors(mode)
         )
     finally:
-        authmock_server_pool.release(mode)
+        pool.release(mode)
         provider.reset()
     if problems and options.teardown_check:
         pytest.fail(

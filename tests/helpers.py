@@ -45,3 +45,41 @@ def login(
 
 def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
+
+
+def free_loop_test(module: str, fixtures: str = "idp", client: str = "", setup: str = "") -> str:
+    """Source of a downstream test: a delayed async request leaves the event loop free.
+
+    The ticker counts how often it ran *while* the request waited; a delay slept
+    on the event loop instead of awaited would leave it at 0. ``client`` is the
+    async client to send with (``{module}.AsyncClient()`` by default), ``setup``
+    a line that makes ``idp`` when no fixture gives it.
+    """
+    client = client or f"{module}.AsyncClient()"
+    return f"""
+import asyncio
+import {module}
+import pytest_authmock
+
+
+def test_an_async_delay_leaves_the_loop_free({fixtures}):
+    {setup or "pass"}
+    idp.delay(0.2, endpoint="jwks")
+    ticks = []
+
+    async def tick():
+        for _ in range(4):
+            ticks.append(1)
+            await asyncio.sleep(0.02)
+
+    async def fetch(http):
+        response = await http.get(idp.url_for("jwks"))
+        return response.status_code, len(ticks)
+
+    async def main():
+        async with {client} as http:
+            fetched, _ = await asyncio.gather(fetch(http), tick())
+            return fetched
+
+    assert asyncio.run(main()) == (200, 4)
+"""

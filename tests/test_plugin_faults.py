@@ -42,7 +42,9 @@ def test_opt_out_in_the_marker(pytester: pytest.Pytester, fixture: str) -> None:
 
 
 def test_opt_out_in_the_ini_file(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nauthmock_assert_all_faults_fired = false\nauthmock_clock_skew = 42\n")
+    pytester.makeini(
+        "[pytest]\nauthmock_assert_all_faults_fired = false\nauthmock_clock_skew = 42\n"
+    )
     pytester.makepyfile(
         """
         def test_maybe(idp):

@@ -210,20 +210,21 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         self._protect_listeners.append(listener)
 
     @property
-    def handler(self) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(self) -> Callable[[Any], Any]:
         """A request handler for ``httpx.MockTransport(idp.handler)``: no patching at all.
 
         Connection faults raise the matching ``httpx`` exception; delays are
         waited out as the answer is read, so async clients are never blocked.
         Like the respx mount, it reads an RFC 9440 ``Client-Cert`` header as the
-        (simulated) TLS client certificate.
+        (simulated) TLS client certificate. ``httpx2.MockTransport(idp.handler)``
+        works too, with httpx2's exceptions.
         """
         # The one reference from the core to a transport: this documented
         # shortcut builds the in-process transport on demand; nothing in the
         # core calls it.
-        from pytest_authmock.transport.in_process import in_process_handler
+        from pytest_authmock.transport.in_process import mock_transport_handler
 
-        return in_process_handler(self.handle)
+        return mock_transport_handler(self.handle)
 
     def handle(
         self, request: httpx.Request, *, peer_cert: x509.Certificate | None = None

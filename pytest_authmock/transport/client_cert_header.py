@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 
 __all__ = [
     "CLIENT_CERT_HEADER",
+    "bad_client_cert",
     "client_cert_header_value",
     "handle_with_client_cert_header",
     "parse_client_cert_header",
@@ -92,9 +93,14 @@ def handle_with_client_cert_header(
     try:
         peer_cert = peer_cert_from_headers(request.headers)
     except ValueError as error:
-        return httpx.Response(
-            400,
-            json={"error": "invalid_request", "error_description": str(error)},
-            headers={"Cache-Control": "no-store"},
-        )
+        return bad_client_cert(str(error))
     return handle(request, peer_cert=peer_cert)
+
+
+def bad_client_cert(description: str) -> httpx.Response:
+    """The refusal of a malformed client certificate, as a TLS-terminating proxy answers (RFC 9440 §2)."""
+    return httpx.Response(
+        400,
+        json={"error": "invalid_request", "error_description": description},
+        headers={"Cache-Control": "no-store"},
+    )

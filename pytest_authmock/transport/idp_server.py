@@ -18,7 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pytest_authmock.fixture_options import SERVER_OPTIONS
+from pytest_authmock.fixture_options import SERVER_OPTIONS, marker_options
 from pytest_authmock.provider.config import ProviderConfig
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.models import Client
@@ -310,9 +310,8 @@ class ServerPool:
 
 
 def server_mode(request: pytest.FixtureRequest) -> str:
-    """``"mtls"``, ``"tls"`` or ``"http"``, from the closest ``authmock`` marker."""
-    marker = request.node.get_closest_marker("authmock")
-    kwargs = marker.kwargs if marker is not None else {}
+    """``"mtls"``, ``"tls"`` or ``"http"``, from the test's ``authmock`` markers."""
+    kwargs = marker_options(request.node)
     for name in SERVER_OPTIONS:
         if name in kwargs and not isinstance(kwargs[name], bool):
             pytest.fail(

@@ -5,17 +5,18 @@ It does what the sockets of the loopback server would do around the provider:
 * the TLS client certificate comes from an RFC 9440 ``Client-Cert`` header
   (:mod:`.client_cert_header`), a documented simulation of mTLS;
 * connection faults the provider describes (:class:`~pytest_authmock.provider.faults.FaultAction`)
-  are carried out as the exceptions httpx raises over a real socket.
+  are carried out as the exceptions the caller's HTTP library raises over a real socket.
 
-Sync or async? respx and ``MockTransport`` call the same handler for
-``httpx.Client`` and ``httpx.AsyncClient``. A refused, dropped or timed-out
+Sync or async? respx, ``MockTransport`` and pytest-httpx call the same handler
+for ``httpx.Client`` and ``httpx.AsyncClient``. A refused, dropped or timed-out
 connection raises at once, which is right for both. A delay is carried by the
 answer's body stream instead: httpx reads a body with ``for`` in a sync client and
 ``async for`` in an async one, so the stream sleeps or awaits accordingly, and
 an async client's event loop is never blocked. Nothing inspects the call stack.
 
-An adapter for another HTTP library (httpx2, requests) follows the same shape
-with that library's exceptions: see :data:`HTTPX_ERRORS`.
+The adapters for other HTTP libraries (httpx2, requests) follow the same shape
+with that library's request type and exceptions: a :class:`ConnectionErrors`
+of their own, passed to :func:`deliver`.
 """
 
 from __future__ import annotations
@@ -24,30 +25,43 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import ModuleType
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from pytest_authmock.provider.faults import FAULT_EXTENSION, FaultAction, action_of
 from pytest_authmock.transport.client_cert_header import handle_with_client_cert_header
 
-__all__ = ["HTTPX_ERRORS", "ConnectionErrors", "in_process_handler"]
+__all__ = [
+    "HTTPX_ERRORS",
+    "ConnectionErrors",
+    "deliver",
+    "httpx_like_errors",
+    "in_process_handler",
+    "mock_transport_handler",
+]
 
 Handle = Callable[..., httpx.Response]
+#: The calling library's request: ``httpx.Request``, ``httpx2.Request``, a requests ``PreparedRequest``.
+R = TypeVar("R")
 
 
 @dataclasses.dataclass(frozen=True)
-class ConnectionErrors:
+class ConnectionErrors(Generic[R]):
     """How one HTTP library reports the connection faults, to raise in its callers."""
 
     #: The read timed out (``timeout``, or a ``delay`` longer than the read timeout).
-    timeout: Callable[[httpx.Request], Exception]
+    timeout: Callable[[R], Exception]
     #: The server closed the connection without an answer (``disconnect``).
-    disconnect: Callable[[httpx.Request], Exception]
+    disconnect: Callable[[R], Exception]
     #: The connection could not be made (``refuse``).
-    refuse: Callable[[httpx.Request], Exception]
+    refuse: Callable[[R], Exception]
+    #: The read timeout the caller set on the request, in seconds (``None``: none).
+    read_timeout: Callable[[R], float | None]
 
-    def for_action(self, action: FaultAction, request: httpx.Request) -> Exception:
-        make: Mapping[str, Callable[[httpx.Request], Exception]] = {
+    def for_action(self, action: FaultAction, request: R) -> Exception:
+        make: Mapping[str, Callable[[R], Exception]] = {
             "timeout": self.timeout,
             "disconnect": self.disconnect,
             "refuse": self.refuse,
@@ -55,31 +69,63 @@ class ConnectionErrors:
         return make[action.kind](request)
 
 
-#: The exceptions and messages httpx itself raises over a real socket.
-HTTPX_ERRORS = ConnectionErrors(
-    timeout=lambda request: httpx.ReadTimeout("timed out", request=request),
-    disconnect=lambda request: httpx.RemoteProtocolError(
-        "Server disconnected without sending a response.", request=request
-    ),
-    refuse=lambda request: httpx.ConnectError("[Errno 111] Connection refused", request=request),
-)
+def _extension_read_timeout(request: Any) -> float | None:
+    # httpx and httpx2 carry the client's timeouts in the request's extensions.
+    timeouts = request.extensions.get("timeout")
+    if isinstance(timeouts, Mapping):
+        value = timeouts.get("read")
+        if isinstance(value, (int, float)):
+            return float(value)
+    return None
 
 
-def in_process_handler(
-    handle: Handle, errors: ConnectionErrors = HTTPX_ERRORS
-) -> Callable[[httpx.Request], httpx.Response]:
-    """A ``MockTransport`` handler (or respx side effect) around the provider's ``handle``."""
+def httpx_like_errors(library: ModuleType) -> ConnectionErrors[Any]:
+    """The exceptions and messages httpx (or its fork httpx2, same names) raises over a socket."""
+    return ConnectionErrors(
+        timeout=lambda request: library.ReadTimeout("timed out", request=request),
+        disconnect=lambda request: library.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        ),
+        refuse=lambda request: library.ConnectError(
+            "[Errno 111] Connection refused", request=request
+        ),
+        read_timeout=_extension_read_timeout,
+    )
+
+
+HTTPX_ERRORS: ConnectionErrors[httpx.Request] = httpx_like_errors(httpx)
+
+
+def in_process_handler(handle: Handle) -> Callable[[httpx.Request], httpx.Response]:
+    """A ``MockTransport`` handler (or respx side effect, pytest-httpx callback) around ``handle``."""
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return deliver(request, handle_with_client_cert_header(handle, request), errors)
+        return deliver(request, handle_with_client_cert_header(handle, request), HTTPX_ERRORS)
 
     return handler
 
 
-def deliver(
-    request: httpx.Request, response: httpx.Response, errors: ConnectionErrors = HTTPX_ERRORS
-) -> httpx.Response:
-    """The answer as the client should get it: as is, raised as a connection error, or late."""
+def mock_transport_handler(handle: Handle) -> Callable[[Any], Any]:
+    """``idp.handler``: for ``httpx.MockTransport``, and for httpx2's ``MockTransport`` too."""
+    httpx_handler = in_process_handler(handle)
+
+    def handler(request: Any) -> Any:
+        if isinstance(request, httpx.Request):
+            return httpx_handler(request)
+        # Another library's request: httpx2's, the one other MockTransport there is.
+        from pytest_authmock.transport.httpx2_mount import answer
+
+        return answer(handle, request)
+
+    return handler
+
+
+def deliver(request: R, response: httpx.Response, errors: ConnectionErrors[R]) -> httpx.Response:
+    """The answer as the client should get it: as is, raised as a connection error, or late.
+
+    ``request`` is the caller's own (it goes into the exceptions raised); the late
+    body sleeps when iterated and awaits when async-iterated.
+    """
     action = action_of(response)
     if action is None:
         return response
@@ -95,16 +141,7 @@ def deliver(
     return late
 
 
-def _read_timeout(request: httpx.Request) -> float | None:
-    timeouts = request.extensions.get("timeout")
-    if isinstance(timeouts, Mapping):
-        value = timeouts.get("read")
-        if isinstance(value, (int, float)):
-            return float(value)
-    return None
-
-
-class _LateBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+class _LateBody(httpx.SyncByteStream, httpx.AsyncByteStream, Generic[R]):
     """A body that arrives ``seconds`` late: slept for by sync clients, awaited by async ones.
 
     A delay longer than the client's read timeout ends like on a socket: after
@@ -115,8 +152,8 @@ class _LateBody(httpx.SyncByteStream, httpx.AsyncByteStream):
         self,
         body: httpx.SyncByteStream | httpx.AsyncByteStream,
         seconds: float,
-        request: httpx.Request,
-        errors: ConnectionErrors,
+        request: R,
+        errors: ConnectionErrors[R],
     ) -> None:
         self._body = body
         self._seconds = seconds
@@ -125,7 +162,7 @@ class _LateBody(httpx.SyncByteStream, httpx.AsyncByteStream):
 
     def _wait(self) -> tuple[float, bool]:
         """How long to wait, and whether the read times out after it."""
-        limit = _read_timeout(self._request)
+        limit = self._errors.read_timeout(self._request)
         if limit is not None and self._seconds > limit:
             return limit, True
         return self._seconds, False

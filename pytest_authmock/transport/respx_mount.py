@@ -13,13 +13,13 @@ from respx.models import AllMockedAssertionError, PassThrough
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.resource import ProtectedResource
 from pytest_authmock.transport.in_process import in_process_handler
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    # respx compares the effective port, so a default port counts as given.
-    return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
+from pytest_authmock.transport.routing import (
+    ProviderURLs,
+    UnroutedRequest,
+    check_unrouted,
+    origin,
+    unrouted_message,
+)
 
 
 class _ProviderRouter(respx.MockRouter):
@@ -27,9 +27,13 @@ class _ProviderRouter(respx.MockRouter):
 
     respx's routes match patterns and record every call; for a provider that
     owns whole origins, a comparison of scheme, host and port does the same
-    work in a fraction of the time, on every request of every test. Any other
-    request falls through to respx (and on to other started routers, such as
-    the ``respx_mock`` fixture's).
+    work in a fraction of the time, on every request of every test.
+
+    Any other request is not the provider's (:meth:`_not_ours`): when another
+    router a test started (``respx_mock``'s, a ``@respx.mock``, another provider
+    that owns the URL) is running, it is that router's to answer or refuse, as if
+    this one were not there; otherwise it passes through to the network, or, with
+    ``unrouted="fail"``, is refused with :class:`UnroutedRequest`.
     """
 
     def __init__(self) -> None:
@@ -38,10 +42,22 @@ class _ProviderRouter(respx.MockRouter):
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         mount = self.mount
-        if mount is not None and mount.serves(request.url):
+        if mount is not None and request.url in mount.urls:
             return mount.side_effect(request)
-        # Not ours: respx asks the next started router (respx_mock's, another mount's).
-        raise AllMockedAssertionError(f"RESPX: {request!r} not mocked!")
+        self._not_ours(request)
+
+    def _not_ours(self, request: httpx.Request) -> NoReturn:
+        # Off the provider's hot path: only requests to other hosts get here.
+        routers = self.Mocker.routers if self.Mocker is not None else []
+        providers = [r.mount for r in routers if isinstance(r, _ProviderRouter) and r.mount]
+        others = [r for r in routers if not isinstance(r, (_ProviderRouter, _StandBy))]
+        if others or any(request.url in mount.urls for mount in providers):
+            # respx asks the next started router; the last one's refusal is respx's own.
+            raise AllMockedAssertionError(f"RESPX: {request!r} not mocked!")
+        if any(mount.unrouted == "fail" for mount in providers):
+            issuers = [mount.urls.issuer for mount in providers]
+            raise UnroutedRequest(unrouted_message(request.method, request.url, issuers))
+        raise PassThrough("no provider owns it", request=request, origin=None)  # type: ignore[arg-type]
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         # The provider never awaits: a delay is carried by the answer's body stream.
@@ -107,41 +123,38 @@ def keep_patched() -> Callable[[], None]:
 class RespxMount:
     """Routes every request to the issuer's origin, and each protected URL, to the provider.
 
-    The router refuses what it does not route (``assert_all_mocked``), which lets
-    respx hand such requests on to any other started router, such as the
-    ``respx_mock`` fixture's: both can be used in one test. Given a ``router``
-    of your own, the mount adds its routes to it instead.
+    Other requests pass through to the real transport (a live server, an
+    ``idp_server``); when another respx router is running (the ``respx_mock``
+    fixture's), they are that router's, so both can be used in one test.
+    ``unrouted="fail"`` refuses them instead. Given a ``router`` of your own, the
+    mount adds its routes to it, and that router decides about everything else.
     """
 
-    def __init__(self, idp: FakeIdP, router: respx.MockRouter | None = None) -> None:
+    def __init__(
+        self, idp: FakeIdP, router: respx.MockRouter | None = None, *, unrouted: str = "passthrough"
+    ) -> None:
         self.idp = idp
+        self.unrouted = check_unrouted(unrouted)
         # The same handler MockTransport users get: the RFC 9440 Client-Cert
         # simulation, then planned connection faults (raised, or a late answer).
         self.side_effect = in_process_handler(idp.handle)
-        self._origin = _origin(httpx.URL(idp.issuer))
-        self._resources: set[tuple[str, str, int | None, str]] = set()
-        self._own_router = router is None
+        self.urls = ProviderURLs(idp)
         self.router: respx.MockRouter = _provider_router(self) if router is None else router
         if router is not None:
             router.route(**self._pattern(httpx.URL(idp.issuer))).mock(side_effect=self.side_effect)
-        for resource in idp.resources:
-            self._add_resource(resource)
-        idp.on_protect(self._add_resource)
-
-    def serves(self, url: httpx.URL) -> bool:
-        origin = _origin(url)
-        return origin == self._origin or (*origin, url.path) in self._resources
+            for resource in idp.resources:
+                self._add_route(resource)
+            idp.on_protect(self._add_route)
 
     @staticmethod
     def _pattern(url: httpx.URL) -> dict[str, Any]:
-        scheme, host, port = _origin(url)
+        # respx compares the effective port, so a default port counts as given.
+        scheme, host, port = origin(url)
         return {"scheme": scheme, "host": host, "port": port}
 
-    def _add_resource(self, resource: ProtectedResource) -> None:
-        self._resources.add((*_origin(resource.url), resource.url.path))
-        if not self._own_router:
-            pattern = self._pattern(resource.url)
-            self.router.route(**pattern, path=resource.url.path).mock(side_effect=self.side_effect)
+    def _add_route(self, resource: ProtectedResource) -> None:
+        pattern = self._pattern(resource.url)
+        self.router.route(**pattern, path=resource.url.path).mock(side_effect=self.side_effect)
 
     def start(self) -> RespxMount:
         if isinstance(self.router, _ProviderRouter) and self.router.mount is not self:

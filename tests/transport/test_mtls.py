@@ -14,16 +14,15 @@ import httpx
 import pytest
 
 from pytest_authmock import FakeIdP
-from pytest_authmock.transport.idp_server import ServerPool
 from pytest_authmock.transport.tls import ClientCertificate, TLSMaterial
 
 pytestmark = pytest.mark.authmock(mtls=True)
 
 
 @pytest.fixture
-def pki(authmock_server_pool: ServerPool) -> TLSMaterial:
+def pki(authmock_pki: TLSMaterial) -> TLSMaterial:
     """The session CA: the loopback server trusts it; in-process nothing checks it."""
-    return authmock_server_pool.tls
+    return authmock_pki
 
 
 @functools.cache
