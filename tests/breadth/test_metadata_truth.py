@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_authmock.transport.idp_server import ServerPool
+from pytest_authmock.transport.tls import TLSMaterial
 from tests.breadth.metadata_members import PROVERS
 from tests.breadth.metadata_provers import LOOPBACK, Agent
 
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.authmock(mtls=True)
 
 
 @pytest.fixture
-def agent(provider: Any, transport: str, authmock_server_pool: ServerPool) -> Iterator[Agent]:
-    made = Agent(provider, transport, authmock_server_pool.tls)
+def agent(provider: Any, transport: str, authmock_pki: TLSMaterial) -> Iterator[Agent]:
+    made = Agent(provider, transport, authmock_pki)
     yield made
     made.close()
 
