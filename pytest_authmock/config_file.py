@@ -4,7 +4,8 @@ This module owns the format: its keys, their validation, and how a file is
 applied to a provider. The keys are the keywords of the Python API, so a file
 reads like the calls it stands for::
 
-    token_format = "jwt"            # provider options, as for the marker
+    profile = "staging-profile.json"  # a recorded provider profile (relative to this file)
+    token_format = "jwt"            # provider options, as for the marker (they win over it)
     access_token_ttl = 600
     kid = "tenant-a-2024"           # the signing key's kid
     clock_skew = 120                # provider runs 2 minutes ahead of the client
@@ -114,6 +115,7 @@ _TABLES = {"clients": CLIENT_KEYS, "users": USER_KEYS, "resources": RESOURCE_KEY
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     *SERVER_KEYS,
     "seed",
+    "profile",
     *ProviderConfig.option_names(),
     "kid",
     "clock_skew",
@@ -133,6 +135,8 @@ class Declaration:
     #: ``authmock serve``'s listener keys (``host``, ``port``...), validated.
     server: dict[str, Any] = dataclasses.field(default_factory=dict)
     seed: int | None = None
+    #: The provider profile the file names (resolved, validated); its options sit under ``options``.
+    profile: Path | None = None
     kid: str | None = None
     clock_skew: float | None = None
     clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -221,6 +225,8 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
             declaration.options[key] = ttl(value, f"{where}: {key}") if key in _TTL_KEYS else value
     if "seed" in data:
         declaration.seed = integer(data["seed"], f"{where}: seed")
+    if "profile" in data:
+        declaration.profile = _profile(data["profile"], path, where)
     if "kid" in data:
         declaration.kid = string(data["kid"], f"{where}: kid")
     if "clock_skew" in data:
@@ -240,6 +246,18 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
                 f"got {fault.get('kind')!r}"
             )
     return declaration
+
+
+def _profile(value: object, path: Path, where: str) -> Path:
+    """The profile file a setup file names, relative to it, loaded once to validate it."""
+    from pytest_authmock.provider.profile import ProfileError, load_profile
+
+    resolved = path.parent / string(value, f"{where}: profile")
+    try:
+        load_profile(resolved)
+    except ProfileError as exc:
+        raise ConfigError(f"{where}: profile: {exc}") from None
+    return resolved
 
 
 def check_provider_options(options: Mapping[str, Any], where: str) -> None:

@@ -44,6 +44,7 @@ def _new_provider(
     # One seed per issuer, stable for the test: adding an issuer never reshuffles another.
     seed = fixture_options.test_seed(options.seed, issuer)
     provider = FakeIdP.from_config(config, seed=seed)
+    provider.profile = options.profile
     provider.internals.faults.assert_all_fired = options.assert_all_faults_fired
     if options.clock_skew:
         provider.clock.skew = options.clock_skew

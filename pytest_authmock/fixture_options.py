@@ -13,12 +13,11 @@ import functools
 import hashlib
 import importlib.util
 import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_authmock import links
+from pytest_authmock import links, profile_options
 from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS, ProviderConfig
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
 from pytest_authmock.transport.routing import UNROUTED_CHOICES
@@ -26,6 +25,7 @@ from pytest_authmock.transport.routing import UNROUTED_CHOICES
 if TYPE_CHECKING:
     from pytest_authmock.config_file import Declaration
     from pytest_authmock.provider.idp import FakeIdP
+    from pytest_authmock.provider.profile import AppliedProfile
 
 DOCS_URL = links.REFERENCE
 FIXTURE_OPTIONS = (
@@ -36,6 +36,7 @@ FIXTURE_OPTIONS = (
     "config",
     "requests",
     "unrouted",
+    "profile",
 )
 MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
@@ -58,6 +59,7 @@ MARKER_HELP = (
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
     "requests=False, unrouted='passthrough'|'fail', "
+    "profile='provider-profile.json', "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -78,10 +80,13 @@ class FixtureOptions:
     requests: bool = False
     #: What in-process transports do with requests no provider owns.
     unrouted: str = "passthrough"
+    #: The provider profile the config follows (``idp.profile``).
+    profile: AppliedProfile | None = None
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
         provider.internals.faults.assert_all_fired = self.assert_all_faults_fired
+        provider.profile = self.profile
         if self.declaration is not None:
             from pytest_authmock.config_file import ConfigError
 
@@ -144,6 +149,9 @@ _FIXTURE_DEFAULTS: dict[str, object] = {
 
 def ini_help(name: str) -> str:
     """``pytest --help`` text of ``authmock_<name>``: what it sets, the values, the default."""
+    own = profile_options.ini_help(name)  # the profile and the provider's switches
+    if own is not None:
+        return own
     default = _FIXTURE_DEFAULTS.get(name, getattr(ProviderConfig(), name, None))
     if isinstance(default, bool):
         shown = str(default).lower()
@@ -180,6 +188,8 @@ def _parse_ini(name: str, raw: str) -> Any:
         raise pytest.UsageError(
             f"ini option {key} must be one of {', '.join(UNROUTED_CHOICES)}; got {raw!r}"
         )
+    if profile_options.is_switch(name):
+        return profile_options.from_ini_text(name, value)
     if name == "clock_skew":
         try:
             return float(value)
@@ -211,6 +221,8 @@ def configure(config: pytest.Config) -> None:
             raise pytest.UsageError(
                 f"pytest-authmock ini option authmock_config: {error}"
             ) from None
+    if "profile" in defaults:
+        defaults["profile"] = profile_options.check_ini_profile(config, defaults["profile"])
     provider_defaults = {k: v for k, v in defaults.items() if k not in FIXTURE_OPTIONS}
     try:
         ProviderConfig.from_options(**provider_defaults)
@@ -249,7 +261,11 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     options.update(marker_kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
+    profile_path = options.pop("profile", None)
     declaration = _declaration(request, options.pop("config", None), "config" in marker_kwargs)
+    profile_in_marker = "profile" in marker_kwargs
+    if not profile_in_marker and declaration is not None and declaration.profile is not None:
+        profile_path = declaration.profile
     if declaration is not None:
         # The file's provider options sit between the ini defaults and the marker.
         for name, value in declaration.options.items():
@@ -280,6 +296,9 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
             f"{', '.join(map(repr, UNROUTED_CHOICES))}; got {unrouted!r}",
             pytrace=False,
         )
+    options, profile = profile_options.adopt(
+        request, options, profile_path, from_marker=profile_in_marker
+    )
     try:
         provider_config = ProviderConfig.from_options(**options)
     except (TypeError, ValueError) as error:
@@ -294,6 +313,7 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         declaration=declaration,
         requests=intercept_requests,
         unrouted=unrouted,
+        profile=profile,
     )
 
 
@@ -334,16 +354,11 @@ def _declaration(
     """Load the ``config=`` TOML setup (marker paths are relative to the test file)."""
     if path is None:
         return None
-    if not isinstance(path, (str, Path)):
-        pytest.fail(
-            f"@pytest.mark.authmock option config must be a path to a TOML file; got {path!r}",
-            pytrace=False,
-        )
     from pytest_authmock.config_file import ConfigError, load
 
-    resolved = Path(path)
-    if not resolved.is_absolute() and from_marker:
-        resolved = Path(request.node.path).parent / resolved
+    resolved = profile_options.path_option(
+        request, "config", path, "a TOML file", from_marker=from_marker
+    )
     try:
         return load(resolved)
     except ConfigError as error:

@@ -31,6 +31,7 @@ from pytest_authmock.serve_config import (
     ConfigError,
     Settings,
     load_config,
+    load_profile_file,
     port_number,
     split_pair,
     ttl,
@@ -136,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         "port (default: the listening URL)",
     )
     add("--config", metavar="FILE", help="TOML file with clients, users, resources, claims, TTLs")
+    add(
+        "--profile",
+        metavar="FILE",
+        help="replay a provider profile recorded by the contract suite: answer like that "
+        "provider (options given in flags or --config win over its choices)",
+    )
     add("--seed", metavar="N", help="seed for generated values (user profiles, subjects)")
     add("--quiet", action="store_true", default=None, help="print only the issuer URL")
     add_options(parser)
@@ -148,6 +155,8 @@ def parse(argv: Sequence[str]) -> Settings:
     settings.options = read_options(args)
     if args.config is not None:
         load_config(Path(args.config), settings)
+    if args.profile is not None:
+        settings.profile = load_profile_file(Path(args.profile))
     if args.host is not None:
         if not args.host:
             raise ConfigError("--host must not be empty")
@@ -294,20 +303,31 @@ class Service:
         settings = self.settings
         mtls_url = self.servers[1].public_url if len(self.servers) > 1 else None
         issuer = settings.issuer or base_url
+        options, profile = dict(settings.provider), None
+        if settings.profile is not None:
+            options, profile = settings.profile.adopt(options)
         try:
-            return FakeIdP(
+            idp = FakeIdP(
                 issuer=issuer,
                 seed=settings.seed,
                 mtls_base_url=mtls_url,
                 client_certificates=mtls_url is not None,
-                **settings.provider,
+                **options,
             )
         except OptionError as exc:  # a flag's value: named as the flag's option
             raise ConfigError(f"{exc.option} {exc.problem}") from None
+        idp.profile = profile
+        return idp
 
     def _register(self, material: Any) -> None:
         settings = self.settings
         clients = settings.clients or demo_clients(DEMO_CLIENT, settings.options, self.idp.issuer)
+        offered = self.idp.config.grant_types
+        if not settings.clients and offered is not None:
+            # A profile may leave grants out: the demo clients get the ones offered.
+            for spec in clients:
+                if "grant_types" in spec:
+                    spec["grant_types"] = [g for g in spec["grant_types"] if g in offered]
         for spec in clients:
             self._add_client(dict(spec), material)
         users = settings.users or [
@@ -557,7 +577,9 @@ def main(
         if threading.current_thread() is threading.main_thread():
             # SIGTERM (docker stop, CI cleanup) ends the run like Ctrl-C: exit 0.
             signal.signal(signal.SIGTERM, _terminate)
-        pending = _warm_signing_key(settings.provider.get("algorithm", "RS256"))
+        profile_options = settings.profile.options if settings.profile else {}
+        algorithm = settings.provider.get("algorithm", profile_options.get("algorithm", "RS256"))
+        pending = _warm_signing_key(algorithm)
         service = Service(settings, out=out, err=err, pending_key=pending)
         service.start()
         service.announce()

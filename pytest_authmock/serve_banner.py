@@ -88,6 +88,8 @@ def summary(service: Any) -> str:
     )
     algorithm = f" ({config.algorithm})" if config.token_format == "jwt" else ""
     rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
+    if idp.profile is not None:
+        rows.append(("profile", f"{idp.profile.source} (from {idp.profile.issuer})"))
     if not settings.clients:
         rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
         rows.append(("demo CLI client", f"{DEMO_CLI} (public: device, auth code + PKCE, password)"))
@@ -147,6 +149,7 @@ def start_record(service: Any) -> dict[str, Any]:
         },
         "clients": list(idp.clients),
         "users": list(idp.users),
+        "profile": None if idp.profile is None else str(idp.profile.source),
     }
     if len(service.servers) > 1:
         record["mtls_endpoint_aliases"] = idp.metadata()["mtls_endpoint_aliases"]

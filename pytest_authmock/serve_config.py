@@ -23,6 +23,7 @@ from pytest_authmock.config_file import (
 
 if TYPE_CHECKING:
     from pytest_authmock.config_file import Declaration
+    from pytest_authmock.provider.profile import Profile
 
 __all__ = [
     "CLIENT_KEYS",
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigError",
     "Settings",
     "load_config",
+    "load_profile_file",
     "port_number",
     "split_pair",
     "ttl",
@@ -55,6 +57,9 @@ class Settings:
     clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The provider profile to replay (``--profile``, or the config file's ``profile``);
+    #: the options above win over its choices.
+    profile: Profile | None = None
     #: The config file's ``kid``, ``clock_skew`` and ``[[faults]]``, applied after
     #: the clients, users and resources (its own tables are moved to the fields above).
     declaration: Declaration | None = None
@@ -87,6 +92,8 @@ def load_config(path: Path, settings: Settings) -> None:
     settings.provider.update(options)
     if declaration.seed is not None:
         settings.seed = declaration.seed
+    if declaration.profile is not None:
+        settings.profile = load_profile_file(declaration.profile)
     for name in ("clients", "users", "resources"):
         tables = getattr(declaration, name)
         getattr(settings, name).extend(
@@ -94,6 +101,16 @@ def load_config(path: Path, settings: Settings) -> None:
         )
     declaration.clients, declaration.users, declaration.resources = [], [], []
     settings.declaration = declaration
+
+
+def load_profile_file(path: Path) -> Profile:
+    """A provider profile for ``--profile``; a bad one is a :class:`ConfigError` naming it."""
+    from pytest_authmock.provider.profile import ProfileError, load_profile
+
+    try:
+        return load_profile(path)
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def split_pair(value: str, option: str, left: str, right: str) -> tuple[str, str]:

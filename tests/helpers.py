@@ -26,10 +26,11 @@ def token(
     return http.post(idp.url_for("token"), data=data, auth=(client.client_id, client.client_secret))
 
 
-def login(
+def password_grant(
     http: httpx.Client, idp: FakeIdP, client: Client, user: User, **params: Any
-) -> dict[str, Any]:
-    response = token(
+) -> httpx.Response:
+    """The password grant's token request for ``user`` (RFC 6749 §4.3.2)."""
+    return token(
         http,
         idp,
         client,
@@ -38,6 +39,12 @@ def login(
         password=user.password,
         **params,
     )
+
+
+def login(
+    http: httpx.Client, idp: FakeIdP, client: Client, user: User, **params: Any
+) -> dict[str, Any]:
+    response = password_grant(http, idp, client, user, **params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

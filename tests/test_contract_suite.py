@@ -129,7 +129,8 @@ def test_contract_suite_passes_against_authmock_serve(
     # Only the check that needs a second, narrower client is left out.
     assert set(run.skipped) == {"test_token_endpoint.py::test_forbidden_grant"}, run.report()
     choices = {what: entry["chosen"] for what, entry in run.choices.items()}
-    assert choices["access token format"] == "JWT (typ 'at+jwt')"
+    assert choices["access token format"] == "JWT"
+    assert choices["access token typ header"] == "at+jwt"
     assert run.choices["access token format"]["fake"] == "token_format='jwt'"
     assert choices["certificate-bound JWT (cnf x5t#S256)"] == "yes"
     assert choices["refresh token rotation"] == "yes"

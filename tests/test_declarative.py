@@ -223,7 +223,7 @@ def test_top_level_keys_are_the_provider_options() -> None:
     from pytest_authmock.provider.config import ProviderConfig
 
     provider = set(config_file.TOP_LEVEL_KEYS) - set(config_file.SERVER_KEYS)
-    scenario = {"seed", "kid", "clock_skew", "clients", "users", "resources", "faults"}
+    scenario = {"seed", "kid", "clock_skew", "clients", "users", "resources", "faults", "profile"}
     assert provider - scenario == set(ProviderConfig.option_names())
     assert set(ProviderConfig.option_names()) <= set(_keywords(FakeIdP.__init__))
 

@@ -47,6 +47,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "client_assertion",
         "dpop",
         "resources",
+        "switches",
+        "choices",
+        "claims_layout",
     ),
     "tokens": ("keys", "tokens", "claims", "context", "bearer", "resource", "api_tokens", "pages"),
     "grants": ("grants",),
@@ -59,6 +62,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "faults_api",
         "flows_api",
         "assertions_api",
+        "profile",
         "idp",
     ),
 }

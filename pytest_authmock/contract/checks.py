@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import json
 from typing import Any
 from urllib.parse import quote_plus, urlsplit, urlunsplit
@@ -12,6 +11,7 @@ from urllib.parse import quote_plus, urlsplit, urlunsplit
 import httpx
 import pytest
 
+from pytest_authmock.contract.choices import Choices
 from pytest_authmock.contract.options import ContractSettings
 
 __all__ = ["Choices", "Provider", "jwt_header", "oauth_error", "require_supported", "said"]
@@ -19,30 +19,6 @@ __all__ = ["Choices", "Provider", "jwt_header", "oauth_error", "require_supporte
 #: Members of a JWK that only a private key has (RFC 7518 §6).
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _SCOPED = ("client_credentials", "password")
-
-
-@dataclasses.dataclass
-class Choices:
-    """The variants a provider chose where the RFCs allow several."""
-
-    items: dict[str, tuple[str, str | None]] = dataclasses.field(default_factory=dict)
-
-    def record(self, what: str, chosen: str, fake_option: str | None = None) -> None:
-        """``fake_option``: how to make the fake choose the same (``token_format='opaque'``)."""
-        self.items[what] = (chosen, fake_option)
-
-    def as_json(self) -> dict[str, dict[str, str | None]]:
-        return {
-            what: {"chosen": chosen, "fake": option}
-            for what, (chosen, option) in self.items.items()
-        }
-
-    def lines(self) -> list[str]:
-        out = []
-        for what, (chosen, option) in sorted(self.items.items()):
-            hint = f"  (fake: {option})" if option else ""
-            out.append(f"{what}: {chosen}{hint}")
-        return out
 
 
 def jwt_header(token: str) -> dict[str, Any] | None:
@@ -136,13 +112,13 @@ class Provider:
         return "client_secret_basic" if "client_secret_basic" in supported else "client_secret_post"
 
     def authenticated(
-        self, data: dict[str, str], *, secret: str | None = None
+        self, data: dict[str, str], *, secret: str | None = None, method: str | None = None
     ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
-        """The form plus the client's credentials, by the method the provider prefers."""
+        """The form plus the client's credentials, by ``method`` or the one the provider prefers."""
         settings = self.settings
         form = dict(data)
         secret = settings.client_secret if secret is None else secret
-        method = self.auth_method
+        method = method or self.auth_method
         if method == "client_secret_basic" and secret is not None:
             # RFC 6749 §2.3.1: form-urlencode id and secret before Base64.
             return form, httpx.BasicAuth(quote_plus(settings.client_id), quote_plus(secret))
@@ -152,13 +128,19 @@ class Provider:
         return form, None
 
     def post(
-        self, endpoint: str, data: dict[str, str], *, secret: str | None = None, auth: bool = True
+        self,
+        endpoint: str,
+        data: dict[str, str],
+        *,
+        secret: str | None = None,
+        auth: bool = True,
+        method: str | None = None,
     ) -> httpx.Response:
         url = self.endpoint(endpoint)
         assert url, f"the metadata has no {endpoint} (RFC 8414 §2)"
         if not auth:
             return self.http.post(url, data=data, headers={"Accept": "application/json"})
-        form, basic = self.authenticated(data, secret=secret)
+        form, basic = self.authenticated(data, secret=secret, method=method)
         return self.http.post(
             url,
             data=form,

@@ -20,6 +20,7 @@ from pytest_authmock.contract.options import (
     option,
     settings_from,
 )
+from pytest_authmock.contract.profile import profile_document, write_profile
 from pytest_authmock.contract.users import UserLogin
 
 CHOICES_KEY = pytest.StashKey[Choices]()
@@ -155,9 +156,22 @@ def own_token(request: pytest.FixtureRequest, user_login: UserLogin) -> Callable
     return get
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    # A check that skipped or failed leaves its choices unobserved; the profile says why.
+    if report.skipped or (report.failed and report.when in ("setup", "call")):
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        name = getattr(item, "originalname", item.name)
+        _choices(item.config).check_ended(name, report.outcome, reason)
+    return report
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     found = config.stash.get(CHOICES_KEY, None)
-    if found is None or not found.items:
+    if found is None or not (found.items or found.unobserved or found.observations):
         return
     terminalreporter.section("authmock contract: provider choices")
     for line in found.lines():
@@ -165,3 +179,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     path = option(config, "choices-json")
     if path:
         Path(path).write_text(json.dumps(found.as_json(), indent=2, sort_keys=True) + "\n")
+    profile = option(config, "profile")
+    if profile:
+        issuer = str(option(config, "issuer")).rstrip("/")
+        write_profile(Path(profile), profile_document(found, issuer))
+        terminalreporter.write_line(
+            f"provider profile written to {profile}: {len(found.items)} choices observed;"
+            " replay it with @pytest.mark.authmock(profile=...) or authmock serve --profile"
+        )

@@ -48,11 +48,7 @@ class ClientGrants:
         error = body.get("error") if isinstance(body, dict) else None
         if error not in _REFUSALS:
             return None
-        self.choices.record(
-            "error for a grant the client may not use",
-            f"{error} (RFC 6749 §5.2 names unauthorized_client)",
-            f"unauthorized_grant_error={error!r}",
-        )
+        self.choices.record("forbidden_grant_error", error, response, field="error")
         return (
             f"client {self.client_id!r} may not use the {grant} grant: the provider answered"
             f" {said(response)}, and nothing in this run showed the client may use it"

@@ -132,6 +132,15 @@ _OPTIONS: tuple[tuple[str, dict[str, Any], bool], ...] = (
         },
         True,
     ),
+    (
+        "profile",
+        {
+            "metavar": "PATH",
+            "help": "write the provider profile: every choice observed, with its evidence, for the"
+            " fake to replay (@pytest.mark.authmock(profile=PATH), authmock serve --profile)",
+        },
+        False,
+    ),
 )
 
 

@@ -53,7 +53,7 @@ def test_token_exchange_of_the_clients_own_token(
         }
     )
     outcome = _outcome(response)
-    choices.record("token exchange of the client's own access token", outcome)
+    choices.observe("token exchange of the client's own access token", outcome)
     if response.status_code == 200:
         body = response.json()
         # RFC 8693 §2.2.1: issued_token_type and token_type are REQUIRED.
@@ -74,4 +74,4 @@ def test_jwt_bearer_with_a_self_issued_assertion(
     form = {"grant_type": JWT_BEARER, "assertion": signer.assertion(provider.settings.issuer)}
     signer.apply_for({}, form, issuer=provider.settings.issuer, token_endpoint=token_endpoint)
     response = provider.http.post(token_endpoint, data=form, headers={"Accept": "application/json"})
-    choices.record("JWT bearer grant with a client-signed assertion", _outcome(response))
+    choices.observe("JWT bearer grant with a client-signed assertion", _outcome(response))

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider, oauth_error, said
+from pytest_authmock.contract.checks import Choices, Provider, jwt_header, oauth_error, said
+from pytest_authmock.contract.choices import json_type
 from pytest_authmock.contract.codeflow import Authorized, CodeFlow, pkce_pair
 from pytest_authmock.contract.grants import ClientGrants
 from pytest_authmock.contract.jwts import verify_jwt
@@ -40,10 +41,7 @@ def _spend(flow: CodeFlow, authorized: Authorized, choices: Choices) -> None:
     §4.1.2 only bounds its lifetime and forbids a second use); recorded here.
     """
     response = flow.exchange(authorized, verifier=authorized.verifier)
-    choices.record(
-        "a code after a refused exchange",
-        "still exchangeable" if response.status_code == 200 else "spent",
-    )
+    choices.record("refused_exchange_spends_code", response.status_code != 200, response)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +72,7 @@ def test_authorization_response(
         assert iss == provider.settings.issuer, (
             f"iss {iss!r} in the authorization response is not the issuer (RFC 9207 §2.4)"
         )
-    choices.record("iss in the authorization response (RFC 9207)", "yes" if iss else "no")
+    choices.record("authorization_response_iss", bool(iss), None, field="iss (redirect)")
 
 
 def test_code_exchange_with_pkce(exchanged: httpx.Response, choices: Choices) -> None:
@@ -89,13 +87,13 @@ def test_code_exchange_with_pkce(exchanged: httpx.Response, choices: Choices) ->
     assert str(body.get("token_type", "")).lower() == "bearer", (
         f"token_type {body.get('token_type')!r} is not Bearer (RFC 6749 §5.1)"
     )
-    choices.record(
-        "refresh token with the authorization code flow",
-        "yes" if body.get("refresh_token") else "no",
-    )
+    has_refresh = bool(body.get("refresh_token"))
+    choices.record("refresh_for_authorization_code", has_refresh, exchanged, field="refresh_token")
 
 
-def test_id_token(provider: Provider, exchanged: httpx.Response, authorized: Authorized) -> None:
+def test_id_token(
+    provider: Provider, exchanged: httpx.Response, authorized: Authorized, choices: Choices
+) -> None:
     assert exchanged.status_code == 200, said(exchanged)
     id_token = exchanged.json().get("id_token")
     if "openid" not in (provider.metadata().get("scopes_supported") or ["openid"]):
@@ -104,6 +102,13 @@ def test_id_token(provider: Provider, exchanged: httpx.Response, authorized: Aut
         "openid was requested but no id_token came back (OIDC Core §3.1.3.3)"
     )
     claims = verify_jwt(id_token, provider.jwks(), what="the ID token")
+    header = jwt_header(id_token) or {}
+    layout = {name: kind for name, value in sorted(claims.items()) if (kind := json_type(value))}
+    choices.record("id_token_claims", layout, exchanged, field="id_token claims")
+    choices.record("id_token_typ", header.get("typ"), exchanged, field="id_token header typ")
+    if isinstance(claims.get("exp"), int) and isinstance(claims.get("iat"), int):
+        lifetime = claims["exp"] - claims["iat"]
+        choices.record("id_token_lifetime", lifetime, exchanged, field="id_token exp - iat")
     client_id = provider.settings.client_id
     # OIDC Core §3.1.3.7: the checks a client makes, in its order.
     assert claims.get("iss") == provider.settings.issuer, (
@@ -149,10 +154,7 @@ def test_code_is_single_use(
         token = exchanged.json()["access_token"]
         body = provider.post("introspection_endpoint", {"token": token}).json()
         # RFC 6749 §4.1.2: the provider SHOULD revoke the tokens the code gave.
-        choices.record(
-            "reusing a code revokes the tokens it gave",
-            "yes" if body.get("active") is False else "no",
-        )
+        choices.record("code_reuse_revokes_tokens", body.get("active") is False, again)
 
 
 def test_wrong_code_verifier(code_flow: CodeFlow, choices: Choices) -> None:
@@ -193,9 +195,9 @@ def test_redirect_uri_must_match(code_flow: CodeFlow, choices: Choices) -> None:
 def test_pkce_downgrade_is_refused(code_flow: CodeFlow, choices: Choices) -> None:
     plain = code_flow.authorize(challenge_method=None)
     if not plain.code:
-        choices.record("PKCE required for this client", f"yes ({plain.error})")
+        choices.record("pkce_required", plain.error or "an error", None, field="error (redirect)")
         return
-    choices.record("PKCE required for this client", "no")
+    choices.record("pkce_required", False, None, field="code (redirect)")
     verifier, _ = pkce_pair()
     response = code_flow.exchange(plain, verifier=verifier)
     _refused(

@@ -47,7 +47,7 @@ def test_signing_algorithms_are_advertised_only_with_jwt_methods(
 ) -> None:
     algs = metadata.get("token_endpoint_auth_signing_alg_values_supported")
     jwt_methods = [m for m in _methods(metadata) if m in JWT_METHODS]
-    choices.record("JWT client authentication methods", ", ".join(jwt_methods) or "none")
+    choices.observe("JWT client authentication methods", ", ".join(jwt_methods) or "none")
     if algs is None:
         return
     assert isinstance(algs, list) and algs, (
@@ -85,7 +85,7 @@ def test_private_key_jwt(provider: Provider, key_client: PrivateKeyJwt, choices:
             accepted.append(audience.replace("_", " "))
         else:
             assert _error(response) == "invalid_client", response.text
-    choices.record("client assertion aud accepted", ", ".join(accepted) or "neither")
+    choices.observe("client assertion aud accepted", ", ".join(accepted) or "neither")
     assert accepted, "private_key_jwt failed with aud=issuer and aud=token endpoint"
 
 
@@ -100,11 +100,11 @@ def test_private_key_jwt_replay(
     assert first.status_code == 200, first.text
     again = provider.http.post(token_endpoint, data=form, headers={"Accept": "application/json"})
     if again.status_code == 200:
-        choices.record("replayed client assertion (same jti)", "accepted")
+        choices.observe("replayed client assertion (same jti)", "accepted")
     else:
         # RFC 7523 §3 lets a server refuse a jti it has seen.
         assert _error(again) == "invalid_client", again.text
-        choices.record("replayed client assertion (same jti)", "refused (invalid_client)")
+        choices.observe("replayed client assertion (same jti)", "refused (invalid_client)")
 
 
 def test_client_secret_jwt(provider: Provider, metadata: dict[str, Any], choices: Choices) -> None:
@@ -116,8 +116,8 @@ def test_client_secret_jwt(provider: Provider, metadata: dict[str, Any], choices
     auth = ClientSecretJwt(provider.settings.client_id, secret)
     response, _ = _token(provider, auth, token_endpoint=metadata["token_endpoint"])
     if response.status_code == 200:
-        choices.record("client_secret_jwt for the contract client", "accepted")
+        choices.observe("client_secret_jwt for the contract client", "accepted")
         return
     # The client may simply not be registered for it; the answer must still be RFC 6749 §5.2.
     assert response.status_code in (400, 401), response.text
-    choices.record("client_secret_jwt for the contract client", f"refused ({_error(response)})")
+    choices.observe("client_secret_jwt for the contract client", f"refused ({_error(response)})")

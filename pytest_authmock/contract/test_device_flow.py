@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from pytest_authmock.contract.checks import Choices, Provider, said
@@ -12,7 +13,13 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 @pytest.fixture(scope="module")
-def device(provider: Provider) -> dict[str, Any]:
+def device(device_answer: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = device_answer.json()
+    return body
+
+
+@pytest.fixture(scope="module")
+def device_answer(provider: Provider) -> httpx.Response:
     if not provider.settings.device:
         pytest.skip("pass --authmock-contract-device to check the device flow")
     provider.endpoint_or_skip("device_authorization_endpoint")
@@ -22,21 +29,21 @@ def device(provider: Provider) -> dict[str, Any]:
     assert response.status_code == 200, (
         f"the device authorization request answered {said(response)} (RFC 8628 §3.2 answers 200)"
     )
-    body: dict[str, Any] = response.json()
-    return body
+    return response
 
 
-def test_device_authorization_answer(device: dict[str, Any], choices: Choices) -> None:
+def test_device_authorization_answer(device_answer: httpx.Response, choices: Choices) -> None:
+    device = device_answer.json()
     # RFC 8628 §3.2
     for name in ("device_code", "user_code", "verification_uri", "expires_in"):
         assert name in device, (
             f"the device authorization answer lacks {name} (RFC 8628 §3.2 REQUIRED)"
         )
-    choices.record("device flow polling interval", f"{device.get('interval', 5)} s")
-    choices.record("device code lifetime", f"{device['expires_in']} s")
-    choices.record(
-        "verification_uri_complete", "yes" if "verification_uri_complete" in device else "no"
-    )
+    answer = device_answer
+    choices.record("device_interval", device.get("interval"), answer, field="interval")
+    choices.record("device_code_lifetime", device["expires_in"], answer, field="expires_in")
+    complete = "verification_uri_complete" in device
+    choices.record("verification_uri_complete", complete, answer, field="verification_uri_complete")
 
 
 def test_polling_before_approval_is_pending(provider: Provider, device: dict[str, Any]) -> None:

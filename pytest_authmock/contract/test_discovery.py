@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from pytest_authmock.contract.checks import PRIVATE_MEMBERS, Choices, Provider
+
+#: The grants the suite checks; of grant_types_supported it records these only.
+CHECKED_GRANTS = (
+    "authorization_code",
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+)
+
+
+#: Endpoints a provider may or may not have (RFC 8414 §2, OIDC Discovery §3).
+OPTIONAL_ENDPOINTS = ("introspection_endpoint", "revocation_endpoint", "userinfo_endpoint")
+
+
+def _is_names(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def test_metadata_is_served_for_the_issuer(provider: Provider, choices: Choices) -> None:
@@ -15,9 +32,23 @@ def test_metadata_is_served_for_the_issuer(provider: Provider, choices: Choices)
         f"metadata issuer {metadata.get('issuer')!r} differs from {provider.settings.issuer!r}"
         " (OIDC Discovery §4.3, RFC 8414 §3.3: identical)"
     )
-    choices.record("metadata documents", " and ".join(provider.documents))
-    if "grant_types_supported" not in metadata:
-        choices.record("grant_types_supported", "not published (grants are tried, not skipped)")
+    urls = provider.metadata_urls()
+    served = " and ".join(f"GET {urlsplit(urls[name]).path}" for name in provider.documents)
+    choices.record("metadata_documents", list(provider.documents), request=served, status=200)
+    endpoints = [name for name in OPTIONAL_ENDPOINTS if name in metadata]
+    choices.record("endpoints_published", endpoints, field=", ".join(OPTIONAL_ENDPOINTS))
+    for name, checked in (
+        ("grant_types_supported", CHECKED_GRANTS),
+        ("scopes_supported", None),
+        ("code_challenge_methods_supported", None),
+    ):
+        published = metadata.get(name)
+        if name not in metadata:
+            choices.record(name, None, field=name)
+        elif _is_names(published):
+            # Only the grants the suite checks: what the others are is not for it to say.
+            kept = [value for value in published if checked is None or value in checked]
+            choices.record(name, sorted(kept), field=name, published=published)
 
 
 def test_metadata_answers_json(provider: Provider) -> None:
@@ -49,8 +80,8 @@ def test_required_metadata_fields(metadata: dict[str, Any]) -> None:
 
 
 def test_jwks(provider: Provider, choices: Choices) -> None:
+    choices.record("jwks_published", bool(provider.endpoint("jwks_uri")), field="jwks_uri")
     if not provider.endpoint("jwks_uri"):
-        choices.record("jwks_uri", "not published (opaque tokens only?)")
         return
     keys = provider.jwks().get("keys")
     assert isinstance(keys, list) and keys, "the JWKS has no keys (RFC 7517 §5)"
@@ -62,5 +93,5 @@ def test_jwks(provider: Provider, choices: Choices) -> None:
             f"the JWKS publishes private key material ({', '.join(leaked)}; RFC 7517 §9.2)"
         )
     assert len(set(kids)) == len(kids), f"kids are not unique: {kids} (RFC 7517 §4.5)"
-    kinds = sorted({f"{key['kty']}/{key.get('alg', '?')}" for key in keys})
-    choices.record("JWKS key types", ", ".join(kinds), "algorithm='RS256' or 'ES256'")
+    kinds = sorted({f"{key['kty']}/{key['alg']}" if "alg" in key else key["kty"] for key in keys})
+    choices.record("jwks_key_types", kinds, field="keys[].kty, keys[].alg")

@@ -56,18 +56,18 @@ def _post(
 
 
 @pytest.fixture(scope="module")
-def dpop_key(dpop_algs: list[str]) -> DPoPKey:
+def dpop_key(dpop_algs: list[str], needs_grant: Any) -> DPoPKey:
+    needs_grant("client_credentials")  # every DPoP check asks for a client credentials token
     alg = "ES256" if "ES256" in dpop_algs else dpop_algs[0]
     return DPoPKey.generate(alg)
 
 
 def test_dpop_bound_client_credentials_token(
-    provider: Provider, dpop_key: DPoPKey, choices: Choices, needs_grant: Any
+    provider: Provider, dpop_key: DPoPKey, choices: Choices
 ) -> None:
-    needs_grant("client_credentials")
     url = provider.metadata()["token_endpoint"]
     first = _post(provider, DPoPKey(dpop_key.key), url, nonce_retry=False)
-    choices.record(
+    choices.observe(
         "DPoP server nonce at the token endpoint (RFC 9449 §8)",
         "required" if is_nonce_challenge(first) else "not required",
         "idp.dpop_settings.require_nonce = True" if is_nonce_challenge(first) else None,
@@ -111,4 +111,4 @@ def test_a_replayed_proof(provider: Provider, dpop_key: DPoPKey, choices: Choice
         # bad proof, but some providers answer invalid_grant: recorded, not failed.
         error, _ = oauth_error(answers[1], "the answer to a replayed DPoP proof")
         outcome = f"refused ({error})"
-    choices.record("replayed DPoP proof (same jti) at the token endpoint", outcome)
+    choices.observe("replayed DPoP proof (same jti) at the token endpoint", outcome)

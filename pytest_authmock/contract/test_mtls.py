@@ -20,7 +20,7 @@ def test_bound_token_with_a_client_certificate(
     metadata = provider.metadata()
     aliases = metadata.get("mtls_endpoint_aliases") or {}
     url = aliases.get("token_endpoint") or metadata["token_endpoint"]
-    choices.record("mTLS endpoint aliases (RFC 8705 §5)", "yes" if aliases else "no")
+    choices.record("mtls_endpoint_aliases", bool(aliases), None, field="mtls_endpoint_aliases")
     response = mtls_http.post(
         url, data={"grant_type": "client_credentials", "client_id": provider.settings.client_id}
     )
@@ -34,7 +34,7 @@ def test_bound_token_with_a_client_certificate(
     if jwt_header(token) is not None:
         claims = verify_jwt(token, provider.jwks(), what="the certificate-bound token")
         bound = claims.get("cnf", {}).get("x5t#S256")
-        choices.record("certificate-bound JWT (cnf x5t#S256)", "yes" if bound else "no")
+        choices.record("certificate_bound_access_tokens", bool(bound), response, field="cnf")
         if bound:
             assert bound == expected, (
                 "cnf x5t#S256 is not the presented certificate's thumbprint (RFC 8705 §3.1)"

@@ -19,12 +19,12 @@ def test_a_malformed_resource(client_credentials: Any, choices: Choices) -> None
     # RFC 8707 §2: an absolute URI without a fragment; anything else is invalid_target.
     response = client_credentials(resource="not-an-absolute-uri")
     if response.status_code == 200:
-        choices.record(
+        choices.observe(
             "resource indicators (RFC 8707)", "ignored: a malformed resource is accepted"
         )
         return
     error, _ = oauth_error(response, "the answer to a malformed resource")
-    choices.record("resource indicators (RFC 8707)", f"checked ({error})")
+    choices.observe("resource indicators (RFC 8707)", f"checked ({error})")
     assert error in ("invalid_target", "invalid_request"), response.text
 
 
@@ -40,14 +40,14 @@ def test_the_token_is_for_the_resource(
     )
     token = response.json()["access_token"]
     if jwt_header(token) is None:
-        choices.record("audience of a resource's token", "opaque token: not visible")
+        choices.observe("audience of a resource's token", "opaque token: not visible")
         return
     claims = verify_jwt(token, provider.jwks(), what="the access token for the resource")
     audience = claims.get("aud")
     audiences = [audience] if isinstance(audience, str) else list(audience or [])
     # RFC 8707 §2: the token is audience-restricted to the resource asked for.
     assert resource in audiences, f"aud {audience!r} does not name the resource {resource!r}"
-    choices.record(
+    choices.observe(
         "audience of a resource's token",
         "the resource" if audiences == [resource] else f"{audiences}",
     )

@@ -8,8 +8,10 @@ import httpx
 import pytest
 
 from pytest_authmock.contract.checks import Choices, Provider, jwt_header, oauth_error, said
+from pytest_authmock.contract.choices import json_type
 from pytest_authmock.contract.jwts import verify_jwt
 
+UNKNOWN_SCOPE = "authmock-contract-no-such-scope"
 #: RFC 6749 §5.2's error codes for the token endpoint.
 KNOWN_ERRORS = {
     "invalid_request",
@@ -38,19 +40,15 @@ def test_client_credentials_succeeds(issued: httpx.Response, choices: Choices) -
     assert isinstance(token_type, str) and token_type.lower() == "bearer", (
         f"token_type {token_type!r} is not Bearer (RFC 6749 §5.1, RFC 6750 §4)"
     )
-    choices.record("token_type spelling", token_type)
+    choices.record("token_type", token_type, issued, field="token_type")
     expires_in = body.get("expires_in")
     assert expires_in is None or (
         isinstance(expires_in, int) and not isinstance(expires_in, bool)
     ), f"expires_in {expires_in!r} is not a number of seconds (RFC 6749 §5.1)"
-    choices.record(
-        "expires_in in token answers",
-        "absent" if expires_in is None else f"{expires_in} s",
-        "access_token_ttl=<seconds> or None",
-    )
+    choices.record("expires_in", expires_in, issued, field="expires_in")
     # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included.
     choices.record(
-        "refresh token for client_credentials", "yes" if "refresh_token" in body else "no"
+        "refresh_for_client_credentials", "refresh_token" in body, issued, field="refresh_token"
     )
 
 
@@ -66,10 +64,15 @@ def test_access_token_format(provider: Provider, issued: httpx.Response, choices
     token = issued.json()["access_token"]
     header = jwt_header(token)
     if header is None:
-        choices.record("access token format", "opaque", "token_format='opaque'")
+        choices.record("access_token_format", "opaque", issued, field="access_token")
+        for key in ("access_token_typ", "access_token_claims"):
+            choices.unobservable(key, "access tokens are opaque")
         return
-    choices.record("access token format", f"JWT (typ {header.get('typ')!r})", "token_format='jwt'")
+    choices.record("access_token_format", "jwt", issued, field="access_token")
+    choices.record("access_token_typ", header.get("typ"), issued, field="access_token header typ")
     claims = verify_jwt(token, provider.jwks(), what="the access token")
+    layout = {name: kind for name, value in sorted(claims.items()) if (kind := json_type(value))}
+    choices.record("access_token_claims", layout, issued, field="access_token claims")
     assert claims.get("iss") == provider.settings.issuer, (
         f"the access token's iss {claims.get('iss')!r} is not the issuer (RFC 9068 §2.2)"
     )
@@ -95,7 +98,9 @@ def test_wrong_client_secret(
     assert response.status_code in (400, 401), (
         f"invalid_client with HTTP {response.status_code} (RFC 6749 §5.2)"
     )
-    choices.record(f"invalid_client status ({provider.auth_method})", str(response.status_code))
+    choices.record(
+        "invalid_client_status", response.status_code, response, auth_method=provider.auth_method
+    )
     if response.status_code == 401 and provider.auth_method == "client_secret_basic":
         assert "www-authenticate" in response.headers, (
             "a 401 to Basic client authentication without WWW-Authenticate (RFC 6749 §5.2 MUST)"
@@ -129,7 +134,7 @@ def test_token_endpoint_refuses_get(provider: Provider, choices: Choices) -> Non
     assert response.status_code != 200, (
         "the token endpoint answered a GET with 200 (RFC 6749 §3.2: POST)"
     )
-    choices.record("GET on the token endpoint", str(response.status_code))
+    choices.record("token_endpoint_get", response.status_code, response)
 
 
 def test_forbidden_grant(
@@ -153,22 +158,14 @@ def test_forbidden_grant(
         f"a forbidden grant answered {said(response)} (RFC 6749 §5.2)"
     )
     assert error in KNOWN_ERRORS, f"unregistered error code {error!r} (RFC 6749 §5.2)"
-    choices.record(
-        "error for a grant the client may not use",
-        f"{error} (RFC 6749 §5.2 names unauthorized_client)",
-        f"unauthorized_grant_error={error!r}",
-    )
+    choices.record("forbidden_grant_error", error, response, field="error")
 
 
 def test_unknown_scope(client_credentials: Callable[..., httpx.Response], choices: Choices) -> None:
-    response = client_credentials(scope="authmock-contract-no-such-scope")
+    response = client_credentials(scope=UNKNOWN_SCOPE)
     if response.status_code == 200:
         granted = response.json().get("scope")
-        chosen = (
-            "granted anyway"
-            if granted and "no-such-scope" in granted
-            else f"ignored (scope {granted!r})"
-        )
+        chosen = "granted" if granted and UNKNOWN_SCOPE in granted.split() else "ignored"
     else:
         error, _ = oauth_error(response, "the answer to an unknown scope")
         assert response.status_code == 400, (
@@ -176,8 +173,46 @@ def test_unknown_scope(client_credentials: Callable[..., httpx.Response], choice
         )
         assert error in KNOWN_ERRORS, f"unregistered error code {error!r} (RFC 6749 §5.2)"
         chosen = error
-    choices.record(
-        "an unknown scope",
-        chosen,
-        "add_client(scopes=[...]) refuses others with invalid_scope; without, any scope is granted",
+    choices.record("unknown_scope", chosen, response, field="scope", scope=UNKNOWN_SCOPE)
+
+
+def test_client_secret_methods(provider: Provider, choices: Choices) -> None:
+    """Which ways of sending the secret (RFC 6749 §2.3.1) the provider takes from this client."""
+    if provider.settings.client_secret is None:
+        pytest.skip("the client is public")
+    # A request that authenticates the client and changes nothing: introspecting an
+    # unknown token, revoking one, or an unknown grant at the token endpoint.
+    probes = (
+        ("introspection_endpoint", {"token": "authmock-contract-probe"}, _answered_200),
+        ("revocation_endpoint", {"token": "authmock-contract-probe"}, _answered_200),
+        ("token_endpoint", {"grant_type": "urn:authmock:contract:probe"}, _not_invalid_client),
     )
+    endpoint, form, accepted = next(p for p in probes if provider.endpoint(p[0]))
+    answers = {
+        method: provider.post(endpoint, form, method=method)
+        for method in ("client_secret_basic", "client_secret_post")
+    }
+    taken = [method for method, response in answers.items() if accepted(response)]
+    if not taken:
+        said_ = "; ".join(f"{m}: {said(r)}" for m, r in answers.items())
+        pytest.skip(f"the {endpoint} accepted the client's secret neither way ({said_})")
+    refused = {m: r for m, r in answers.items() if m not in taken}
+    for method, response in refused.items():
+        error, _ = oauth_error(response, f"the answer to the secret sent by {method}")
+        assert error in ("invalid_client", "invalid_request"), (
+            f"a secret sent by {method} the provider does not take answered {said(response)}"
+            " (RFC 6749 §5.2: invalid_client)"
+        )
+    evidence = {m: said(r) for m, r in answers.items()}
+    choices.record("client_auth_methods", taken, None, endpoint=endpoint, answers=evidence)
+
+
+def _answered_200(response: httpx.Response) -> bool:
+    return response.status_code == 200
+
+
+def _not_invalid_client(response: httpx.Response) -> bool:
+    try:
+        return bool(response.json().get("error") not in ("invalid_client", "invalid_request"))
+    except ValueError:
+        return False

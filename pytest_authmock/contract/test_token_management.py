@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
-from pytest_authmock.contract.checks import Choices, Provider, said
+from pytest_authmock.contract.checks import Choices, Provider, jwt_header, said
 from pytest_authmock.contract.users import UserLogin
 
 
@@ -22,6 +23,10 @@ def revocation(provider: Provider) -> str:
 
 
 def introspect(provider: Provider, token: str) -> dict[str, Any]:
+    return introspection_answer(provider, token).json()  # type: ignore[no-any-return]
+
+
+def introspection_answer(provider: Provider, token: str) -> httpx.Response:
     response = provider.post("introspection_endpoint", {"token": token})
     assert response.status_code == 200, (
         f"introspection answered {said(response)} (RFC 7662 §2.2 answers 200 with a JSON object)"
@@ -30,24 +35,26 @@ def introspect(provider: Provider, token: str) -> dict[str, Any]:
     assert isinstance(body, dict) and isinstance(body.get("active"), bool), (
         "the introspection answer has no boolean 'active' (RFC 7662 §2.2 REQUIRED)"
     )
-    return body
+    return response
 
 
 def test_introspect_an_active_token(
     provider: Provider, introspection: str, own_token: Callable[[], str], choices: Choices
 ) -> None:
-    body = introspect(provider, own_token())
+    token = own_token()
+    response = introspection_answer(provider, token)
+    body = response.json()
+    if jwt_header(token) is None:
+        choices.unobservable("introspect_jwt_access_token", "the access token is opaque")
+    else:
+        choices.record("introspect_jwt_access_token", body["active"], response, field="active")
+    choices.record("introspect_own_token", body["active"], response, field="active")
     if body["active"] is False:
-        choices.record(
-            "introspecting the client's own token",
-            "active: false (this client may not introspect it, RFC 7662 §2.2)",
-        )
         pytest.skip(
             "the provider says active:false for a token it has just issued to this client;"
             " RFC 7662 §2.2 lets it answer so to a client that is not allowed to introspect"
             " that token (e.g. one not in the token's audience)"
         )
-    choices.record("introspecting the client's own token", "active")
     for claim in ("exp", "iat", "nbf"):
         if claim in body:
             value = body[claim]
@@ -64,11 +71,12 @@ def test_introspect_an_active_token(
 def test_introspect_an_unknown_token(
     provider: Provider, introspection: str, choices: Choices
 ) -> None:
-    body = introspect(provider, "authmock-contract-unknown")
+    response = introspection_answer(provider, "authmock-contract-unknown")
+    body = response.json()
     assert body["active"] is False, "an unknown token introspects as active (RFC 7662 §2.2)"
     # RFC 7662 §2.2: an inactive token SHOULD NOT reveal anything else.
     extra = sorted(set(body) - {"active"})
-    choices.record("members beside active for an inactive token", ", ".join(extra) or "none")
+    choices.record("inactive_token_members", extra, response)
 
 
 def test_introspection_needs_client_authentication(provider: Provider, introspection: str) -> None:
@@ -94,16 +102,11 @@ def test_revoke_an_own_token(
         return
     if before["active"] is not True:
         # Nothing to compare: introspection did not show this token as active before.
-        choices.record(
-            "revoking an access token", "not observable (inactive at introspection before)"
-        )
+        choices.unobservable("revoke_access_token", "inactive at introspection before")
         return
-    after = introspect(provider, token)
+    after = introspection_answer(provider, token)
     # RFC 7009 §2.1: revoking access tokens is a SHOULD, so this is a choice.
-    choices.record(
-        "revoking an access token",
-        "takes effect at introspection" if after["active"] is False else "has no effect",
-    )
+    choices.record("revoke_access_token", after.json()["active"] is False, after, field="active")
 
 
 def test_revoke_an_unknown_token(provider: Provider, revocation: str) -> None:

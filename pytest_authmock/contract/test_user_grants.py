@@ -21,10 +21,8 @@ def test_password_grant(password_login: UserTokens, choices: Choices) -> None:
     assert password_login.body.get("access_token"), (
         "the password grant answered no access_token (RFC 6749 §5.1)"
     )
-    choices.record(
-        "refresh token with the password grant",
-        "yes" if password_login.body.get("refresh_token") else "no",
-    )
+    has_refresh = bool(password_login.body.get("refresh_token"))
+    choices.record("refresh_for_password", has_refresh, None, field="refresh_token")
 
 
 def test_wrong_password(provider: Provider, password_login: UserTokens) -> None:
@@ -75,10 +73,9 @@ def test_refresh_grant_and_rotation(
     body = response.json()
     assert body.get("access_token"), "the refresh answer has no access_token (RFC 6749 §5.1)"
     rotated = bool(body.get("refresh_token")) and body["refresh_token"] != refresh
-    choices.record(
-        "refresh token rotation", "yes" if rotated else "no", f"refresh_token_rotation={rotated}"
-    )
+    choices.record("refresh_rotation", rotated, response, field="refresh_token")
     if not rotated:
+        choices.unobservable("refresh_reuse_revokes_family", "refresh tokens do not rotate")
         return
     # RFC 9700 §4.14.2: presenting the old (rotated) refresh token again must fail.
     reuse = provider.token({"grant_type": "refresh_token", "refresh_token": refresh})
@@ -86,10 +83,7 @@ def test_refresh_grant_and_rotation(
         f"reusing a rotated refresh token answered {said(reuse)} (RFC 9700 §4.14.2; RFC 6749 §5.2 invalid_grant)"
     )
     family = provider.token({"grant_type": "refresh_token", "refresh_token": body["refresh_token"]})
-    choices.record(
-        "reuse of a rotated refresh token revokes the newer one",
-        "yes" if family.status_code != 200 else "no",
-    )
+    choices.record("refresh_reuse_revokes_family", family.status_code != 200, family)
 
 
 def test_unknown_refresh_token(

@@ -37,12 +37,13 @@ def bearer_error(response: httpx.Response, what: str) -> str | None:
     return error
 
 
-def check_unauthenticated(http: httpx.Client, url: str, what: str, choices: Choices) -> None:
-    error = bearer_error(http.get(url), f"{what} without a token")
+def check_unauthenticated(
+    http: httpx.Client, url: str, what: str, choices: Choices, key: str
+) -> None:
+    response = http.get(url)
+    error = bearer_error(response, f"{what} without a token")
     # RFC 6750 §3.1: with no credentials at all the challenge SHOULD NOT carry an error code.
-    choices.record(
-        f"error code in {what}'s challenge to a request without a token", error or "none"
-    )
+    choices.record(key, error, response, field="WWW-Authenticate error")
 
 
 def check_invalid_token(http: httpx.Client, url: str, what: str) -> None:
@@ -68,7 +69,7 @@ def resource(provider: Provider) -> str:
 
 
 def test_userinfo_without_a_token(provider: Provider, userinfo: str, choices: Choices) -> None:
-    check_unauthenticated(provider.http, userinfo, "userinfo", choices)
+    check_unauthenticated(provider.http, userinfo, "userinfo", choices, "missing_token_error")
 
 
 def test_userinfo_with_an_invalid_token(provider: Provider, userinfo: str) -> None:
@@ -100,7 +101,9 @@ def test_userinfo_with_the_users_token(
 
 
 def test_resource_without_a_token(provider: Provider, resource: str, choices: Choices) -> None:
-    check_unauthenticated(provider.http, resource, "the resource", choices)
+    check_unauthenticated(
+        provider.http, resource, "the resource", choices, "resource_missing_token_error"
+    )
 
 
 def test_resource_with_an_invalid_token(provider: Provider, resource: str) -> None:

@@ -164,6 +164,17 @@ def check_bearer(
     url = requirements.get("url")
     realm = ctx.issuer
     if not authorization:
+        code = ctx.config.missing_token_error
+        if code is not None:
+            # Some providers name an error here anyway; the fake can say the same.
+            text = "the request carries no access token"
+            return BearerCheck(
+                status_code=401,
+                error=code,
+                description=text,
+                www_authenticate=f"Bearer realm={_quote(realm)}, error={_quote(code)}, "
+                f"error_description={_quote(text)}",
+            )
         # RFC 6750 §3.1: no credentials at all gets a bare challenge, no error code.
         return BearerCheck(status_code=401, www_authenticate=f"Bearer realm={_quote(realm)}")
     scheme, _, token = authorization.strip().partition(" ")

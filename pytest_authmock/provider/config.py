@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from pytest_authmock.provider import switches
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
 from pytest_authmock.provider.limits import MAX_LIFETIME, seconds_range, shown
 
@@ -58,6 +59,71 @@ class ProviderConfig:
     # set what your real provider answers (the contract suite tells you).
     unauthorized_grant_error: str = "unauthorized_client"
 
+    # -- where providers differ (see ``switches``; a provider profile sets them all) --
+    #: Which well-known metadata documents are served (OIDC Discovery §4, RFC 8414 §3).
+    metadata_documents: tuple[str, ...] = switches.METADATA_DOCUMENTS
+    #: Metadata members left out of the documents (``grant_types_supported``, ``jwks_uri``...).
+    unpublished_metadata: tuple[str, ...] = ()
+    #: The grant types offered; ``None``: every grant the fake implements.
+    grant_types: tuple[str, ...] | None = None
+    #: Whether the JWKS names each key's ``alg`` (RFC 7517 §4.4 makes it optional).
+    jwks_alg: bool = True
+    #: The scopes the provider knows (and publishes); ``None``: any scope is known.
+    scopes_supported: tuple[str, ...] | None = None
+    #: A scope outside ``scopes_supported``: ``grant`` it, ``ignore`` it, or refuse the
+    #: request with ``invalid_scope`` or ``invalid_request`` (RFC 6749 §3.3 leaves it open).
+    unknown_scope: str = "grant"
+    #: ``token_type`` of token answers: case-insensitive (RFC 6749 §5.1), its spelling a choice.
+    bearer_token_type: str = "Bearer"
+    #: Whether token answers carry ``expires_in`` (RFC 6749 §5.1 RECOMMENDED).
+    send_expires_in: bool = True
+    #: The ``typ`` header of JWT access tokens (RFC 9068 §2.1) and ID tokens; ``None``: none.
+    access_token_typ: str | None = "at+jwt"
+    id_token_typ: str | None = "JWT"
+    #: RFC 6749 §5.2: 401 (with Basic, a MUST) or 400.
+    invalid_client_status: int = 401
+    #: The answer to a GET at the token endpoint (RFC 6749 §3.2 takes POST): 405, 404 or 400.
+    token_endpoint_get_status: int = 405
+    #: How a confidential client registered without ``token_endpoint_auth_method`` may
+    #: present its secret (RFC 6749 §2.3.1).
+    client_secret_methods: tuple[str, ...] = switches.SECRET_METHODS
+    #: The grants whose answers carry a refresh token (RFC 6749 §1.5: the provider's choice),
+    #: for clients allowed the refresh_token grant.
+    refresh_token_grants: tuple[str, ...] = switches.DEFAULTS["refresh_token_grants"]
+    #: RFC 9700 §4.14.2: presenting a rotated refresh token again revokes its whole family.
+    refresh_token_reuse_revokes_family: bool = True
+    #: A client may introspect only tokens whose ``aud`` names it (RFC 7662 §2.2 allows it).
+    introspection_requires_audience: bool = False
+    #: Whether JWT access tokens introspect as active (some providers keep no record of them).
+    introspect_jwt_access_tokens: bool = True
+    #: Whether revoking an access token takes effect (RFC 7009 §2.1: a SHOULD).
+    revoke_access_tokens: bool = True
+    #: The device flow's polling interval; ``None``: 5 s, not sent (RFC 8628 §3.2's default).
+    device_interval: int | None = 5
+    #: Seconds a device code lives (RFC 8628 §3.2 ``expires_in``).
+    device_code_ttl: int = 300
+    #: Whether the device answer has ``verification_uri_complete`` (RFC 8628 §3.3.1).
+    device_verification_uri_complete: bool = True
+    #: The ``error`` of the challenge to a request with no token at all; RFC 6750 §3.1
+    #: says none (``None``), some providers send one.
+    missing_token_error: str | None = None
+    #: RFC 9207: ``iss`` in authorization responses.
+    authorization_response_iss: bool = True
+    #: RFC 6749 §4.1.2: a reused code revokes the tokens it gave (a SHOULD).
+    code_reuse_revokes_tokens: bool = True
+    #: Whether a refused exchange (wrong verifier or redirect URI) uses up the code.
+    refused_exchange_spends_code: bool = False
+    #: RFC 7636 code challenge methods accepted (``S256``, and ``plain`` if listed).
+    pkce_methods: tuple[str, ...] = ("S256",)
+    #: Require PKCE from confidential clients too (public clients always need it).
+    require_pkce: bool = False
+    #: RFC 8705 §3: bind access tokens to the client certificate (``cnf``).
+    certificate_bound_access_tokens: bool = True
+    #: The claims of access and ID tokens, ``name`` or ``name:type`` each (see
+    #: ``claims_layout``); ``None``: the fake's own layout.
+    access_token_claims: tuple[str, ...] | None = None
+    id_token_claims: tuple[str, ...] | None = None
+
     def __post_init__(self) -> None:
         _check_issuer(self.issuer)
         if self.token_format not in TOKEN_FORMATS:
@@ -84,6 +150,21 @@ class ProviderConfig:
             raise OptionTypeError(
                 "refresh_token_rotation",
                 f"must be True or False; got {self.refresh_token_rotation!r}",
+            )
+        for name in switches.DEFAULTS:
+            try:
+                value = switches.normalise(name, getattr(self, name))
+            except TypeError as exc:
+                raise OptionTypeError(name, str(exc)) from None
+            except ValueError as exc:
+                raise OptionError(name, str(exc)) from None
+            # Frozen: lists from TOML or JSON become tuples, so the config stays hashable.
+            object.__setattr__(self, name, value)
+        if self.unknown_scope != "grant" and self.scopes_supported is None:
+            raise OptionError(
+                "unknown_scope",
+                f"{self.unknown_scope!r} needs scopes_supported=[...]: the scopes the provider"
+                " knows, so that it can tell an unknown one",
             )
 
     @property

@@ -118,6 +118,8 @@ UNAUTHORIZED_GRANT_ERRORS: dict[str, type[OAuthError]] = {
     "invalid_grant": InvalidGrant,
     "unsupported_grant_type": UnsupportedGrantType,
     "invalid_client": InvalidClient,
+    # oidc-provider: "requested grant type is not allowed for this client".
+    "invalid_request": InvalidRequest,
 }
 
 

@@ -102,6 +102,7 @@ class FacadeBase:
                 default_refresh_ttl=ctx.config.refresh_token_ttl,
                 supported_grants=tuple(ctx.grants),
                 existing=clients,
+                secret_methods=ctx.config.client_secret_methods,
             )
             clients[client.client_id] = client
             return client

@@ -50,8 +50,9 @@ def json_response(
     return httpx.Response(status_code, headers=raw, stream=httpx.ByteStream(content))
 
 
-def error_response(error: OAuthError) -> httpx.Response:
-    return json_response(error.status_code, error.body(), headers=error.headers)
+def error_response(error: OAuthError, *, status: int | None = None) -> httpx.Response:
+    """The RFC 6749 §5.2 answer for ``error``; ``status`` overrides its usual status code."""
+    return json_response(status or error.status_code, error.body(), headers=error.headers)
 
 
 def body_bytes(request: httpx.Request) -> bytes:

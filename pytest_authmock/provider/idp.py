@@ -13,7 +13,7 @@ import json
 import secrets
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +25,7 @@ from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import (
     DEFAULT_ISSUER,
     Algorithm,
+    OptionError,
     ProviderConfig,
     TokenFormat,
 )
@@ -40,10 +41,12 @@ from pytest_authmock.provider.journal import Expectation, Journal, entry_for
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, Client, User
 from pytest_authmock.provider.paths import PATHS
+from pytest_authmock.provider.profile import AppliedProfile
 from pytest_authmock.provider.resource import ProtectedResource
 from pytest_authmock.provider.routes import FAULT_ENDPOINTS, GRANTS, IssuerPaths, route
 from pytest_authmock.provider.setup_api import SetupAPI
 from pytest_authmock.provider.store import Store
+from pytest_authmock.provider.switches import DEFAULTS, METADATA_DOCUMENTS, SECRET_METHODS
 from pytest_authmock.provider.tokens import TokenMinter
 from pytest_authmock.provider.tokens_api import TokensAPI
 
@@ -71,21 +74,55 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         audience: str | None = None,
         refresh_token_rotation: bool = True,
         unauthorized_grant_error: str = "unauthorized_client",
+        metadata_documents: Sequence[str] = METADATA_DOCUMENTS,
+        unpublished_metadata: Sequence[str] = (),
+        grant_types: Sequence[str] | None = None,
+        jwks_alg: bool = True,
+        scopes_supported: Sequence[str] | None = None,
+        unknown_scope: str = "grant",
+        bearer_token_type: str = "Bearer",
+        send_expires_in: bool = True,
+        access_token_typ: str | None = "at+jwt",
+        id_token_typ: str | None = "JWT",
+        invalid_client_status: int = 401,
+        token_endpoint_get_status: int = 405,
+        client_secret_methods: Sequence[str] = SECRET_METHODS,
+        refresh_token_grants: Sequence[str] = DEFAULTS["refresh_token_grants"],
+        refresh_token_reuse_revokes_family: bool = True,
+        introspection_requires_audience: bool = False,
+        introspect_jwt_access_tokens: bool = True,
+        revoke_access_tokens: bool = True,
+        device_interval: int | None = 5,
+        device_code_ttl: int = 300,
+        device_verification_uri_complete: bool = True,
+        missing_token_error: str | None = None,
+        authorization_response_iss: bool = True,
+        code_reuse_revokes_tokens: bool = True,
+        refused_exchange_spends_code: bool = False,
+        pkce_methods: Sequence[str] = ("S256",),
+        require_pkce: bool = False,
+        certificate_bound_access_tokens: bool = True,
+        access_token_claims: Sequence[str] | None = None,
+        id_token_claims: Sequence[str] | None = None,
         seed: int | None = None,
         mtls_base_url: str | None = None,
         client_certificates: bool = True,
     ) -> None:
+        # Every keyword above but the last two is a ProviderConfig option (see
+        # :mod:`.switches` for the ones that follow a real provider's choices).
+        arguments = locals()
         config = ProviderConfig.from_options(
-            issuer=issuer,
-            token_format=token_format,
-            algorithm=algorithm,
-            access_token_ttl=access_token_ttl,
-            refresh_token_ttl=refresh_token_ttl,
-            id_token_ttl=id_token_ttl,
-            audience=audience,
-            refresh_token_rotation=refresh_token_rotation,
-            unauthorized_grant_error=unauthorized_grant_error,
+            **{name: arguments[name] for name in ProviderConfig.option_names()}
         )
+        for option in ("grant_types", "refresh_token_grants"):
+            unknown = sorted(set(getattr(config, option) or ()) - set(GRANTS))
+            if unknown:
+                raise OptionError(
+                    option, f"names grant type {unknown[0]!r}; the fake has {', '.join(GRANTS)}"
+                )
+        #: The provider profile this provider follows (``profile=...``), if any: what
+        #: was adopted from it, from where, and which explicit options overrode it.
+        self.profile: AppliedProfile | None = None
         #: The seed that makes every Faker-filled field of this provider reproducible.
         self.seed: int = secrets.randbelow(2**32) if seed is None else int(seed)
         #: Origin of the listener that requires client certificates (RFC 8705 §5),
@@ -110,16 +147,24 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
 
     def _init_state(self) -> None:
         store = Store()
+        config = self._config
+        offered = config.grant_types
         self._ctx = ProviderContext(
-            config=self._config,
+            config=config,
             clock=self.clock,
             keys=self._keys,
             store=store,
-            minter=TokenMinter(self._config, self._keys, self.clock, store),
-            grants=GRANTS,
+            minter=TokenMinter(config, self._keys, self.clock, store),
+            grants=GRANTS if offered is None else {k: v for k, v in GRANTS.items() if k in offered},
             mtls_base_url=self.mtls_base_url,
             client_certificates=self._client_certificates,
         )
+        # The flow settings start from the config (a test may change them afterwards).
+        settings = store.flows.settings
+        settings.device_code_ttl = config.device_code_ttl
+        settings.device_interval = config.device_interval or settings.device_interval
+        settings.allow_plain_pkce = "plain" in config.pkce_methods
+        settings.require_pkce_for_confidential = config.require_pkce
         self._identities = IdentityFactory(self.seed)
         self._resources: list[ProtectedResource] = []
         self._expectations: list[Expectation] = []
@@ -258,7 +303,9 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
                     response = endpoint(ctx, ProviderRequest(request, peer_cert, trace))
         except OAuthError as error:
             trace.error = error.error
-            response = error_response(error)
+            # RFC 6749 §5.2 lets invalid_client be 400 or 401; providers choose.
+            status = self._config.invalid_client_status if error.error == "invalid_client" else None
+            response = error_response(error, status=status)
         except Exception as exc:
             # A bug in pytest-authmock: answer like a real server would, and let the
             # teardown check fail the test with the traceback.

@@ -82,6 +82,7 @@ def build_client(
     default_refresh_ttl: int | None,
     supported_grants: Sequence[str],
     existing: Container[str],
+    secret_methods: Sequence[str] = SECRET_METHODS,
 ) -> Client:
     """A validated :class:`Client`; bad options raise ``TypeError``/``ValueError`` naming them."""
     unknown = [name for name in options if name not in CLIENT_OPTIONS]
@@ -144,6 +145,7 @@ def build_client(
         has_self_signed=bool(certificates),
         has_keys=bool(keys or jwks_uri),
         client_id=client_id,
+        secret_methods=secret_methods,
     )
     signing_alg = options.get("token_endpoint_auth_signing_alg")
     _check_signing_alg(signing_alg, methods)
@@ -227,11 +229,12 @@ def _auth_methods(
     has_self_signed: bool,
     has_keys: bool,
     client_id: str,
+    secret_methods: Sequence[str],
 ) -> tuple[str, ...]:
     if given is None:
         if public:
             return ("none",)
-        methods: list[str] = list(SECRET_METHODS) if has_secret else []
+        methods: list[str] = list(secret_methods) if has_secret else []
         if has_keys:
             methods.append("private_key_jwt")
         if has_tls:

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from joserfc import jws
 from joserfc.util import json_b64encode, urlsafe_b64encode
 
+from pytest_authmock.provider.claims_layout import lay_out
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import ProviderConfig
 from pytest_authmock.provider.keys import SigningKeys
@@ -85,7 +86,8 @@ class TokenMinter:
             **(user.claims if user else {}),
             **(extra_claims or {}),
         }
-        cnf = _cnf(peer_cert, dpop_jkt)
+        bound_cert = peer_cert if self.config.certificate_bound_access_tokens else None
+        cnf = _cnf(bound_cert, dpop_jkt)
         token_format = client.token_format or self.config.token_format
         record = TokenRecord(
             value="",
@@ -115,26 +117,31 @@ class TokenMinter:
     def _sign_access(self, record: TokenRecord) -> str:
         # RFC 9068 §2.2. A token that never expires carries no ``exp`` (RFC 9068 makes
         # it required; omitting it is the only honest encoding of "never").
-        claims: dict[str, Any] = dict(record.claims)
-        claims.update(
-            iss=self.config.issuer,
-            sub=record.sub,
-            aud=record.audience[0] if len(record.audience) == 1 else list(record.audience),
-            iat=int(record.issued_at),
-            nbf=int(record.not_before),
-            jti=record.jti,
-            client_id=record.client_id,
-        )
-        if record.expires_at is not None:
-            claims["exp"] = int(record.expires_at)
-        if record.scope:
-            claims["scope"] = " ".join(record.scope)
-        if record.username is not None:
-            claims.setdefault("preferred_username", record.username)
+        own = record.claims
+        computed: dict[str, Any] = {
+            "iss": self.config.issuer,
+            "sub": record.sub,
+            "aud": list(record.audience),
+            "iat": int(record.issued_at),
+            "nbf": int(record.not_before),
+            "jti": record.jti,
+            "client_id": record.client_id,
+            "azp": record.client_id,
+            "exp": None if record.expires_at is None else int(record.expires_at),
+            "scope": list(record.scope),
+            "scp": list(record.scope),
+            # The user's own preferred_username claim, if any, wins.
+            "preferred_username": None if "preferred_username" in own else record.username,
+        }
+        claims = lay_out(self.config.access_token_claims, computed, _ACCESS_CLAIMS, own)
         if record.cnf is not None:
-            claims["cnf"] = dict(record.cnf)
-        header = {"alg": self.keys.algorithm, "typ": "at+jwt", "kid": self.keys.kid}
-        return self._sign(header, claims)
+            claims["cnf"] = dict(record.cnf)  # RFC 8705 §3.1: the binding, in any layout
+        return self._sign(self._header(self.config.access_token_typ), claims)
+
+    def _header(self, typ: str | None) -> dict[str, Any]:
+        if typ is None:
+            return {"alg": self.keys.algorithm, "kid": self.keys.kid}
+        return {"alg": self.keys.algorithm, "typ": typ, "kid": self.keys.kid}
 
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
         """A JWS compact serialization of the claims: a JWT (RFC 7519 §7.1).
@@ -144,7 +151,7 @@ class TokenMinter:
         once per header instead. ``jwt.encode`` would add claim checks we do not
         need, at ~200 us per token.
         """
-        cache_key = (header["alg"], header["typ"], header["kid"])
+        cache_key = (header["alg"], header.get("typ"), header["kid"])
         prepared = _PREPARED_HEADERS.get(cache_key)
         if prepared is None:
             jws.default_registry.check_header(header)
@@ -207,7 +214,7 @@ class TokenMinter:
         extra_claims: dict[str, Any] | None = None,
     ) -> str:
         now = int(self.clock.now())
-        claims: dict[str, Any] = {
+        computed: dict[str, Any] = {
             "iss": self.config.issuer,
             "sub": user.sub,
             "aud": client.client_id,
@@ -216,13 +223,31 @@ class TokenMinter:
             "exp": now + self.config.id_token_ttl,
             "auth_time": int(auth_time if auth_time is not None else now),
             "at_hash": _b64_half_hash(access_token),
+            "nonce": nonce or None,
         }
-        if nonce:
-            claims["nonce"] = nonce
-        claims.update(profile_claims(user, scope))
-        claims.update(extra_claims or {})
-        header = {"alg": self.keys.algorithm, "typ": "JWT", "kid": self.keys.kid}
-        return self._sign(header, claims)
+        layout = self.config.id_token_claims
+        if layout is not None and any(entry.partition(":")[0] == "sid" for entry in layout):
+            # OIDC Front-Channel Logout §3: a session id, when a layout asks for one.
+            computed["sid"] = secrets.token_urlsafe(16)
+        own = {**profile_claims(user, scope), **(extra_claims or {})}
+        claims = lay_out(layout, computed, _ID_CLAIMS, own)
+        return self._sign(self._header(self.config.id_token_typ), claims)
+
+
+#: The claims the fake puts in its tokens when no layout is set.
+_ACCESS_CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "iat",
+    "nbf",
+    "jti",
+    "client_id",
+    "exp",
+    "scope",
+    "preferred_username",
+)
+_ID_CLAIMS = ("iss", "sub", "aud", "azp", "iat", "exp", "auth_time", "at_hash", "nonce")
 
 
 def _cnf(peer_cert: x509.Certificate | None, dpop_jkt: str | None) -> dict[str, str] | None:
@@ -235,7 +260,7 @@ def _cnf(peer_cert: x509.Certificate | None, dpop_jkt: str | None) -> dict[str, 
 
 
 #: (alg, typ, kid) -> the encoded protected header and joserfc's algorithm.
-_PREPARED_HEADERS: dict[tuple[str, str, str], tuple[bytes, Any]] = {}
+_PREPARED_HEADERS: dict[tuple[str, str | None, str], tuple[bytes, Any]] = {}
 
 
 def _compact_json(value: dict[str, Any]) -> bytes:

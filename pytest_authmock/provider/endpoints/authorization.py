@@ -109,6 +109,8 @@ def _check(ctx: ProviderContext, areq: AuthorizationRequest) -> tuple[str, ...]:
         raise UnsupportedResponseType(
             f"response_type {response_type!r} is not supported; only 'code' is"
         )
+    if GRANT_TYPE not in ctx.grants:
+        raise UnsupportedResponseType("this provider does not offer the authorization_code grant")
     if not client.allows_grant(GRANT_TYPE):
         raise UnauthorizedClient(
             f"client {client.client_id!r} is not allowed the authorization_code grant. "
@@ -153,8 +155,9 @@ def _redirect(
     merged = dict(params)
     if state is not None:
         merged["state"] = state
-    # RFC 9207: name the issuer, so a client talking to several cannot be mixed up.
-    merged["iss"] = ctx.issuer
+    if ctx.config.authorization_response_iss:
+        # RFC 9207: name the issuer, so a client talking to several cannot be mixed up.
+        merged["iss"] = ctx.issuer
     location = httpx.URL(areq.redirect_uri).copy_merge_params(merged)
     return httpx.Response(status, headers={"Location": str(location), "Cache-Control": "no-store"})
 

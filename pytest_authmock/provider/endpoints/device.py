@@ -8,6 +8,7 @@ from pytest_authmock.provider import device_codes, pages
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import OAuthError
+from pytest_authmock.provider.flow_state import DEVICE_INTERVAL
 from pytest_authmock.provider.grants.base import grant_request, requested_scope, require_grant
 from pytest_authmock.provider.grants.device_code import GRANT_TYPE
 from pytest_authmock.provider.http import form_values, json_response, require_method
@@ -32,17 +33,21 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     )
     verification = ctx.issuer + PATHS["device_verification"]
     complete = httpx.URL(verification, params={"user_code": authz.user_code})
-    return json_response(
-        200,
-        {
-            "device_code": authz.device_code,
-            "user_code": authz.user_code,
-            "verification_uri": verification,
-            "verification_uri_complete": str(complete),
-            "expires_in": int(authz.expires_at - authz.created_at),
-            "interval": authz.interval,
-        },
-    )
+    body = {
+        "device_code": authz.device_code,
+        "user_code": authz.user_code,
+        "verification_uri": verification,
+        "verification_uri_complete": str(complete),
+        "expires_in": int(authz.expires_at - authz.created_at),
+        "interval": authz.interval,
+    }
+    config = ctx.config
+    if not config.device_verification_uri_complete:
+        del body["verification_uri_complete"]  # RFC 8628 §3.2: OPTIONAL
+    if config.device_interval is None and authz.interval == DEVICE_INTERVAL:
+        # RFC 8628 §3.2: OPTIONAL; without it clients wait 5 s, so only 5 s goes unsaid.
+        del body["interval"]
+    return json_response(200, body)
 
 
 # -- the verification page (RFC 8628 §3.3) --------------------------------------------

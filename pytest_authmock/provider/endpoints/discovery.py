@@ -9,15 +9,33 @@ import httpx
 from pytest_authmock.provider.client_auth import TLS_METHODS
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.dpop import DPOP_ALGS
+from pytest_authmock.provider.errors import NotFound
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.jwtcheck import CLIENT_ASSERTION_ALGS
 from pytest_authmock.provider.models import AUTH_METHODS
 from pytest_authmock.provider.paths import PATHS
+from pytest_authmock.provider.switches import DEVICE_GRANT, METADATA_DOCUMENTS
 from pytest_authmock.provider.tokens import SCOPE_CLAIMS
 
 
 def metadata(ctx: ProviderContext) -> dict[str, Any]:
     """RFC 8414 / OIDC Discovery metadata; clients find every endpoint here."""
+    config = ctx.config
+    body = _metadata(ctx)
+    if config.scopes_supported is not None:
+        body["scopes_supported"] = list(config.scopes_supported)
+    # Endpoints of grants the provider does not offer are not advertised.
+    if "authorization_code" not in ctx.grants:
+        for name in ("authorization_endpoint", "code_challenge_methods_supported"):
+            body.pop(name, None)
+    if DEVICE_GRANT not in ctx.grants:
+        body.pop("device_authorization_endpoint", None)
+    for name in config.unpublished_metadata:
+        body.pop(name, None)
+    return body
+
+
+def _metadata(ctx: ProviderContext) -> dict[str, Any]:
     base = ctx.issuer
     # RFC 8705 methods only where a request can carry a client certificate.
     methods = [m for m in AUTH_METHODS if ctx.client_certificates or m not in TLS_METHODS]
@@ -37,7 +55,7 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
             ["S256", "plain"] if ctx.flows.settings.allow_plain_pkce else ["S256"]
         ),
         # RFC 9207: authorization responses carry ``iss``.
-        "authorization_response_iss_parameter_supported": True,
+        "authorization_response_iss_parameter_supported": ctx.config.authorization_response_iss,
         # Not registered names: where the API-token management API and its
         # OpenAPI description live.
         "api_tokens_endpoint": base + PATHS["api_tokens"],
@@ -58,7 +76,9 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
         "dpop_signing_alg_values_supported": list(DPOP_ALGS),
     }
     if ctx.client_certificates:
-        body["tls_client_certificate_bound_access_tokens"] = True
+        body["tls_client_certificate_bound_access_tokens"] = (
+            ctx.config.certificate_bound_access_tokens
+        )
     if ctx.mtls_base_url:
         # RFC 8705 §5: the same endpoints on the listener that requires a certificate.
         alias = ctx.mtls_base_url + httpx.URL(base).path.rstrip("/")
@@ -71,9 +91,28 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
 
 def discovery(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "GET", "HEAD")
+    # RFC 8414 §3.1 puts its well-known segment first, OIDC Discovery §4 last: either
+    # way the path names the document.
+    document = (
+        METADATA_DOCUMENTS[1]
+        if METADATA_DOCUMENTS[1] in request.url.path
+        else METADATA_DOCUMENTS[0]
+    )
+    if document not in ctx.config.metadata_documents:
+        raise NotFound(
+            f"this provider serves no {document} document (metadata_documents="
+            f"{list(ctx.config.metadata_documents)})"
+        )
     return json_response(200, metadata(ctx), cache=True)
 
 
 def jwks(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "GET", "HEAD")
-    return json_response(200, ctx.keys.jwks(), cache=True)
+    body = ctx.keys.jwks()
+    if not ctx.config.jwks_alg:
+        # RFC 7517 §4.4: ``alg`` is optional; without it the key type says what it can do.
+        body = {
+            **body,
+            "keys": [{k: v for k, v in key.items() if k != "alg"} for key in body["keys"]],
+        }
+    return json_response(200, body, cache=True)

@@ -32,7 +32,7 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
             "clients to authenticate"
         )
     record = find_token(ctx, params)
-    if record is None:
+    if record is None or not _may_see(ctx, auth.client.client_id, record):
         return json_response(200, {"active": False})
     if record.kind == "refresh":
         active = not (record.revoked or record.used or record.expired(ctx.clock.now()))
@@ -75,3 +75,15 @@ def _token_type(record: TokenRecord) -> str:
         return "refresh_token"
     # RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP (with cnf.jkt).
     return "DPoP" if record.cnf and "jkt" in record.cnf else "Bearer"
+
+
+def _may_see(ctx: ProviderContext, client_id: str, record: TokenRecord) -> bool:
+    """Whether the provider's choices let this client see the token as active."""
+    config = ctx.config
+    if record.kind != "access":
+        return True
+    if record.token_format == "jwt" and not config.introspect_jwt_access_tokens:
+        # Providers that keep no record of their JWT access tokens cannot introspect them.
+        return False
+    # RFC 7662 §2.2: a provider may answer inactive to a client outside the token's audience.
+    return not config.introspection_requires_audience or client_id in record.audience

@@ -23,6 +23,9 @@ def revocation(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response
                 f"the token was issued to another client, not {client.client_id!r} (RFC 7009 §2.1)"
             )
         request.trace.username = record.username
+        if record.kind == "access" and not ctx.config.revoke_access_tokens:
+            # RFC 7009 §2.1: revoking access tokens is a SHOULD; this provider does not.
+            return httpx.Response(200, headers={"Cache-Control": "no-store"})
         record.revoked = True
         if record.kind == "refresh" and record.family_id is not None:
             # RFC 7009 §2.1: revoking a refresh token also invalidates the access

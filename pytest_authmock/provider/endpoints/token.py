@@ -7,13 +7,19 @@ import httpx
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.dpop import nonce_headers, token_request_jkt
 from pytest_authmock.provider.endpoints.authentication import authenticated
-from pytest_authmock.provider.errors import InvalidRequest, UnsupportedGrantType
+from pytest_authmock.provider.errors import InvalidRequest, NotFound, UnsupportedGrantType
 from pytest_authmock.provider.grants.base import grant_request, require_grant
 from pytest_authmock.provider.http import form_values, json_response, require_method
 from pytest_authmock.provider.resources import resource_indicators
 
 
 def token(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
+    status = ctx.config.token_endpoint_get_status
+    if request.method != "POST" and status != 405:
+        # RFC 6749 §3.2 takes POST; what other methods get is the provider's choice.
+        raise (NotFound if status == 404 else InvalidRequest)(
+            f"{request.method} is not served at the token endpoint; use POST (RFC 6749 §3.2)"
+        )
     require_method(request.http, "POST")
     params = request.form()
     trace = request.trace

@@ -8,7 +8,7 @@ from typing import Any
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.dpop import InvalidDpopProof
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
-from pytest_authmock.provider.flow_state import iso
+from pytest_authmock.provider.flow_state import AuthorizationCode, iso
 from pytest_authmock.provider.grants.base import issue_user_tokens
 from pytest_authmock.provider.pkce import PKCE_VALUE, s256
 from pytest_authmock.provider.resources import narrowed
@@ -34,12 +34,41 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             f"authorization code was issued to another client, not {client.client_id!r}"
         )
     if record.used:
+        if not ctx.config.code_reuse_revokes_tokens:
+            raise InvalidGrant("authorization code was already used")
         # RFC 6749 §4.1.2: a replayed code revokes what it was exchanged for.
         revoked = ctx.store.revoke_family(record.family_id or "")
         raise InvalidGrant(
             "authorization code was already used; as RFC 6749 §4.1.2 asks, the tokens issued "
             f"for it are now revoked ({revoked} tokens)"
         )
+    try:
+        _check_exchange(request, record)
+    except InvalidGrant:
+        # Whether a refused exchange uses the code up is the provider's choice.
+        if ctx.config.refused_exchange_spends_code:
+            record.used = True
+        raise
+    if record.dpop_jkt is not None and request.dpop_jkt != record.dpop_jkt:
+        # RFC 9449 §10: the code may only be redeemed with the key it was bound to.
+        raise InvalidDpopProof(
+            "the authorization request bound the code to DPoP key "
+            f"{record.dpop_jkt!r} (dpop_jkt); redeem it with a proof signed by that key"
+        )
+    narrowed(request.resources, record.resources)  # RFC 8707 §2.2, before the code is spent
+    record.used = True
+    user = ctx.store.users.get(record.username)
+    if user is None or user.disabled:
+        raise InvalidGrant(f"user {record.username!r} is disabled or no longer exists")
+    body, record.family_id = issue_user_tokens(
+        request, user, record.scope, nonce=record.nonce, granted_resources=record.resources
+    )
+    return body
+
+
+def _check_exchange(request: GrantRequest, record: AuthorizationCode) -> None:
+    """Expiry, redirect URI and PKCE (RFC 6749 §4.1.3, RFC 7636 §4.6)."""
+    ctx = request.ctx
     if record.expires_at <= ctx.clock.now():
         raise InvalidGrant(f"authorization code expired at {iso(record.expires_at)}")
     redirect_uri = request.params.get("redirect_uri")
@@ -64,18 +93,3 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         computed = s256(verifier) if record.code_challenge_method == "S256" else verifier
         if not hmac.compare_digest(computed.encode(), record.code_challenge.encode()):
             raise InvalidGrant("code_verifier does not match the code_challenge (RFC 7636 §4.6)")
-    if record.dpop_jkt is not None and request.dpop_jkt != record.dpop_jkt:
-        # RFC 9449 §10: the code may only be redeemed with the key it was bound to.
-        raise InvalidDpopProof(
-            "the authorization request bound the code to DPoP key "
-            f"{record.dpop_jkt!r} (dpop_jkt); redeem it with a proof signed by that key"
-        )
-    narrowed(request.resources, record.resources)  # RFC 8707 §2.2, before the code is spent
-    record.used = True
-    user = ctx.store.users.get(record.username)
-    if user is None or user.disabled:
-        raise InvalidGrant(f"user {record.username!r} is disabled or no longer exists")
-    body, record.family_id = issue_user_tokens(
-        request, user, record.scope, nonce=record.nonce, granted_resources=record.resources
-    )
-    return body

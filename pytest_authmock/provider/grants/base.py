@@ -9,7 +9,12 @@ from cryptography import x509
 
 from pytest_authmock.provider.claims import hook_claims
 from pytest_authmock.provider.context import GrantRequest, ProviderContext
-from pytest_authmock.provider.errors import InvalidScope, unauthorized_grant_error
+from pytest_authmock.provider.errors import (
+    InvalidRequest,
+    InvalidScope,
+    UnsupportedGrantType,
+    unauthorized_grant_error,
+)
 from pytest_authmock.provider.models import Client, TokenRecord, User
 from pytest_authmock.provider.resources import narrowed
 from pytest_authmock.provider.scopes import parse_scope
@@ -17,6 +22,10 @@ from pytest_authmock.provider.scopes import parse_scope
 
 def require_grant(ctx: ProviderContext, client: Client, grant_type: str) -> None:
     """Refuse a grant the client may not use, with the error the provider is set to give."""
+    if grant_type not in ctx.grants:
+        raise UnsupportedGrantType(
+            f"grant_type {grant_type!r} is not offered; offered: {', '.join(sorted(ctx.grants))}"
+        )
     if client.allows_grant(grant_type):
         return
     allowed = ", ".join(sorted(client.grant_types or ())) or "(none)"
@@ -64,7 +73,26 @@ def requested_scope(grant: GrantRequest) -> tuple[str, ...]:
                 f"allowed: {' '.join(sorted(client.scopes)) or '(none)'}. "
                 "Pass scopes=[...] to add_client()"
             )
-    return scopes
+    return _known_scopes(grant, scopes)
+
+
+def _known_scopes(grant: GrantRequest, scopes: tuple[str, ...]) -> tuple[str, ...]:
+    """Apply the provider's ``unknown_scope`` choice to scopes outside ``scopes_supported``."""
+    config = grant.ctx.config
+    if config.scopes_supported is None or config.unknown_scope == "grant":
+        return scopes
+    known = set(config.scopes_supported) | set(grant.client.scopes or ())
+    unknown = [scope for scope in scopes if scope not in known]
+    if not unknown:
+        return scopes
+    if config.unknown_scope == "ignore":
+        # RFC 6749 §3.3: the provider may grant less than asked, and says so in ``scope``.
+        return tuple(scope for scope in scopes if scope in known)
+    error = InvalidScope if config.unknown_scope == "invalid_scope" else InvalidRequest
+    raise error(
+        f"unknown scope {' '.join(unknown)!r}; this provider knows "
+        f"{' '.join(config.scopes_supported) or '(none)'} (scopes_supported)"
+    )
 
 
 def token_response(
@@ -100,10 +128,11 @@ def token_response(
         # RFC 8707 §2: the resources asked for are the token's audience.
         audience=audience or grant.resources or None,
     )
+    config = grant.ctx.config
     # RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
-    token_type = "DPoP" if grant.dpop_jkt is not None else "Bearer"
+    token_type = "DPoP" if grant.dpop_jkt is not None else config.bearer_token_type
     body: dict[str, Any] = {"access_token": access.value, "token_type": token_type}
-    if access.expires_at is not None:
+    if access.expires_at is not None and config.send_expires_in:
         body["expires_in"] = int(access.expires_at - access.issued_at)
     if scope:
         body["scope"] = " ".join(scope)
@@ -144,16 +173,7 @@ def issue_user_tokens(
     family_id = secrets.token_hex(8)
     granted = granted_resources or grant.resources
     resources = narrowed(grant.resources, granted)
-    refresh = None
-    if grant.client.allows_grant("refresh_token"):
-        refresh = grant.ctx.minter.refresh_token(
-            client=grant.client,
-            user=user,
-            scope=scope,
-            family_id=family_id,
-            dpop_jkt=refresh_binding(grant),
-            audience=granted,
-        )
+    refresh = new_refresh_token(grant, user, scope, family_id, audience=granted)
     body = token_response(
         grant,
         user=user,
@@ -164,3 +184,27 @@ def issue_user_tokens(
         audience=resources or None,
     )
     return body, family_id
+
+
+def new_refresh_token(
+    grant: GrantRequest,
+    user: User | None,
+    scope: tuple[str, ...],
+    family_id: str,
+    *,
+    audience: tuple[str, ...] = (),
+) -> TokenRecord | None:
+    """A refresh token for this grant, if the provider gives one with it and the client may refresh."""
+    config = grant.ctx.config
+    if grant.params.get("grant_type") not in config.refresh_token_grants:
+        return None
+    if not grant.client.allows_grant("refresh_token") or "refresh_token" not in grant.ctx.grants:
+        return None
+    return grant.ctx.minter.refresh_token(
+        client=grant.client,
+        user=user,
+        scope=scope,
+        family_id=family_id,
+        dpop_jkt=refresh_binding(grant),
+        audience=audience,
+    )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.errors import UnauthorizedClient
-from pytest_authmock.provider.grants.base import requested_scope, token_response
+from pytest_authmock.provider.grants.base import (
+    new_refresh_token,
+    requested_scope,
+    token_response,
+)
 
 GRANT_TYPE = "client_credentials"
 
@@ -18,5 +23,9 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             "client_credentials grant for confidential clients only"
         )
     scope = requested_scope(request)
-    # RFC 6749 §4.4.3: no refresh token for client credentials.
-    return token_response(request, user=None, scope=scope, family_id=None, refresh=None)
+    # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included; some providers do.
+    family_id = secrets.token_hex(8)
+    refresh = new_refresh_token(request, None, scope, family_id)
+    return token_response(
+        request, user=None, scope=scope, family_id=family_id if refresh else None, refresh=refresh
+    )

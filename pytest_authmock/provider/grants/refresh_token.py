@@ -35,6 +35,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
     check_bound_refresh(record.cnf, request.dpop_jkt)
     now = ctx.clock.now()
     if record.used:
+        if not ctx.config.refresh_token_reuse_revokes_family:
+            raise InvalidGrant("refresh token was already used (it was rotated)")
         revoked = ctx.store.revoke_family(record.family_id or "")
         raise InvalidGrant(
             "refresh token was already used; as RFC 9700 §4.14 requires, every token of its "
