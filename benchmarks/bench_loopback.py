@@ -2,6 +2,7 @@
 and an mTLS handshake plus token, measured in one run.
 
     python benchmarks/bench_loopback.py [--requests 400] [--starts 7] [--handshakes 60]
+        [--burst 300]
 
 Every number is printed with its ratio to a baseline measured in the same run,
 so that a slow or busy machine shows up in both:
@@ -10,10 +11,15 @@ so that a slow or busy machine shows up in both:
   200, against a stdlib ``http.server`` process answering static JSON.
 * token request: median of client-credentials POSTs on one keep-alive
   connection (``http.client``, the cheapest client) to ``authmock serve``,
-  against the same POST to the static stdlib server.
+  against the same POST to the static stdlib server. The server remembers a
+  request head it has already read; "new head each time" adds a header whose
+  value changes with every request, so each head is read anew.
 * mTLS: a new connection per token request, with a full TLS 1.3 handshake
   presenting a client certificate (``tls_client_auth`` at the RFC 8705 alias),
   against the same handshake to a stdlib TLS server answering static JSON.
+* connect burst: hundreds of connections opened back to back and held open,
+  then one discovery GET on each; the slowest single connect shows whether the
+  listen backlog overflowed (a dropped SYN is retried after a whole second).
 
 Targets: cold start <= 300 ms, opaque token median <= 0.6 ms.
 """
@@ -26,6 +32,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import ssl
 import statistics
 import subprocess
@@ -66,6 +73,7 @@ STATIC_SERVER = textwrap.dedent(
         def log_message(self, *a): pass
     class S(http.server.ThreadingHTTPServer):
         daemon_threads = True
+        request_queue_size = 1024
         def server_bind(self):
             import socketserver; socketserver.TCPServer.server_bind(self)
     server = S(("127.0.0.1", 0), H)
@@ -133,13 +141,15 @@ def _import_floor() -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def token_median(url: str, path: str, requests: int) -> float:
+def token_median(url: str, path: str, requests: int, *, new_heads: bool = False) -> float:
     """Median ms of a client-credentials POST on one keep-alive connection."""
     connection = _connection(url)
     basic = "Basic " + base64.b64encode(":".join(CLIENT).encode()).decode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic}
     samples = []
     for index in range(requests + 20):
+        if new_heads:
+            headers["X-Request-Id"] = str(index)
         start = time.perf_counter()
         connection.request("POST", path, body=FORM, headers=headers)
         response = connection.getresponse()
@@ -151,6 +161,33 @@ def token_median(url: str, path: str, requests: int) -> float:
             samples.append(elapsed)
     connection.close()
     return statistics.median(samples) * 1000
+
+
+def connect_burst(url: str, path: str, count: int) -> tuple[float, float]:
+    """(ms for ``count`` connects plus one GET on each, ms of the slowest connect)."""
+    parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 80)
+    request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+    started = time.perf_counter()
+    slowest = 0.0
+    sockets = []
+    try:
+        for _ in range(count):
+            before = time.perf_counter()
+            sockets.append(socket.create_connection(address, timeout=10))
+            slowest = max(slowest, time.perf_counter() - before)
+        for sock in sockets:
+            sock.sendall(request.encode("ascii"))
+        for sock in sockets:
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            if not answer.startswith(b"HTTP/1.1 200 "):
+                raise SystemExit(f"burst request answered {answer[:40]!r}")
+    finally:
+        for sock in sockets:
+            sock.close()
+    return (time.perf_counter() - started) * 1000, slowest * 1000
 
 
 def handshake_median(url: str, path: str, body: str, context: ssl.SSLContext, n: int) -> float:
@@ -194,7 +231,9 @@ def _compile_package() -> None:
     compileall.compile_dir(os.path.dirname(pytest_authmock.__file__), quiet=1)
 
 
-def run(requests: int, starts: int, handshakes: int) -> list[tuple[str, float, float, str]]:
+def run(
+    requests: int, starts: int, handshakes: int, burst: int
+) -> list[tuple[str, float, float, str]]:
     discovery = "/.well-known/openid-configuration"
     _compile_package()
     static = [sys.executable, "-c", STATIC_SERVER]
@@ -211,11 +250,20 @@ def run(requests: int, starts: int, handshakes: int) -> list[tuple[str, float, f
 
     with process(static) as (static_url, _):
         static_token = token_median(static_url, "/oauth2/token", requests)
+        static_new_heads = token_median(static_url, "/oauth2/token", requests, new_heads=True)
+        static_burst = connect_burst(static_url, discovery, burst)
     for token_format in ("opaque", "jwt"):
         argv = [*SERVE, "--token-format", token_format, "--client", ":".join(CLIENT)]
         with process(argv) as (url, _):
             median = token_median(url, "/oauth2/token", requests)
+            if token_format == "opaque":
+                new_heads = token_median(url, "/oauth2/token", requests, new_heads=True)
+                burst_ms = connect_burst(url, discovery, burst)
         rows.append((f"token ({token_format})", median, static_token, "ms, median"))
+        if token_format == "opaque":
+            rows.append(("  new head each time", new_heads, static_new_heads, "ms, median"))
+    rows.append((f"connect burst ({burst})", burst_ms[0], static_burst[0], "ms, total"))
+    rows.append(("slowest connect in burst", burst_ms[1], static_burst[1], "ms"))
 
     with tempfile.TemporaryDirectory() as directory:
         certs = Path(directory)
@@ -268,9 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--starts", type=int, default=7)
     parser.add_argument("--handshakes", type=int, default=60)
+    parser.add_argument("--burst", type=int, default=300)
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    rows = run(args.requests, args.starts, args.handshakes)
+    rows = run(args.requests, args.starts, args.handshakes, args.burst)
     width = max(len(name) for name, *_ in rows)
     print(f"{'':{width}}  {'authmock':>9}  {'baseline':>9}  {'ratio':>6}  target")
     for name, value, baseline, unit in rows:

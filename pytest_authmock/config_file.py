@@ -66,6 +66,7 @@ __all__ = [
     "USER_KEYS",
     "ConfigError",
     "Declaration",
+    "check",
     "load",
     "parse",
     "read_toml",
@@ -194,6 +195,21 @@ def load(path: str | Path) -> Declaration:
     """Read and validate a setup file; raises :class:`ConfigError` naming the bad key."""
     path = Path(path)
     return parse(read_toml(path), path)
+
+
+def check(path: str | Path) -> Declaration:
+    """Load a setup file and apply it to a scratch provider, so every value is checked now.
+
+    ``load`` checks keys and provider options; the tables' values (a client's
+    ``grant_types``, a fault's ``status``...) are checked by the calls they stand
+    for, so a start-up check makes those calls once, on a provider nobody uses.
+    """
+    from pytest_authmock.provider.idp import FakeIdP
+
+    declaration = load(path)
+    config = ProviderConfig.from_options(**declaration.options)
+    declaration.apply(FakeIdP.from_config(config, seed=declaration.seed or 0))
+    return declaration
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -213,10 +213,10 @@ def configure(config: pytest.Config) -> None:
         # Relative to the ini file, like every other path in it.
         base = config.inipath.parent if config.inipath else config.rootpath
         defaults["config"] = str(base / defaults["config"])
-        from pytest_authmock.config_file import ConfigError, load
+        from pytest_authmock.config_file import ConfigError, check
 
         try:
-            load(defaults["config"])  # a bad file stops the run now, not every test later
+            check(defaults["config"])  # a bad file stops the run now, not every test later
         except ConfigError as error:
             raise pytest.UsageError(
                 f"pytest-authmock ini option authmock_config: {error}"

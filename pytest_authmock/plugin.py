@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -52,6 +53,35 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     # pytest-xdist: every worker uses the controller's seed, so one number reproduces a run.
     node.workerinput["authmock_seed"] = node.config.stash[SEED_KEY]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A bad config= file of a marker would fail each test that uses it, N times the
+    # same message; check each file once, before any test runs. An xdist worker
+    # cannot stop the run with a usage error (the controller reports a crash), so
+    # there each test's set-up reports the file, as without this check.
+    if hasattr(config, "workerinput"):
+        return
+    seen: set[Path] = set()
+    for item in items:
+        path = next(
+            (m.kwargs["config"] for m in item.iter_markers("authmock") if "config" in m.kwargs),
+            None,
+        )
+        if not isinstance(path, (str, Path)):
+            continue  # no file, or not a path: the fixture says what is wrong
+        resolved = Path(path) if Path(path).is_absolute() else item.path.parent / path
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        from pytest_authmock.config_file import ConfigError, check
+
+        try:
+            check(resolved)
+        except ConfigError as error:
+            raise pytest.UsageError(
+                f"pytest-authmock: @pytest.mark.authmock(config=...) of {item.nodeid}: {error}"
+            ) from None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -11,7 +11,7 @@ from pytest_authmock.control.home import endpoints
 from pytest_authmock.control.pages_paths import DEBUGGER
 from pytest_authmock.control.routes import PREFIX
 from pytest_authmock.serve_certs import P12_PASSWORD, describe
-from pytest_authmock.serve_demo import DEMO_CLI
+from pytest_authmock.serve_demo import DEMO_CLI, DEMO_CLIENT, DEMO_USER
 
 _WILDCARDS = {"0.0.0.0": "IPv4", "::": "IPv6", "": "IPv4"}  # noqa: S104 - names, not a bind
 
@@ -54,8 +54,6 @@ def _origin(service: Any) -> str:
 
 def curl_line(service: Any, token_endpoint: str) -> str:
     """A command that gets a token from this server, ready to paste."""
-    from pytest_authmock.serve import DEMO_CLIENT
-
     if service.settings.clients:
         client_id = next(iter(service.idp.clients))
         credentials = f"{client_id}:SECRET"
@@ -68,8 +66,6 @@ def curl_line(service: Any, token_endpoint: str) -> str:
 
 
 def summary(service: Any) -> str:
-    from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER
-
     idp = service.idp
     settings = service.settings
     main = service.servers[0]
@@ -124,8 +120,6 @@ def summary(service: Any) -> str:
 
 def start_record(service: Any) -> dict[str, Any]:
     """The ``--json`` start record: one JSON object, everything a script needs."""
-    from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER
-
     idp = service.idp
     settings = service.settings
     main = service.servers[0]

@@ -10,6 +10,7 @@ from pytest_authmock.control.api import Handle
 from pytest_authmock.control.pages import Pages
 from pytest_authmock.serve_certs import certify, describe
 from pytest_authmock.serve_config import ConfigError
+from pytest_authmock.serve_demo import DEMO_CLIENT, DEMO_USER
 from pytest_authmock.serve_options import ServeOptions
 
 
@@ -40,7 +41,6 @@ def apply_flow_options(idp: Any, options: ServeOptions) -> None:
 
 def demo_rows(settings: Any) -> list[tuple[str, str]]:
     """The demo credentials the home page shows (none when clients or users are configured)."""
-    from pytest_authmock.serve import DEMO_CLIENT, DEMO_USER
     from pytest_authmock.serve_demo import DEMO_CLI
 
     rows = []
@@ -82,8 +82,6 @@ def attach(service: Any, material: Any) -> Control:
     options: ServeOptions = settings.options
     apply_flow_options(idp, options)
     if not settings.users:
-        from pytest_authmock.serve import DEMO_USER
-
         idp.flow_settings.sign_in_hint = (
             f"Demo user: sign in as {DEMO_USER[0]} with the password {DEMO_USER[1]}."
         )

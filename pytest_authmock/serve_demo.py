@@ -17,6 +17,21 @@ from typing import Any
 from pytest_authmock.control.urls import debugger_callback
 from pytest_authmock.serve_options import ServeOptions
 
+#: Credentials of the embedded demo configuration, used when none are given.
+#: They are documented and printed: they protect nothing.
+DEMO_CLIENT = ("demo-client", "demo-secret")
+DEMO_USER = ("demo", "demo-password")
+DEMO_SUB = "7f5c3a52-2d0e-4b8e-9a3f-6d1b0c2e4a10"
+DEMO_PROFILE = {
+    "name": "Demo User",
+    "given_name": "Demo",
+    "family_name": "User",
+    "preferred_username": DEMO_USER[0],
+    "email": "demo@example.test",
+    "email_verified": True,
+    "updated_at": 1700000000,
+}
+DEMO_RESOURCE = "/api/me"
 DEMO_CLI = "demo-cli"
 #: What a token of ``demo-cli`` may carry; without a ``scope`` parameter it gets all
 #: of them (RFC 6749 §3.3's pre-defined default).

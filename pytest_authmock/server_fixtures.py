@@ -75,14 +75,12 @@ def idp_server(
     configure the provider as for ``idp``. The server itself starts once per
     session (per xdist worker) and is reused.
     """
-    from pytest_authmock.transport.idp_server import server_mode
-
     options = fixture_options.resolve(request)
     mode = server_mode(request)
     pool = _authmock_server_pool
     provider = pool.provider(mode, options.config, options.seed)
     try:
-        options.apply(provider)  # skew, config= setup, fault check (issue 6)
+        options.apply(provider)  # clock skew, config= set-up, the unfired-fault check
         yield provider
         problems = provider.check()
         problems.extend(
@@ -97,3 +95,17 @@ def idp_server(
             fixture_options.teardown_message(provider.issuer, options.seed, problems),
             pytrace=False,
         )
+
+
+def server_mode(request: pytest.FixtureRequest) -> str:
+    """``"mtls"``, ``"tls"`` or ``"http"``, from the test's ``authmock`` markers (merged)."""
+    kwargs = fixture_options.marker_options(request.node)
+    for name in fixture_options.SERVER_OPTIONS:
+        if name in kwargs and not isinstance(kwargs[name], bool):
+            pytest.fail(
+                f"@pytest.mark.authmock option {name} must be True or False; got {kwargs[name]!r}",
+                pytrace=False,
+            )
+    if kwargs.get("mtls"):
+        return "mtls"
+    return "tls" if kwargs.get("tls") else "http"

@@ -140,22 +140,27 @@ def test_the_marker_and_ini_option_load_the_file(pytester: pytest.Pytester) -> N
     result.assert_outcomes(passed=3)
 
 
-def test_a_bad_file_fails_the_test_with_one_line(pytester: pytest.Pytester) -> None:
+def test_a_bad_marker_file_stops_the_run_once(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", broken="colour = 'red'\n")
     pytester.makepyfile(
         """
         import pytest
 
-        @pytest.mark.authmock(config="broken.toml")
-        def test_it(idp):
+        pytestmark = pytest.mark.authmock(config="broken.toml")
+
+        def test_one(idp):
+            pass
+
+        def test_two(idp):
             pass
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        ["*pytest-authmock: config file broken.toml: unknown key 'colour'*"]
-    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.stderr.lines if "pytest-authmock" in line]
+    assert len(lines) == 1, result.stderr.str()
+    assert "config file broken.toml: unknown key 'colour'" in lines[0]
+    assert "test_one" in lines[0]  # which test's marker names the file
 
 
 def test_authmock_serve_reads_the_same_file(tmp_path: Path) -> None:

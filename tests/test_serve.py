@@ -478,6 +478,29 @@ def test_command_prints_issuer_first_and_exits_0_on_signal(stop: signal.Signals)
     assert "GET /.well-known/openid-configuration 200" in err
 
 
+@pytest.mark.parametrize(
+    ("first", "delay"),
+    [(signal.SIGINT, 0.0), (signal.SIGTERM, 0.0), (signal.SIGINT, 0.05), (signal.SIGTERM, 0.05)],
+)
+def test_a_second_signal_during_shutdown_still_exits_0(first: signal.Signals, delay: float) -> None:
+    # docker stop and test harnesses repeat SIGTERM; it may land while the
+    # service stops or while the interpreter exits.
+    process = _start("--quiet")
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("http://")
+        process.send_signal(first)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0
+    assert "Traceback" not in err
+
+
 def test_command_bad_option_exit_2_without_traceback() -> None:
     result = subprocess.run(
         [*COMMAND, "--port", "nope"], capture_output=True, text=True, timeout=30, check=False

@@ -37,13 +37,23 @@ from pytest_authmock.provider.faults_api import FaultsAPI
 from pytest_authmock.provider.flows_api import FlowsAPI
 from pytest_authmock.provider.http import error_response, json_response
 from pytest_authmock.provider.identities import IdentityFactory
-from pytest_authmock.provider.journal import Expectation, Journal, entry_for
+from pytest_authmock.provider.journal import (
+    DEFAULT_JOURNAL_LIMIT,
+    Expectation,
+    Journal,
+    entry_for,
+)
 from pytest_authmock.provider.keys import SigningKeys
 from pytest_authmock.provider.models import AUTH_METHODS, Client, User
-from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.profile import AppliedProfile
 from pytest_authmock.provider.resource import ProtectedResource
-from pytest_authmock.provider.routes import FAULT_ENDPOINTS, GRANTS, IssuerPaths, route
+from pytest_authmock.provider.routes import (
+    ENDPOINT_PATHS,
+    FAULT_ENDPOINTS,
+    GRANTS,
+    IssuerPaths,
+    route,
+)
 from pytest_authmock.provider.setup_api import SetupAPI
 from pytest_authmock.provider.store import Store
 from pytest_authmock.provider.switches import DEFAULTS, METADATA_DOCUMENTS, SECRET_METHODS
@@ -107,6 +117,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         seed: int | None = None,
         mtls_base_url: str | None = None,
         client_certificates: bool = True,
+        journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
     ) -> None:
         # Every keyword above but the last two is a ProviderConfig option (see
         # :mod:`.switches` for the ones that follow a real provider's choices).
@@ -136,7 +147,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         # Each issuer has its own keys; rotation grace periods run on the provider clock.
         self._keys = SigningKeys(algorithm, issuer=issuer, clock=self.clock.now)
         self._config = config
-        self.journal = Journal()
+        self.journal = Journal(journal_limit)
         self._protect_listeners: list[Callable[[ProtectedResource], None]] = []
         self._init_state()
 
@@ -207,11 +218,16 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         return metadata(self._ctx)
 
     def url_for(self, endpoint: str) -> str:
-        """The absolute URL of ``token``, ``introspection``, ``revocation``, ``userinfo``, ``jwks``."""
+        """The absolute URL of an endpoint, named as the journal names it (``token``, ``discovery``...)."""
         try:
-            return self.issuer + PATHS[endpoint]
+            return self.issuer + ENDPOINT_PATHS[endpoint]
         except KeyError:
-            raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(PATHS)}") from None
+            pass
+        if endpoint == "resource":
+            raise ValueError(
+                "url_for('resource'): a protected resource's URL is the one given to protect()"
+            )
+        raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINT_PATHS)}")
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -285,6 +301,8 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, AssertionsAPI):
         try:
             with self._lock:
                 ctx = self._ctx
+                # Amortised: a full pass at most once a minute of provider time.
+                ctx.store.maybe_purge(ctx.clock.now())
                 resource = self._resource_for(request.url)
                 if resource is not None:
                     trace.endpoint = "resource"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,11 +87,22 @@ def _check_criteria(criteria: dict[str, Any]) -> None:
         )
 
 
-class Journal:
-    """Every request served since the last reset, oldest first."""
+#: Entries a provider keeps unless told otherwise: far more than a test makes,
+#: few enough that a server running for days stays small.
+DEFAULT_JOURNAL_LIMIT = 10_000
 
-    def __init__(self) -> None:
-        self._entries: list[JournalEntry] = []
+
+class Journal:
+    """The requests served since the last reset, oldest first: the last ``limit`` of them."""
+
+    def __init__(self, limit: int | None = DEFAULT_JOURNAL_LIMIT) -> None:
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise TypeError(f"journal_limit must be a whole number or None; got {limit!r}")
+        if limit is not None and limit < 1:
+            raise ValueError(f"journal_limit must be at least 1, or None (unbounded); got {limit}")
+        #: How many entries are kept; the oldest go first. ``None``: all of them.
+        self.limit = limit
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:

@@ -61,6 +61,13 @@ ROUTES: dict[str, tuple[str, EndpointHandler]] = {
     PATHS["api_tokens_openapi"]: ("openapi", api_tokens.openapi),
 }
 
+#: Endpoint name -> path: the journal's names (a name's first path wins, so
+#: ``discovery`` is OIDC's document), and ``paths.PATHS``'s own spellings.
+ENDPOINT_PATHS: dict[str, str] = {}
+for _path, (_name, _) in ROUTES.items():
+    ENDPOINT_PATHS.setdefault(_name, _path)
+ENDPOINT_PATHS.update(PATHS)
+
 #: Endpoint names a fault can target: every routed endpoint, and protected resources.
 FAULT_ENDPOINTS: tuple[str, ...] = (*dict.fromkeys(name for name, _ in ROUTES.values()), "resource")
 

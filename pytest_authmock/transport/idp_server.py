@@ -1,7 +1,9 @@
 """The loopback provider behind ``idp_server``: ``IdPServer`` and the session's ``ServerPool``.
 
 Imported by the fixtures on first use, so a pytest run that never asks for
-``idp_server`` does not pay for TLS material, the server or the provider.
+``idp_server`` does not pay for TLS material, the server or the provider. Nothing
+here knows pytest: the fixtures (``server_fixtures``) read the marker and pick
+the mode.
 """
 
 from __future__ import annotations
@@ -14,20 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pytest_authmock.fixture_options import SERVER_OPTIONS, marker_options
 from pytest_authmock.provider.config import ProviderConfig
 from pytest_authmock.provider.idp import FakeIdP
 from pytest_authmock.provider.models import Client
-from pytest_authmock.transport.server import LoopbackServer
+from pytest_authmock.transport.listeners import MODES, open_listeners
+from pytest_authmock.transport.server import ContextFactory, LoopbackServer
 from pytest_authmock.transport.tls import ClientCertificate, TLSMaterial
 
-__all__ = ["MODES", "IdPServer", "ServerPool", "server_mode"]
+__all__ = ["MODES", "IdPServer", "ServerPool"]
 
-MODES = ("http", "tls", "mtls")
+# Thread names of each mode's listeners (the mTLS alias adds "-alias").
+_NAMES = {"http": "authmock-http", "tls": "authmock-https", "mtls": "authmock-mtls"}
 
 
 class IdPServer(FakeIdP):
@@ -221,29 +223,15 @@ class ServerPool:
                 return self._servers[mode]
             listener = _Listener()
             self._listeners[mode] = listener
-            if mode == "http":
-                group = [LoopbackServer(listener.handle, name="authmock-http")]
-            elif mode == "tls":
-                group = [
-                    LoopbackServer(
-                        listener.handle,
-                        tls=self.tls.server_context(),
-                        name="authmock-https",
-                    )
-                ]
-            else:
-                group = [
-                    LoopbackServer(
-                        listener.handle,
-                        tls=lambda: self._mtls_context(listener, "optional"),
-                        name="authmock-mtls",
-                    ),
-                    LoopbackServer(
-                        listener.handle,
-                        tls=lambda: self._mtls_context(listener, "required"),
-                        name="authmock-mtls-alias",
-                    ),
-                ]
+
+            def contexts(client_auth: str) -> ssl.SSLContext | ContextFactory:
+                if client_auth == "none":
+                    return self.tls.server_context()
+                # Asked per connection: the trust store follows the self-signed
+                # certificates of the clients registered right now.
+                return functools.partial(self._mtls_context, listener, client_auth)
+
+            group = open_listeners(listener.handle, mode, contexts, name=_NAMES[mode])
             for server in group:
                 server.start()
             self._servers[mode] = group
@@ -307,17 +295,3 @@ class ServerPool:
                 problems.append(str(exc))
         if problems:
             raise RuntimeError("; ".join(problems))
-
-
-def server_mode(request: pytest.FixtureRequest) -> str:
-    """``"mtls"``, ``"tls"`` or ``"http"``, from the test's ``authmock`` markers."""
-    kwargs = marker_options(request.node)
-    for name in SERVER_OPTIONS:
-        if name in kwargs and not isinstance(kwargs[name], bool):
-            pytest.fail(
-                f"@pytest.mark.authmock option {name} must be True or False; got {kwargs[name]!r}",
-                pytrace=False,
-            )
-    if kwargs.get("mtls"):
-        return "mtls"
-    return "tls" if kwargs.get("tls") else "http"

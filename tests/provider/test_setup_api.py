@@ -126,5 +126,7 @@ def test_reset_forgets_everything(idp: FakeIdP) -> None:
 
 
 def test_url_for_unknown_endpoint(idp: FakeIdP) -> None:
-    with pytest.raises(ValueError, match="one of token"):
+    with pytest.raises(
+        ValueError, match=r"unknown endpoint .authorize.; one of discovery, jwks, token"
+    ):
         idp.url_for("authorize")
