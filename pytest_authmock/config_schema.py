@@ -113,6 +113,10 @@ def _types() -> dict[str, dict[str, dict[str, Any]]]:
             "tls_client_auth_subject_dn": _STRING,
             "tls_client_auth_san_dns": _STRING,
             "redirect_uris": _STRINGS,
+            "jwks": _TABLE,
+            "jwks_uri": _STRING,
+            "token_endpoint_auth_signing_alg": _STRING,
+            "dpop_bound_access_tokens": _BOOLEAN,
             "p12_password": _STRING,
         },
         "users": {

@@ -185,6 +185,7 @@ def idp_server_factory(
         if path in slot.providers:
             raise ValueError(f"{slot.server.url}{path} already serves an issuer in this test")
         provider = _new_provider(options, slot.server.url + path, **overrides)
+        provider.client_certificates = False  # plain HTTP: no TLS client certificates
         slot.providers[path] = provider
         made.append(provider)
         return provider

@@ -41,6 +41,8 @@ def certify(material: Any, spec: dict[str, Any], *, mtls: bool) -> tuple[dict[st
             methods = ["tls_client_auth"]
             if spec.get("client_secret"):
                 methods = ["client_secret_basic", "client_secret_post", *methods]
+            if "jwks" in spec or "jwks_uri" in spec:
+                methods.append("private_key_jwt")
             spec["token_endpoint_auth_method"] = methods
     return spec, cert, password
 

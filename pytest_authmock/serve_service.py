@@ -146,7 +146,13 @@ class Service:
         if settings.profile is not None:
             options, profile = settings.profile.adopt(options)
         try:
-            idp = FakeIdP(issuer=issuer, seed=settings.seed, mtls_base_url=mtls_url, **options)
+            idp = FakeIdP(
+                issuer=issuer,
+                seed=settings.seed,
+                mtls_base_url=mtls_url,
+                client_certificates=mtls_url is not None,
+                **options,
+            )
         except OptionError as exc:  # a flag's value: named as the flag's option
             raise ConfigError(f"{exc.option} {exc.problem}") from None
         idp.profile = profile
@@ -207,14 +213,16 @@ class Service:
         has_tls = bool(
             spec.get("tls_client_auth_subject_dn") or spec.get("tls_client_auth_san_dns")
         )
+        has_keys = "jwks" in spec or "jwks_uri" in spec  # private_key_jwt
         if (
             "client_secret" not in spec
             and not spec.get("public")
-            and not (has_tls or self.settings.mtls)
+            and not (has_tls or has_keys or self.settings.mtls)
         ):
             raise ConfigError(
-                f"{where}: give client_secret (or public = true, or a tls_client_auth_* "
-                "subject with --mtls); a generated secret would be unknown to you"
+                f"{where}: give client_secret (or public = true, jwks for private_key_jwt, or "
+                "a tls_client_auth_* subject with --mtls); a generated secret would be unknown "
+                "to you"
             )
         if material is not None and not spec.get("public"):
             # --certs-dir gets <id>.pem, <id>-key.pem and <id>.p12 for every

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from pytest_authmock.contract.checks import Choices
 from pytest_authmock.contract.grants import ClientGrants
@@ -107,11 +107,22 @@ MUST_RUN = {
 }
 
 
+def jwt_client(tmp_path: Path) -> tuple[str, list[str]]:
+    """A private_key_jwt client for the config, and the option naming its key file."""
+    key = ECKey.generate_key("P-256", parameters={"kid": "contract-jwt"}, private=True)
+    pem = tmp_path / "contract-jwt.pem"
+    pem.write_bytes(key.as_pem(private=True))
+    public = ", ".join(f'{name} = "{value}"' for name, value in key.as_dict(private=False).items())
+    table = f'[[clients]]\nclient_id = "contract-jwt"\njwks = {{ keys = [ {{ {public} }} ] }}\n'
+    return table, ["--authmock-contract-jwt-client", f"contract-jwt:{pem}"]
+
+
 def test_contract_suite_passes_against_authmock_serve(
     pytester: pytest.Pytester, serve: Callable[..., str], tmp_path: Path
 ) -> None:
     certs = tmp_path / "certs"
-    issuer = serve("--mtls", "--certs-dir", str(certs))
+    table, jwt_option = jwt_client(tmp_path)
+    issuer = serve("--mtls", "--certs-dir", str(certs), extra=table)
     run = run_contract(
         pytester,
         "--authmock-contract-issuer",
@@ -130,6 +141,9 @@ def test_contract_suite_passes_against_authmock_serve(
         str(certs / "contract-ci.pem"),
         "--authmock-contract-client-key",
         str(certs / "contract-ci-key.pem"),
+        *jwt_option,
+        "--authmock-contract-resource-indicator",
+        "https://api.contract.example",
     )
     assert not run.failed, run.report()
     assert run.passed >= MUST_RUN, run.report()

@@ -13,6 +13,9 @@ discovery, and knows nothing about the fake provider it is tested against.
 * :class:`DeviceFlow`, :func:`authorize_in_browser`, :func:`login_device`,
   :func:`login_browser`: the device-code and browser (PKCE) logins;
   :class:`ApiTokenAdmin`: create, list and revoke API tokens.
+* :class:`PrivateKeyJwt`, :class:`ClientSecretJwt`: JWT client authentication;
+  :class:`DPoPKey`: DPoP-bound tokens; :class:`JwtBearerGrant`,
+  :class:`TokenExchangeGrant`: assertion grants (RFC 7523, RFC 8693).
 * :func:`validate_token`, :class:`AccessTokenValidator`, :class:`JwksCache`,
   :func:`verify_id_token`: check a token with the provider, or locally with
   its keys (RFC 9068 access tokens, OIDC ID tokens).
@@ -35,6 +38,7 @@ from pytest_authmock.client.api_tokens import (
     ApiTokenNotFound,
     CreatedApiToken,
 )
+from pytest_authmock.client.assertion import ClientSecretJwt, PrivateKeyJwt
 from pytest_authmock.client.auth import BearerAuth, OAuth2Auth
 from pytest_authmock.client.browser_login import (
     AuthorizationCodeGrant,
@@ -55,6 +59,7 @@ from pytest_authmock.client.device import (
     DeviceFlowExpired,
 )
 from pytest_authmock.client.discovery import ProviderMetadata
+from pytest_authmock.client.dpop import DPoPKey
 from pytest_authmock.client.end_session import aend_session_url, end_session_url
 from pytest_authmock.client.errors import (
     AuthError,
@@ -69,6 +74,7 @@ from pytest_authmock.client.errors import (
     TokenExpired,
     TokenRevoked,
 )
+from pytest_authmock.client.exchange import JwtBearerGrant, TokenExchangeGrant
 from pytest_authmock.client.grants import (
     ClientAuth,
     ClientCredentialsGrant,
@@ -135,6 +141,7 @@ __all__ = [
     "ClientAuth",
     "ClientCredentialsGrant",
     "ClientSecretBasic",
+    "ClientSecretJwt",
     "ClientSecretPost",
     "ConfigurationError",
     "Context",
@@ -143,6 +150,7 @@ __all__ = [
     "CredentialResolver",
     "CredentialSource",
     "Credentials",
+    "DPoPKey",
     "DeviceAuthorization",
     "DeviceCodeGrant",
     "DeviceFlow",
@@ -156,6 +164,7 @@ __all__ = [
     "InvalidCredentials",
     "InvalidToken",
     "JwksCache",
+    "JwtBearerGrant",
     "KeyringKey",
     "LoginRequired",
     "LoopbackRedirectListener",
@@ -163,6 +172,7 @@ __all__ = [
     "OAuth2Auth",
     "OAuthClient",
     "PasswordGrant",
+    "PrivateKeyJwt",
     "ProviderError",
     "ProviderMetadata",
     "ProviderUnavailable",
@@ -177,6 +187,7 @@ __all__ = [
     "StoreError",
     "TlsClientAuth",
     "Token",
+    "TokenExchangeGrant",
     "TokenExpired",
     "TokenIdentity",
     "TokenManager",

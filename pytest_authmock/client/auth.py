@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Generator, Sequence
 import httpx
 
 from pytest_authmock.client.challenge import is_invalid_token
+from pytest_authmock.client.errors import ConfigurationError
 from pytest_authmock.client.grants import ClientCredentialsGrant, PasswordGrant, Resources
 from pytest_authmock.client.manager import TokenManager, TokenPersistence
 from pytest_authmock.client.oauth import OAuthClient
@@ -47,13 +48,12 @@ class BearerAuth(httpx.Auth):
         yield request
 
 
-def _authorize(request: httpx.Request, token: Token) -> None:
-    # RFC 6750 §2.1. Other token types (DPoP, MAC) need proofs this class does not make.
-    request.headers["Authorization"] = f"Bearer {token.access_token}"
-
-
 class OAuth2Auth(httpx.Auth):
     """Bearer tokens from a :class:`TokenManager`, renewed before expiry and on 401.
+
+    A ``DPoP`` token (RFC 9449) goes out with the ``DPoP`` scheme and a fresh
+    proof from the :class:`OAuthClient`'s ``dpop`` key; a resource asking for
+    a server nonce (``use_dpop_nonce``) gets the request once more with it.
 
     A 401 whose ``WWW-Authenticate`` says ``error="invalid_token"`` (RFC 6750
     §3.1) makes the flow renew the token once and resend the request once; a
@@ -130,6 +130,27 @@ class OAuth2Auth(httpx.Auth):
 
     # -- flows --------------------------------------------------------------------
 
+    def _authorize(self, request: httpx.Request, token: Token) -> None:
+        if token.token_type.lower() == "dpop":
+            dpop = self.manager.oauth.dpop
+            if dpop is None:
+                raise ConfigurationError(
+                    "the provider issued a DPoP-bound token, but the OAuthClient has no DPoP "
+                    "key to prove possession; pass dpop=DPoPKey.generate() to OAuthClient"
+                )
+            dpop.authorize(request, token.access_token)
+            return
+        # RFC 6750 §2.1.
+        request.headers["Authorization"] = f"Bearer {token.access_token}"
+
+    def _wants_nonce(self, request: httpx.Request, response: httpx.Response, token: Token) -> bool:
+        dpop = self.manager.oauth.dpop
+        return (
+            token.token_type.lower() == "dpop"
+            and dpop is not None
+            and dpop.observe(request.url, response)
+        )
+
     def _should_retry(self, response: httpx.Response) -> bool:
         return (
             response.status_code == 401
@@ -142,14 +163,17 @@ class OAuth2Auth(httpx.Auth):
     ) -> Generator[httpx.Request, httpx.Response, None]:
         request.read()
         token = self.manager.get_token()
-        _authorize(request, token)
+        self._authorize(request, token)
         response = yield request
+        if self._wants_nonce(request, response, token):
+            self._authorize(request, token)
+            response = yield request
         if self._should_retry(response):
             logger.info(
                 "token %s rejected by %s; renewing once", token.fingerprint, request.url.host
             )
             self.manager.invalidate(token)
-            _authorize(request, self.manager.get_token())
+            self._authorize(request, self.manager.get_token())
             yield request
 
     async def async_auth_flow(
@@ -157,14 +181,17 @@ class OAuth2Auth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
         token = await self.manager.aget_token()
-        _authorize(request, token)
+        self._authorize(request, token)
         response = yield request
+        if self._wants_nonce(request, response, token):
+            self._authorize(request, token)
+            response = yield request
         if self._should_retry(response):
             logger.info(
                 "token %s rejected by %s; renewing once", token.fingerprint, request.url.host
             )
             self.manager.invalidate(token)
-            _authorize(request, await self.manager.aget_token())
+            self._authorize(request, await self.manager.aget_token())
             yield request
 
     def auth_flow(  # pragma: no cover - httpx only calls the two flows above

@@ -291,6 +291,8 @@ def authorize_in_browser(
             nonce,
             indicators,
         )
+        if oauth.dpop is not None:  # RFC 9449 §10: bind the code to the DPoP key
+            url = str(httpx.URL(url).copy_merge_params({"dpop_jkt": oauth.dpop.jkt}))
         url = pushed_authorization_url(oauth, url, par=par)
         if show_url is not None:
             show_url(url)

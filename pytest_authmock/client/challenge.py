@@ -1,22 +1,27 @@
-"""Parse ``WWW-Authenticate: Bearer ...`` challenges (RFC 6750 §3)."""
+"""Parse ``WWW-Authenticate`` challenges: ``Bearer`` (RFC 6750 §3) and ``DPoP`` (RFC 9449 §7.1)."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["is_invalid_token", "parse_bearer_challenge"]
+__all__ = ["is_invalid_token", "parse_bearer_challenge", "parse_challenge"]
 
 # auth-param = token BWS "=" BWS ( token / quoted-string )   (RFC 9110 §11.2)
 _PARAM = re.compile(r'([A-Za-z0-9_\-.]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
 def parse_bearer_challenge(header: str) -> dict[str, str]:
-    """The parameters of the Bearer challenge in ``header``; empty if there is none.
+    """The parameters of the Bearer challenge in ``header``; empty if there is none."""
+    return parse_challenge(header, "Bearer")
+
+
+def parse_challenge(header: str, scheme: str) -> dict[str, str]:
+    """The parameters of the ``scheme`` challenge in ``header``; empty if there is none.
 
     A header can carry several challenges (``Basic realm="x", Bearer error=...``);
-    only the parameters after ``Bearer`` and before the next scheme are returned.
+    only the parameters after ``scheme`` and before the next scheme are returned.
     """
-    match = re.search(r"(?:^|[\s,])Bearer(?:\s+|$)", header, flags=re.IGNORECASE)
+    match = re.search(rf"(?:^|[\s,]){re.escape(scheme)}(?:\s+|$)", header, flags=re.IGNORECASE)
     if not match:
         return {}
     rest = header[match.end() :]
@@ -38,5 +43,8 @@ def parse_bearer_challenge(header: str) -> dict[str, str]:
 
 
 def is_invalid_token(header: str | None) -> bool:
-    """True for a challenge saying the token itself is bad (RFC 6750 §3.1)."""
-    return bool(header) and parse_bearer_challenge(header or "").get("error") == "invalid_token"
+    """True for a challenge saying the token itself is bad (RFC 6750 §3.1, RFC 9449 §7.1)."""
+    return bool(header) and any(
+        parse_challenge(header or "", scheme).get("error") == "invalid_token"
+        for scheme in ("Bearer", "DPoP")
+    )

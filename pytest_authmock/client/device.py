@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from pytest_authmock.client.assertion import apply_client_auth
 from pytest_authmock.client.errors import (
     AuthError,
     ConfigurationError,
@@ -182,7 +183,7 @@ class DeviceFlow:
             raise ConfigurationError("the device flow needs a client_id; pass one to OAuthClient")
         headers = {"Accept": "application/json"}
         form = {"scope": " ".join(self.scopes)} if self.scopes else {}
-        self.oauth.client_auth.apply(headers, form)
+        apply_client_auth(self.oauth.client_auth, headers, form, issuer=self.oauth.issuer)
         return endpoint, headers, {**form, **resource_form(self.resource)}
 
     def _started(self, response: httpx.Response, now: float) -> DeviceAuthorization:

@@ -133,13 +133,20 @@ def client_auth_for(
         if method == "client_secret_basic":
             return ClientSecretBasic(client_id, client_secret)
         return ClientSecretPost(client_id, client_secret)
+    if method == "client_secret_jwt":
+        if client_secret is None:
+            raise ValueError("token_endpoint_auth_method 'client_secret_jwt' needs a client_secret")
+        from pytest_authmock.client.assertion import ClientSecretJwt  # it imports this module
+
+        return ClientSecretJwt(client_id, client_secret)
     if method == "tls_client_auth":
         return TlsClientAuth(client_id)
     if method == "none":
         return NoClientAuth(client_id)
     raise ValueError(
         f"unsupported token_endpoint_auth_method {method!r}; use one of"
-        " client_secret_basic, client_secret_post, tls_client_auth, none"
+        " client_secret_basic, client_secret_post, client_secret_jwt, tls_client_auth, none"
+        " (for private_key_jwt, pass client_auth=PrivateKeyJwt(...))"
     )
 
 

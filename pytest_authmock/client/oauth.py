@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 
+from pytest_authmock.client.assertion import apply_client_auth
 from pytest_authmock.client.discovery import (
     ProviderMetadata,
     metadata_urls,
     parse_metadata_response,
 )
+from pytest_authmock.client.dpop import DPoPKey, asend_with_nonce, send_with_nonce
 from pytest_authmock.client.errors import (
     ConfigurationError,
     InvalidCredentials,
@@ -53,6 +55,7 @@ class OAuthClient:
     the client authenticates at the token endpoint. ``verify`` is passed to
     the HTTP clients we make: an :class:`ssl.SSLContext` from
     :mod:`pytest_authmock.client.mtls` carries a client certificate.
+    ``dpop``, a :class:`~pytest_authmock.client.dpop.DPoPKey`, binds tokens to it (RFC 9449).
 
     Who owns the HTTP clients: ``http_client`` and ``async_http_client`` are
     used when given, and never closed by us. Otherwise one ``httpx.Client`` is
@@ -78,6 +81,7 @@ class OAuthClient:
         retry: RetryPolicy | None = None,
         clock: Clock = wall_clock,
         metadata_ttl: float = 3600.0,
+        dpop: DPoPKey | None = None,
     ) -> None:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigurationError(f"issuer must be an http(s) URL, got {issuer!r}")
@@ -87,6 +91,7 @@ class OAuthClient:
             raise TypeError("pass either client_auth or client_id/client_secret, not both")
         self.issuer = issuer.rstrip("/")
         self.client_auth = client_auth
+        self.dpop = dpop
         self.retry = retry if retry is not None else RetryPolicy()
         self.clock = clock
         self.metadata_ttl = metadata_ttl
@@ -198,13 +203,16 @@ class OAuthClient:
             )
         return self.client_auth
 
-    def _token_request(self, grant: Grant) -> tuple[dict[str, str], dict[str, Any]]:
+    def _token_request(self, grant: Grant, url: str) -> tuple[dict[str, str], dict[str, Any]]:
+        # Per attempt: assertions and DPoP proofs are single-use (RFC 7523 §3, RFC 9449 §11.1).
         client = self._require_client()
         headers = dict(_JSON)
         # The client's own fields go into a plain dict of strings (what
         # ClientAuth.apply takes) and join the grant's, whose values may be lists.
         credentials: dict[str, str] = {}
-        client.apply(headers, credentials)
+        apply_client_auth(client, headers, credentials, issuer=self.issuer, token_endpoint=url)
+        if self.dpop is not None:
+            headers["DPoP"] = self.dpop.proof("POST", url)
         return headers, {**grant.form(), **credentials}
 
     def _token_url(self, metadata: ProviderMetadata) -> str:
@@ -214,27 +222,27 @@ class OAuthClient:
     def request_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
         """Run one grant at the token endpoint and return the token."""
         url = self._token_url(self.metadata())
-        headers, form = self._token_request(grant)
         logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
+
+        def post() -> httpx.Response:
+            headers, form = self._token_request(grant, url)
+            return self.http.post(url, data=form, headers=headers)
+
         issued_at = self.clock()
-        response = self.retry.send(
-            lambda: self.http.post(url, data=form, headers=headers),
-            what=f"the {grant.grant_type} token request",
-            idempotent=grant.idempotent,
-        )
+        response = send_with_nonce(self.retry, post, self.dpop, url, grant)
         return self._token_from(response, grant, issued_at, previous)
 
     async def arequest_token(self, grant: Grant, *, previous: Token | None = None) -> Token:
         url = self._token_url(await self.ametadata())
-        headers, form = self._token_request(grant)
         logger.debug("token request grant=%s client=%s", grant.grant_type, self.client_id)
         issued_at = self.clock()
         http = await self.async_http()
-        response = await self.retry.asend(
-            lambda: http.post(url, data=form, headers=headers),
-            what=f"the {grant.grant_type} token request",
-            idempotent=grant.idempotent,
-        )
+
+        async def post() -> httpx.Response:
+            headers, form = self._token_request(grant, url)
+            return await http.post(url, data=form, headers=headers)
+
+        response = await asend_with_nonce(self.retry, post, self.dpop, url, grant)
         return self._token_from(response, grant, issued_at, previous)
 
     def _token_from(
@@ -307,7 +315,10 @@ class OAuthClient:
     def _client_form(self, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         headers = dict(_JSON)
         if self.client_auth is not None:
-            self.client_auth.apply(headers, form)
+            token_url = self._metadata.token_endpoint if self._metadata else None
+            apply_client_auth(
+                self.client_auth, headers, form, issuer=self.issuer, token_endpoint=token_url
+            )
         return headers, form
 
     def revoke(self, token: str, *, token_type_hint: str | None = None) -> None:

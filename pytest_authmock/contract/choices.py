@@ -311,6 +311,13 @@ class Choices:
     unobserved: dict[str, str] = dataclasses.field(default_factory=dict)
     #: Choices whose check skipped or failed, and its reason (written to the profile).
     why_not: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Label -> (what was seen, the fake's switch): what a check learned that is not
+    #: (yet) a profile choice; shown in the summary only, not written or replayed.
+    observations: dict[str, tuple[str, str | None]] = dataclasses.field(default_factory=dict)
+
+    def observe(self, label: str, seen: str, fake: str | None = None) -> None:
+        """Note ``seen`` under ``label`` for the summary (``fake``: the switch that plays it)."""
+        self.observations[label] = (seen, fake)
 
     def record(
         self, key: str, value: Any, response: httpx.Response | None = None, **details: Any
@@ -364,7 +371,7 @@ class Choices:
 
     def lines(self) -> list[str]:
         out = []
-        for label, (chosen, hint) in sorted(self.shown().items()):
+        for label, (chosen, hint) in sorted({**self.shown(), **self.observations}.items()):
             suffix = f"  (fake: {hint})" if hint else ""
             out.append(f"{label}: {chosen}{suffix}")
         return out

@@ -172,7 +172,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     found = config.stash.get(CHOICES_KEY, None)
-    if found is None or not (found.items or found.unobserved):
+    if found is None or not (found.items or found.unobserved or found.observations):
         return
     terminalreporter.section("authmock contract: provider choices")
     for line in found.lines():

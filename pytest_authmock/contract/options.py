@@ -105,6 +105,23 @@ _OPTIONS: tuple[tuple[str, dict[str, Any], bool], ...] = (
         },
         False,
     ),
+    (
+        "resource-indicator",
+        {
+            "metavar": "URI",
+            "help": "an RFC 8707 resource the client may ask tokens for: checks their aud",
+        },
+        False,
+    ),
+    (
+        "jwt-client",
+        {
+            "metavar": "ID:KEY_PEM",
+            "help": "a client registered for private_key_jwt and its private key file (PEM):"
+            " JWT client authentication and JWT bearer checks",
+        },
+        False,
+    ),
     ("ca", {"metavar": "PEM", "help": "CA bundle to trust for the issuer"}, True),
     ("client-cert", {"metavar": "PEM", "help": "client certificate for the mTLS checks"}, True),
     ("client-key", {"metavar": "PEM", "help": "its private key (PEM)"}, True),

@@ -41,6 +41,12 @@ def client_keywords(client: Client) -> dict[str, Any]:
         "tls_client_auth_san_dns": client.tls_client_auth_san_dns,
         "self_signed_certificates": client.self_signed_certificates,
         "redirect_uris": client.redirect_uris,
+        "jwks": {"keys": [dict(key.as_dict(private=False)) for key in client.jwks]}
+        if client.jwks
+        else None,
+        "jwks_uri": client.jwks_uri,
+        "token_endpoint_auth_signing_alg": client.token_endpoint_auth_signing_alg,
+        "dpop_bound_access_tokens": client.dpop_bound_access_tokens,
     }
 
 

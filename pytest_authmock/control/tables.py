@@ -103,6 +103,18 @@ CLIENT_FIELDS = (
         f.text_list(),
         "registered redirect URIs; loopback ones match any port (RFC 8252 §7.3)",
     ),
+    f.Field("jwks", f.json_object(), "private_key_jwt: its public keys, a JWKS (RFC 7523 §2.2)"),
+    f.Field("jwks_uri", f.text(min_length=1), "private_key_jwt: where its JWKS is fetched"),
+    f.Field(
+        "token_endpoint_auth_signing_alg",
+        f.text(min_length=1),
+        "the one algorithm its client assertions may use",
+    ),
+    f.Field(
+        "dpop_bound_access_tokens",
+        f.boolean(),
+        "every token request must carry a DPoP proof (RFC 9449 §5.2)",
+    ),
     f.Field(
         "p12_password",
         f.text(min_length=1),

@@ -1,4 +1,8 @@
-"""Validating bearer tokens like a resource server (RFC 6750): ``protect()``, userinfo, ``check_bearer()``."""
+"""Validating access tokens like a resource server: ``protect()``, userinfo, ``check_bearer()``.
+
+Bearer tokens (RFC 6750), certificate-bound ones (RFC 8705 §3) and DPoP-bound
+ones (RFC 9449 §7), which come with the ``DPoP`` scheme and a proof.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from cryptography import x509
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from pytest_authmock.provider.context import ProviderContext
+from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.dpop import DPOP_ALGS, InvalidDpopProof, verify_proof
 from pytest_authmock.provider.errors import (
     InsufficientScope,
     InvalidRequest,
@@ -72,6 +77,8 @@ class BearerCheck:
     error: str | None = None
     description: str | None = None
     www_authenticate: str | None = None
+    #: Further headers of the answer (``DPoP-Nonce``, RFC 9449 §9).
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +89,7 @@ class BearerCheck:
         if self.token is not None:
             return json_response(200, self.token.as_dict())
         body = {"error": self.error, "error_description": self.description} if self.error else {}
-        headers = {"WWW-Authenticate": self.www_authenticate or "Bearer"}
+        headers = {"WWW-Authenticate": self.www_authenticate or "Bearer", **self.headers}
         return json_response(self.status_code, body, headers=headers)
 
 
@@ -92,17 +99,24 @@ def _quote(value: str) -> str:
     return f'"{cleaned}"'
 
 
-def _failure(realm: str, error: OAuthError, *, scope: Sequence[str] = ()) -> BearerCheck:
+def _failure(
+    realm: str, error: OAuthError, *, scope: Sequence[str] = (), dpop: bool = False
+) -> BearerCheck:
     parts = [f"realm={_quote(realm)}"]
     parts.append(f"error={_quote(error.error)}")
     parts.append(f"error_description={_quote(error.description)}")
     if scope:
         parts.append(f"scope={_quote(' '.join(scope))}")
+    if dpop:
+        # RFC 9449 §7.1: the DPoP challenge lists the proof algorithms accepted.
+        parts.append(f"algs={_quote(' '.join(DPOP_ALGS))}")
     return BearerCheck(
-        status_code=error.status_code,
+        # RFC 9449 §7.1 and §9: DPoP errors at a resource are 401.
+        status_code=401 if dpop and error.status_code == 400 else error.status_code,
         error=error.error,
         description=error.description,
-        www_authenticate="Bearer " + ", ".join(parts),
+        www_authenticate=("DPoP " if dpop else "Bearer ") + ", ".join(parts),
+        headers={k: v for k, v in error.headers.items() if k == "DPoP-Nonce"},
     )
 
 
@@ -121,6 +135,11 @@ class BearerRequirements(TypedDict, total=False):
     leeway: float
     #: The TLS client certificate, for certificate-bound tokens (RFC 8705 §3).
     peer_cert: x509.Certificate | None
+    #: The request's ``DPoP`` header, for DPoP-bound tokens (RFC 9449 §7), and the
+    #: request's method and URL the proof's ``htm`` and ``htu`` must name.
+    dpop: str | None
+    method: str
+    url: str | httpx.URL | None
 
 
 def check_bearer(
@@ -130,7 +149,9 @@ def check_bearer(
 
     Signature (the token must be one this provider issued with a key it still
     publishes), ``exp``/``nbf`` with ``leeway`` seconds, issuer, ``audience``,
-    revocation, certificate binding (RFC 8705 §3) and ``scopes`` (all required).
+    revocation, certificate binding (RFC 8705 §3), DPoP binding (RFC 9449 §7:
+    ``dpop`` is the request's ``DPoP`` header, checked against ``method`` and
+    ``url``) and ``scopes`` (all required).
     """
     unknown = [name for name in requirements if name not in BearerRequirements.__annotations__]
     if unknown:
@@ -139,6 +160,8 @@ def check_bearer(
     audience = requirements.get("audience")
     leeway = requirements.get("leeway", 0)
     peer_cert = requirements.get("peer_cert")
+    dpop, method = requirements.get("dpop"), requirements.get("method", "GET")
+    url = requirements.get("url")
     realm = ctx.issuer
     if not authorization:
         code = ctx.config.missing_token_error
@@ -156,14 +179,20 @@ def check_bearer(
         return BearerCheck(status_code=401, www_authenticate=f"Bearer realm={_quote(realm)}")
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not _B64TOKEN.fullmatch(token):
+    scheme = scheme.lower()
+    if scheme not in ("bearer", "dpop") or not _B64TOKEN.fullmatch(token):
         return _failure(
             realm,
-            InvalidRequest("the Authorization header must be 'Bearer <token>' (RFC 6750 §2.1)"),
+            InvalidRequest(
+                "the Authorization header must be 'Bearer <token>' (RFC 6750 §2.1) or "
+                "'DPoP <token>' with a DPoP proof header (RFC 9449 §7.1)"
+            ),
         )
+    record: TokenRecord | None = None
     try:
         record = live_record(ctx, token, leeway=leeway)
         _check_binding(record, peer_cert)
+        _check_dpop(ctx, record, scheme, token, dpop, method, url)
         if audience is not None and audience not in record.audience:
             raise InvalidToken(
                 f"token audience {list(record.audience)} does not include {audience!r}"
@@ -175,9 +204,9 @@ def check_bearer(
                 required=tuple(scopes),
             )
     except InsufficientScope as error:
-        return _failure(realm, error, scope=error.required)
+        return _failure(realm, error, scope=error.required, dpop=_uses_dpop(scheme, record))
     except OAuthError as error:
-        return _failure(realm, error)
+        return _failure(realm, error, dpop=_uses_dpop(scheme, record))
     record.last_used_at = ctx.clock.now()
     info = TokenInfo(
         sub=record.sub,
@@ -221,8 +250,60 @@ def live_record(ctx: ProviderContext, token: str, *, leeway: float) -> TokenReco
     return record
 
 
+def dpop_header(request: ProviderRequest) -> str | None:
+    """The request's DPoP header; several are joined with commas and refused at the check."""
+    value: str | None = request.headers.get("dpop")
+    return value
+
+
+def _uses_dpop(scheme: str, record: TokenRecord | None) -> bool:
+    return scheme == "dpop" or (record is not None and "jkt" in (record.cnf or {}))
+
+
+def _check_dpop(
+    ctx: ProviderContext,
+    record: TokenRecord,
+    scheme: str,
+    token: str,
+    proof: str | None,
+    method: str,
+    url: str | httpx.URL | None,
+) -> None:
+    bound = (record.cnf or {}).get("jkt")
+    if bound is None:
+        if scheme == "dpop":
+            raise InvalidToken(
+                "token is not DPoP-bound; send it with the Bearer scheme (RFC 9449 §7.1)"
+            )
+        return
+    if scheme != "dpop":
+        # RFC 9449 §7.1: a DPoP-bound token is never accepted as a bearer token.
+        raise InvalidToken(
+            "token is DPoP-bound; send it as 'Authorization: DPoP <token>' with a DPoP proof "
+            "(RFC 9449 §7.1)"
+        )
+    if proof is None:
+        raise InvalidDpopProof("the request has no DPoP proof header (RFC 9449 §7.1)")
+    if url is None:
+        raise TypeError("check_bearer() needs the request's url= to check a DPoP proof")
+    checked = verify_proof(
+        proof,
+        method=method,
+        url=httpx.URL(str(url)),
+        now=ctx.clock.now(),
+        replay=ctx.store.replay,
+        state=ctx.store.dpop,
+        access_token=token,
+    )
+    if checked.jkt != bound:
+        raise InvalidDpopProof(
+            f"the DPoP proof is signed with key {checked.jkt!r}, but the token is bound to "
+            f"key {bound!r} (cnf jkt, RFC 9449 §6)"
+        )
+
+
 def _check_binding(record: TokenRecord, peer_cert: x509.Certificate | None) -> None:
-    if record.cnf is None:
+    if record.cnf is None or "x5t#S256" not in record.cnf:
         return
     if peer_cert is None:
         raise InvalidToken(

@@ -8,10 +8,19 @@ import hmac
 import httpx
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from joserfc.jwk import Key
 
+from pytest_authmock.provider.client_assertion import (
+    Assertion,
+    read_assertion,
+    secret_key,
+    verify_assertion,
+)
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
 from pytest_authmock.provider.http import auth_scheme, parse_basic
+from pytest_authmock.provider.jwtcheck import ErrorType
 from pytest_authmock.provider.models import Client
+from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.store import Store
 
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="authmock", charset="UTF-8"'}
@@ -24,15 +33,46 @@ class Authenticated:
     method: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    """What a client assertion's ``aud`` may name, and the time to check ``exp`` at."""
+
+    issuer: str
+    token_endpoint: str
+    #: The endpoint the assertion was sent to (RFC 7523 §3 accepts its URL too).
+    endpoint: str
+    now: float
+
+    @classmethod
+    def at(cls, issuer: str, url: httpx.URL, now: float) -> Audience:
+        """For a request to ``url`` of the provider ``issuer``, at provider time ``now``."""
+        return cls(
+            issuer=issuer,
+            token_endpoint=issuer + PATHS["token"],
+            endpoint=str(url.copy_with(query=None, fragment=None)),
+            now=now,
+        )
+
+
 def authenticate(
     store: Store,
     request: httpx.Request,
     params: dict[str, str],
     peer_cert: x509.Certificate | None,
+    audience: Audience,
 ) -> Authenticated:
     """Identify and authenticate the client, or raise ``invalid_client``/``invalid_request``."""
     basic = auth_scheme(request) == "basic"
     in_body = "client_secret" in params
+    assertion = read_assertion(params)
+    if assertion is not None:
+        if basic or in_body:
+            # RFC 6749 §2.3: one authentication method per request.
+            raise InvalidRequest(
+                "the client sent a client_assertion and also "
+                f"{'HTTP Basic' if basic else 'client_secret'}; RFC 6749 §2.3 allows one method"
+            )
+        return _authenticate_assertion(store, params, assertion, audience)
     if basic and in_body:
         # RFC 6749 §2.3: a client MUST NOT use more than one authentication method.
         raise InvalidRequest(
@@ -74,6 +114,57 @@ def authenticate(
     elif method in TLS_METHODS:
         _check_certificate(client, method, peer_cert)
     return Authenticated(client, method)
+
+
+def _authenticate_assertion(
+    store: Store, params: dict[str, str], assertion: Assertion, audience: Audience
+) -> Authenticated:
+    client_id = params.get("client_id") or assertion.client_id
+    if not client_id:
+        raise InvalidClient("the client assertion names no client (no sub claim, no client_id)")
+    if "client_id" in params and assertion.client_id not in (None, client_id):
+        raise InvalidClient(
+            f"client_id {client_id!r} differs from the client assertion's sub "
+            f"{assertion.client_id!r} (RFC 7523 §3)"
+        )
+    client = store.clients.get(client_id)
+    if client is None:
+        raise InvalidClient(f"unknown client {client_id!r}")
+    if client.disabled:
+        raise InvalidClient(f"client {client_id!r} is disabled")
+    method = assertion.method
+    if method not in client.token_endpoint_auth_methods:
+        raise InvalidClient(
+            f"client {client_id!r} may not authenticate with {method}; it is registered for "
+            f"{', '.join(client.token_endpoint_auth_methods)}. Pass "
+            "token_endpoint_auth_method=... to add_client()"
+        )
+
+    def keys(refresh: bool) -> list[Key]:
+        if method == "client_secret_jwt":
+            return [secret_key(client.client_secret or "")]
+        return registered_keys(store, client, error=InvalidClient, refresh=refresh)
+
+    verify_assertion(
+        assertion,
+        client_id=client_id,
+        keys=keys,
+        registered_alg=client.token_endpoint_auth_signing_alg,
+        issuer=audience.issuer,
+        endpoints=(audience.token_endpoint, audience.endpoint),
+        now=audience.now,
+        replay=store.replay,
+    )
+    return Authenticated(client, method)
+
+
+def registered_keys(
+    store: Store, client: Client, *, error: ErrorType, refresh: bool = False
+) -> list[Key]:
+    """The public keys a client registered: its ``jwks``, or its ``jwks_uri`` fetched."""
+    if client.jwks_uri is None:
+        return list(client.jwks)
+    return store.trust.fetcher.keys(client.jwks_uri, error=error, refresh=refresh)
 
 
 def _secretless_method(client: Client, peer_cert: x509.Certificate | None) -> str:

@@ -38,6 +38,9 @@ class ProviderContext:
     grants: Mapping[str, GrantHandler]
     #: Origin of the listener that requires client certificates (RFC 8705 §5), if any.
     mtls_base_url: str | None = None
+    #: Whether requests can carry a TLS client certificate at all (RFC 8705): true
+    #: in-process (the RFC 9440 ``Client-Cert`` simulation) and on an mTLS listener.
+    client_certificates: bool = True
 
     @property
     def issuer(self) -> str:
@@ -143,6 +146,8 @@ class GrantRequest:
     peer_cert: x509.Certificate | None
     #: Filled in by the grant for the journal.
     username: str | None = None
+    #: RFC 9449: the thumbprint of the key the request's DPoP proof was signed with.
+    dpop_jkt: str | None = None
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]

@@ -36,8 +36,14 @@ def _new_user_code(flows: FlowState) -> str:
             return code
 
 
-def start(store: Store, client: Client, scope: tuple[str, ...], now: float) -> DeviceAuthorization:
-    """Create a pending device authorization for ``client``."""
+def start(
+    store: Store,
+    client: Client,
+    scope: tuple[str, ...],
+    now: float,
+    resources: tuple[str, ...] = (),
+) -> DeviceAuthorization:
+    """Create a pending device authorization for ``client`` (RFC 8707 ``resources`` too)."""
     flows = store.flows
     code = _new_user_code(flows)
     authz = DeviceAuthorization(
@@ -48,6 +54,7 @@ def start(store: Store, client: Client, scope: tuple[str, ...], now: float) -> D
         created_at=now,
         expires_at=now + flows.settings.device_code_ttl,
         interval=flows.settings.device_interval,
+        resources=resources,
     )
     flows.devices[authz.device_code] = authz
     flows.user_codes[code] = authz

@@ -92,12 +92,7 @@ class FacadeBase:
             clients = ctx.store.clients
             if client_id is None:
                 client_id = self._identities.client_id(clients)
-            if client_secret is None and not (
-                options.get("public")
-                or options.get("tls_client_auth_subject_dn")
-                or options.get("tls_client_auth_san_dns")
-                or options.get("self_signed_certificates")
-            ):
+            if client_secret is None and not options.get("public") and _wants_secret(options):
                 client_secret = self._identities.secret()
             client = build_client(
                 client_id,
@@ -111,3 +106,27 @@ class FacadeBase:
             )
             clients[client.client_id] = client
             return client
+
+
+def _wants_secret(options: Mapping[str, Any]) -> bool:
+    """Does a new confidential client need a generated secret?
+
+    Yes when its methods use one, or when none are given and it has no other
+    credential (certificate subject, self-signed certificate, keys).
+    """
+    methods = options.get("token_endpoint_auth_method")
+    if methods is None:
+        return not any(
+            options.get(name)
+            for name in (
+                "tls_client_auth_subject_dn",
+                "tls_client_auth_san_dns",
+                "self_signed_certificates",
+                "jwks",
+                "jwks_uri",
+            )
+        )
+    chosen = (methods,) if isinstance(methods, str) else tuple(methods)
+    return any(
+        m in ("client_secret_basic", "client_secret_post", "client_secret_jwt") for m in chosen
+    )

@@ -102,6 +102,8 @@ class AuthorizationCode:
     used: bool = False
     #: The refresh-token family of the tokens issued for it, revoked on a replay.
     family_id: str | None = None
+    #: RFC 9449 §10: the DPoP key thumbprint the code is bound to (``dpop_jkt``).
+    dpop_jkt: str | None = None
 
 
 @dataclasses.dataclass(eq=False)

@@ -23,8 +23,9 @@ MAX_FIELDS = 64
 #: Longer parameter values are refused; real scopes, ids and JWT assertions are far shorter.
 MAX_VALUE_CHARS = 8 * 1024
 FORM = "application/x-www-form-urlencoded"
-#: RFC 8707 §2: ``resource`` may be repeated, once per resource the token is for.
-REPEATABLE = frozenset({"resource"})
+#: Parameters that may be repeated: ``resource`` (RFC 8707 §2), once per resource the
+#: token is for, and ``audience`` (RFC 8693 §2.1), once per audience.
+REPEATABLE = frozenset({"resource", "audience"})
 
 # RFC 6749 §5.1: token responses, and by extension every answer carrying a
 # credential or an error about one, must not be cached.

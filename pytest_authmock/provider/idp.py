@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 
+from pytest_authmock.provider.assertions_api import AssertionsAPI
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import (
     DEFAULT_ISSUER,
@@ -65,7 +66,7 @@ from pytest_authmock.provider.tokens_api import TokensAPI
 GRANT_TYPES: tuple[str, ...] = tuple(GRANTS)
 
 
-class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
+class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI, AssertionsAPI):
     """A fake OAuth 2.0 / OpenID Connect provider.
 
     In tests, use the ``idp`` or ``idp_server`` fixture rather than constructing
@@ -117,6 +118,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         id_token_claims: Sequence[str] | None = None,
         seed: int | None = None,
         mtls_base_url: str | None = None,
+        client_certificates: bool = True,
         journal_limit: int | None = DEFAULT_JOURNAL_LIMIT,
     ) -> None:
         # Every keyword above but the last two is a ProviderConfig option (see
@@ -140,6 +142,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         #: set by the loopback transport; its URLs are advertised as
         #: ``mtls_endpoint_aliases`` and routed like the issuer's own.
         self.mtls_base_url = mtls_base_url.rstrip("/") if mtls_base_url else None
+        self._client_certificates = bool(client_certificates)
         self._paths = IssuerPaths.of(issuer, self.mtls_base_url)
         self._lock = threading.RLock()
         self.clock = Clock()
@@ -167,6 +170,7 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
             minter=TokenMinter(config, self._keys, self.clock, store),
             grants=GRANTS if offered is None else {k: v for k, v in GRANTS.items() if k in offered},
             mtls_base_url=self.mtls_base_url,
+            client_certificates=self._client_certificates,
         )
         # The flow settings start from the config (a test may change them afterwards).
         settings = store.flows.settings
@@ -180,6 +184,16 @@ class FakeIdP(SetupAPI, TokensAPI, FaultsAPI, FlowsAPI, ProtocolAPI):
         self._metadata_routes: dict[str, MetadataRoute] = {}
         self._expectations: list[Expectation] = []
         self._faults = FaultPlan(self.seed, FAULT_ENDPOINTS)
+
+    @property
+    def client_certificates(self) -> bool:
+        """False when the transport cannot deliver TLS client certificates (a loopback
+        server without mTLS); then the metadata does not offer RFC 8705."""
+        return self._client_certificates
+
+    @client_certificates.setter
+    def client_certificates(self, value: bool) -> None:
+        self._client_certificates = self._ctx.client_certificates = bool(value)
 
     @property
     def issuer(self) -> str:

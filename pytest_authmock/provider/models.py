@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
 
 AUTH_METHODS: tuple[str, ...] = (
     "client_secret_basic",
@@ -15,6 +18,8 @@ AUTH_METHODS: tuple[str, ...] = (
     "none",
     "tls_client_auth",
     "self_signed_tls_client_auth",
+    "private_key_jwt",
+    "client_secret_jwt",
 )
 
 
@@ -53,6 +58,13 @@ class Client:
     #: Registered redirect URIs for the authorization-code flow (exact match,
     #: any port for loopback ones, RFC 8252 §7.3).
     redirect_uris: tuple[str, ...] = ()
+    #: Public keys for ``private_key_jwt`` (RFC 7523 §2.2), or where to fetch them.
+    jwks: tuple[Key, ...] = ()
+    jwks_uri: str | None = None
+    #: The one algorithm its client assertions may use (``None``: what the key allows).
+    token_endpoint_auth_signing_alg: str | None = None
+    #: RFC 9449 §5.2: every token request must carry a DPoP proof.
+    dpop_bound_access_tokens: bool = False
 
     def allows_grant(self, grant_type: str) -> bool:
         return self.grant_types is None or grant_type in self.grant_types

@@ -8,15 +8,19 @@ is typed by it, the TOML ``[[clients]]`` table takes its keys, and
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from cryptography import x509
 
+from pytest_authmock.provider.algorithms import ASYMMETRIC_ALGS, HMAC_ALGS
 from pytest_authmock.provider.config import TOKEN_FORMATS, TokenFormat, check_ttl
 from pytest_authmock.provider.indicators import check_registered
 from pytest_authmock.provider.models import AUTH_METHODS, Client
 from pytest_authmock.provider.redirects import check_redirect_uris
 from pytest_authmock.provider.scopes import is_scope_token
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
 
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
@@ -62,6 +66,14 @@ class ClientOptions(TypedDict, total=False):
     self_signed_certificates: Iterable[x509.Certificate] | None
     #: Redirect URIs of the authorization-code flow (exact match; any port on loopback).
     redirect_uris: Iterable[str] | None
+    #: RFC 7523 §2.2 ``private_key_jwt``: the client's public keys (a JWKS or one JWK),
+    #: or the URL of its JWKS (RFC 7591 §2: one or the other).
+    jwks: Mapping[str, Any] | None
+    jwks_uri: str | None
+    #: The one algorithm its client assertions may use; default what its key allows.
+    token_endpoint_auth_signing_alg: str | None
+    #: RFC 9449 §5.2: every token request of the client must carry a DPoP proof.
+    dpop_bound_access_tokens: bool
 
 
 #: The option names, in the order the docs and messages list them.
@@ -135,15 +147,23 @@ def build_client(
             raise TypeError(
                 f"self_signed_certificates takes cryptography x509 certificates; got {cert!r}"
             )
+    jwks_uri = options.get("jwks_uri")
+    keys = _client_keys(options.get("jwks"), jwks_uri, client_id=client_id)
     methods = _auth_methods(
         options.get("token_endpoint_auth_method"),
         public=public,
         has_secret=client_secret is not None,
         has_tls=bool(tls_subject_dn or tls_san_dns),
         has_self_signed=bool(certificates),
+        has_keys=bool(keys or jwks_uri),
         client_id=client_id,
         secret_methods=secret_methods,
     )
+    signing_alg = options.get("token_endpoint_auth_signing_alg")
+    _check_signing_alg(signing_alg, methods)
+    dpop_bound = options.get("dpop_bound_access_tokens", False)
+    if not isinstance(dpop_bound, bool):
+        raise TypeError(f"dpop_bound_access_tokens must be True or False; got {dpop_bound!r}")
     if tls_subject_dn is not None:
         try:
             x509.Name.from_rfc4514_string(tls_subject_dn)
@@ -176,6 +196,44 @@ def build_client(
         tls_client_auth_san_dns=tls_san_dns,
         self_signed_certificates=certificates,
         redirect_uris=check_redirect_uris(options.get("redirect_uris"), client_id=client_id),
+        jwks=keys,
+        jwks_uri=jwks_uri,
+        token_endpoint_auth_signing_alg=signing_alg,
+        dpop_bound_access_tokens=dpop_bound,
+    )
+
+
+def _client_keys(
+    jwks: Mapping[str, Any] | None, jwks_uri: str | None, *, client_id: str
+) -> tuple[Key, ...]:
+    if jwks is not None and jwks_uri is not None:
+        # RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
+        raise ValueError(f"client {client_id!r}: pass jwks or jwks_uri, not both (RFC 7591 §2)")
+    if jwks_uri is not None and (
+        not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://"))
+    ):
+        raise ValueError(f"jwks_uri must be an http(s) URL; got {jwks_uri!r}")
+    if jwks is None:
+        return ()
+    # joserfc loads with the first client that registers keys, not with the options.
+    from pytest_authmock.provider.jwtcheck import import_jwks
+
+    if isinstance(jwks, Mapping) and "keys" not in jwks and "kty" in jwks:
+        jwks = {"keys": [dict(jwks)]}  # one JWK given on its own
+    return tuple(import_jwks(jwks, what=f"jwks of client {client_id!r}"))
+
+
+def _check_signing_alg(alg: str | None, methods: Sequence[str]) -> None:
+    if alg is None:
+        return
+    if "private_key_jwt" in methods and alg in ASYMMETRIC_ALGS:
+        return
+    if "client_secret_jwt" in methods and alg in HMAC_ALGS:
+        return
+    raise ValueError(
+        f"token_endpoint_auth_signing_alg {alg!r} does not fit the client's methods "
+        f"({', '.join(methods)}): private_key_jwt takes {', '.join(ASYMMETRIC_ALGS)}; "
+        f"client_secret_jwt takes {', '.join(HMAC_ALGS)}"
     )
 
 
@@ -186,6 +244,7 @@ def _auth_methods(
     has_secret: bool,
     has_tls: bool,
     has_self_signed: bool,
+    has_keys: bool,
     client_id: str,
     secret_methods: Sequence[str],
 ) -> tuple[str, ...]:
@@ -193,6 +252,8 @@ def _auth_methods(
         if public:
             return ("none",)
         methods: list[str] = list(secret_methods) if has_secret else []
+        if has_keys:
+            methods.append("private_key_jwt")
         if has_tls:
             methods.append("tls_client_auth")
         if has_self_signed:
@@ -219,4 +280,10 @@ def _auth_methods(
         )
     if "self_signed_tls_client_auth" in chosen and not has_self_signed:
         raise ValueError("self_signed_tls_client_auth needs self_signed_certificates=[...]")
+    if "private_key_jwt" in chosen and not has_keys:
+        raise ValueError(
+            "private_key_jwt needs the client's public keys: jwks={...} or jwks_uri=..."
+        )
+    if "client_secret_jwt" in chosen and not has_secret:
+        raise ValueError(f"client {client_id!r} uses client_secret_jwt but has no secret")
     return chosen

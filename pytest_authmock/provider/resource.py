@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import httpx
 
 from pytest_authmock.provider import challenges
-from pytest_authmock.provider.bearer import TokenInfo, check_bearer
+from pytest_authmock.provider.bearer import TokenInfo, check_bearer, dpop_header
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.http import json_response
 
@@ -58,6 +58,9 @@ class ProtectedResource:
             audience=self.audience,
             leeway=self.leeway,
             peer_cert=request.peer_cert,
+            dpop=dpop_header(request),
+            method=request.method,
+            url=request.url,
         )
         if result.token is None:
             return self._pointing_to_metadata(result.to_response())

@@ -30,8 +30,10 @@ from pytest_authmock.provider.grants import (
     authorization_code,
     client_credentials,
     device_code,
+    jwt_bearer,
     password,
     refresh_token,
+    token_exchange,
 )
 from pytest_authmock.provider.paths import DISCOVERY_PATHS, PATHS
 
@@ -42,6 +44,8 @@ GRANTS: dict[str, GrantHandler] = {
     refresh_token.GRANT_TYPE: refresh_token.grant,
     authorization_code.GRANT_TYPE: authorization_code.grant,
     device_code.GRANT_TYPE: device_code.grant,
+    jwt_bearer.GRANT_TYPE: jwt_bearer.grant,
+    token_exchange.GRANT_TYPE: token_exchange.grant,
 }
 
 #: Path below the issuer -> (endpoint name in the journal, handler).

@@ -43,8 +43,10 @@ class SetupAPI(FacadeBase):
         ``token_endpoint_auth_method``, ``claims``, TTLs, ``token_format``,
         ``tls_client_auth_*``, ``self_signed_certificates``, ``redirect_uris``,
         ``resources``, ``post_logout_redirect_uris``,
-        ``require_pushed_authorization_requests``) are described on
-        :class:`~pytest_authmock.provider.registration.ClientOptions`.
+        ``require_pushed_authorization_requests``, ``jwks``, ``jwks_uri``,
+        ``token_endpoint_auth_signing_alg``, ``dpop_bound_access_tokens``) are described
+        on :class:`~pytest_authmock.provider.registration.ClientOptions`.
+        A client given keys (``jwks``/``jwks_uri``) and no method gets no secret.
         """
         return self._register_client(client_id, client_secret, options)
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pytest_authmock.provider.dpop import DPoPState
 from pytest_authmock.provider.flow_state import FlowState
 from pytest_authmock.provider.models import Client, TokenRecord, User
+from pytest_authmock.provider.replay import ReplayCache
+from pytest_authmock.provider.trust import TrustState
 
 #: Provider-time seconds between two purge passes: a long-running server sheds
 #: dead state in batches instead of scanning on every request.
@@ -26,6 +29,11 @@ class Store:
         self.families: defaultdict[str, list[TokenRecord]] = defaultdict(list)
         #: Device codes, authorization codes, API tokens and CSRF tokens.
         self.flows = FlowState()
+        #: Used jti of client assertions, DPoP proofs and JWT grants.
+        self.replay = ReplayCache()
+        #: DPoP settings and server nonces; trusted issuers and fetched JWKS.
+        self.dpop = DPoPState()
+        self.trust = TrustState()
         self._last_purge: float | None = None
 
     def add_token(self, record: TokenRecord) -> None:

@@ -62,26 +62,33 @@ class TokenMinter:
         peer_cert: x509.Certificate | None = None,
         ttl: int | bool | None = False,
         extra_claims: dict[str, Any] | None = None,
+        dpop_jkt: str | None = None,
+        sub: str | None = None,
     ) -> TokenRecord:
         """Issue an access token; ``ttl=False`` means the client's or provider's default.
 
+        ``sub`` and ``audience`` override the subject (the user's, else the client's)
+        and the audience (the client's, else the provider's): assertion grants and
+        token exchange speak for subjects this provider has no user for.
+
         ``extra_claims`` (from claims hooks) override the client's and user's claims.
+        ``peer_cert`` binds it to a certificate (RFC 8705 §3), ``dpop_jkt`` to a DPoP
+        key (RFC 9449 §6); the binding is its ``cnf`` claim.
         """
         now = int(self.clock.now())
         lifetime = client.access_token_ttl if ttl is False else ttl
         expires = None if lifetime is None else now + int(lifetime)
         # RFC 8707 §2: the resources asked for, else the client's or provider's audience.
         audience = audience or client.audience or (self.config.default_audience,)
-        sub = user.sub if user else client.client_id
+        sub = sub or (user.sub if user else client.client_id)
         jti = secrets.token_urlsafe(16)
         claims: dict[str, Any] = {
             **client.claims,
             **(user.claims if user else {}),
             **(extra_claims or {}),
         }
-        cnf = None
-        if peer_cert is not None and self.config.certificate_bound_access_tokens:
-            cnf = {"x5t#S256": certificate_thumbprint(peer_cert)}
+        bound_cert = peer_cert if self.config.certificate_bound_access_tokens else None
+        cnf = _cnf(bound_cert, dpop_jkt)
         token_format = client.token_format or self.config.token_format
         record = TokenRecord(
             value="",
@@ -166,6 +173,7 @@ class TokenMinter:
         resources: tuple[str, ...] = (),
         expires_at: float | bool | None = False,
         auth_time: float | None = None,
+        dpop_jkt: str | None = None,
     ) -> TokenRecord:
         """Issue a refresh token in ``family_id``; ``expires_at=False`` starts a new lifetime.
 
@@ -191,6 +199,7 @@ class TokenMinter:
             not_before=now,
             family_id=family_id,
             claims={"auth_time": int(now if auth_time is None else auth_time)},
+            cnf=_cnf(None, dpop_jkt),
         )
         self.store.add_token(record)
         return record
@@ -241,6 +250,15 @@ _ACCESS_CLAIMS = (
     "preferred_username",
 )
 _ID_CLAIMS = ("iss", "sub", "aud", "azp", "iat", "exp", "auth_time", "at_hash", "nonce")
+
+
+def _cnf(peer_cert: x509.Certificate | None, dpop_jkt: str | None) -> dict[str, str] | None:
+    cnf: dict[str, str] = {}
+    if peer_cert is not None:
+        cnf["x5t#S256"] = certificate_thumbprint(peer_cert)
+    if dpop_jkt is not None:
+        cnf["jkt"] = dpop_jkt
+    return cnf or None
 
 
 #: (alg, typ, kid) -> the encoded protected header and joserfc's algorithm.

@@ -62,8 +62,9 @@ class TokensAPI(FacadeBase):
     ) -> BearerCheck:
         """Validate an ``Authorization`` header like ``protect()`` does, for your own server.
 
-        Keywords: ``scopes``, ``audience``, ``leeway``, ``peer_cert``
-        (:class:`~pytest_authmock.provider.bearer.BearerRequirements`).
+        Keywords: ``scopes``, ``audience``, ``leeway``, ``peer_cert``, and for a
+        DPoP-bound token (RFC 9449) the request's ``DPoP`` header as ``dpop=`` with its
+        ``method`` and ``url`` (:class:`~pytest_authmock.provider.bearer.BearerRequirements`).
         """
         with self._lock:
             return check_bearer(self._ctx, authorization, **requirements)

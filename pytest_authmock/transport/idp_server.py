@@ -53,6 +53,8 @@ class IdPServer(FakeIdP):
     ) -> None:
         if mtls_url is not None:
             options["mtls_base_url"] = mtls_url
+        # Only the mTLS listeners ask for client certificates.
+        options.setdefault("client_certificates", mode == "mtls")
         super().__init__(**options)
         self.mode = mode
         self._tls = tls

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.interop.breadth_keys import public_jwks_json
 from tests.interop.providers import (
     HERE,
     OIDC_PROVIDER_MOCK,
@@ -65,7 +66,7 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProv
         "oidc-provider",
         ["node", str(HERE / "oidc_provider" / "server.mjs")],
         log,
-        env={"OIDC_PROVIDER_DIR": str(package)},
+        env={"OIDC_PROVIDER_DIR": str(package), "INTEROP_PKJWT_JWKS": public_jwks_json()},
     )
     yield NodeProvider(running)
     running.stop()

@@ -53,7 +53,7 @@ def test_marker_seed(idp: FakeIdP) -> None:
         ({"public": True, "grant_types": ["client_credentials"]}, ValueError, "public client"),
         ({"scopes": ["two words"]}, ValueError, "single RFC 6749"),
         (
-            {"token_endpoint_auth_method": "private_key_jwt"},
+            {"token_endpoint_auth_method": "client_secret_magic"},
             ValueError,
             "supported: client_secret_basic",
         ),

@@ -47,6 +47,7 @@ _CARRIED = (
     "code_challenge",
     "code_challenge_method",
     "prompt",
+    "dpop_jkt",
 )
 
 
@@ -239,6 +240,7 @@ def _issue_code(
         expires_at=now + ctx.flows.settings.authorization_code_ttl,
         resources=resources,
         auth_time=auth_time,
+        dpop_jkt=areq.params.get("dpop_jkt"),
     )
     ctx.flows.codes[code.code] = code
     return _redirect(ctx, areq, {"code": code.code}, status)

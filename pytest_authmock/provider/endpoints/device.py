@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from pytest_authmock.provider import device_codes, pages
-from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import OAuthError
 from pytest_authmock.provider.flow_state import DEVICE_INTERVAL
 from pytest_authmock.provider.grants.base import (
@@ -27,15 +27,14 @@ def device_authorization(ctx: ProviderContext, request: ProviderRequest) -> http
     params = request.form()
     if "client_id" in params:
         request.trace.client_id = params["client_id"]
-    client = authenticate(ctx.store, request.http, params, request.peer_cert).client
-    request.trace.client_id = client.client_id
+    client = authenticated(ctx, request, params).client
     # RFC 8628 §3.1: the client asks to use the device grant, so it must be allowed it.
     require_grant(ctx, client, GRANT_TYPE)
     grant = grant_request(ctx, client, params, request.peer_cert)
-    scope = requested_scope(grant)
     resources = requested_resources(grant)  # RFC 8707 §2.1, like an authorization request
-    authz = device_codes.start(ctx.store, client, scope, ctx.clock.now())
-    authz.resources = resources
+    authz = device_codes.start(
+        ctx.store, client, requested_scope(grant), ctx.clock.now(), resources
+    )
     verification = ctx.issuer + PATHS["device_verification"]
     complete = httpx.URL(verification, params={"user_code": authz.user_code})
     body = {

@@ -6,10 +6,13 @@ from typing import Any
 
 import httpx
 
+from pytest_authmock.provider.client_auth import TLS_METHODS
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.dpop import DPOP_ALGS
 from pytest_authmock.provider.endpoints.protocol_discovery import protocol_metadata
 from pytest_authmock.provider.errors import NotFound
 from pytest_authmock.provider.http import json_response, require_method
+from pytest_authmock.provider.jwtcheck import CLIENT_ASSERTION_ALGS
 from pytest_authmock.provider.models import AUTH_METHODS
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.switches import DEVICE_GRANT, METADATA_DOCUMENTS
@@ -35,6 +38,8 @@ def metadata(ctx: ProviderContext) -> dict[str, Any]:
 
 def _metadata(ctx: ProviderContext) -> dict[str, Any]:
     base = ctx.issuer
+    # RFC 8705 methods only where a request can carry a client certificate.
+    methods = [m for m in AUTH_METHODS if ctx.client_certificates or m not in TLS_METHODS]
     body: dict[str, Any] = {
         "issuer": base,
         "token_endpoint": base + PATHS["token"],
@@ -56,18 +61,26 @@ def _metadata(ctx: ProviderContext) -> dict[str, Any]:
         # OpenAPI description live.
         "api_tokens_endpoint": base + PATHS["api_tokens"],
         "api_tokens_openapi_uri": base + PATHS["api_tokens_openapi"],
-        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
-        "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
-        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": [m for m in methods if m != "none"],
+        "revocation_endpoint_auth_methods_supported": methods,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp"]
         + [claim for claims in SCOPE_CLAIMS.values() for claim in claims],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ctx.config.algorithm],
-        "token_endpoint_auth_signing_alg_values_supported": [ctx.config.algorithm],
-        "tls_client_certificate_bound_access_tokens": ctx.config.certificate_bound_access_tokens,
+        # RFC 8414 §2: the algorithms of private_key_jwt and client_secret_jwt assertions.
+        "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        "introspection_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION_ALGS),
+        # RFC 9449 §5.1: DPoP proofs are accepted with these algorithms.
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
     }
     body.update(protocol_metadata(ctx))
+    if ctx.client_certificates:
+        body["tls_client_certificate_bound_access_tokens"] = (
+            ctx.config.certificate_bound_access_tokens
+        )
     if ctx.mtls_base_url:
         # RFC 8705 §5: the same endpoints on the listener that requires a certificate.
         alias = ctx.mtls_base_url + httpx.URL(base).path.rstrip("/")

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 
 from pytest_authmock.provider.bearer import live_record
-from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest, InvalidToken
 from pytest_authmock.provider.http import json_response, require_method
 from pytest_authmock.provider.models import TokenRecord
@@ -25,8 +25,7 @@ def find_token(ctx: ProviderContext, params: dict[str, str]) -> TokenRecord | No
 def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "POST")
     params = request.form()
-    auth = authenticate(ctx.store, request.http, params, request.peer_cert)
-    request.trace.client_id = auth.client.client_id
+    auth = authenticated(ctx, request, params)
     if auth.method == "none":
         raise InvalidClient(
             f"client {auth.client.client_id!r} is public; RFC 7662 §2.1 requires introspecting "
@@ -51,7 +50,7 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     body: dict[str, Any] = {
         "active": True,
         "client_id": record.client_id,
-        "token_type": "Bearer" if record.kind == "access" else "refresh_token",
+        "token_type": _token_type(record),
         "sub": record.sub,
         "iss": ctx.issuer,
         "iat": int(record.issued_at),
@@ -69,6 +68,13 @@ def introspection(ctx: ProviderContext, request: ProviderRequest) -> httpx.Respo
     if record.cnf is not None:
         body["cnf"] = dict(record.cnf)
     return json_response(200, body)
+
+
+def _token_type(record: TokenRecord) -> str:
+    if record.kind != "access":
+        return "refresh_token"
+    # RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP (with cnf.jkt).
+    return "DPoP" if record.cnf and "jkt" in record.cnf else "Bearer"
 
 
 def _may_see(ctx: ProviderContext, client_id: str, record: TokenRecord) -> bool:

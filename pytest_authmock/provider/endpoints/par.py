@@ -12,8 +12,8 @@ from __future__ import annotations
 import httpx
 
 from pytest_authmock.provider import pushed_requests
-from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.endpoints.authorization import (
     UnsafeRequest,
     check_request,
@@ -40,8 +40,7 @@ def pushed_authorization_request(ctx: ProviderContext, request: ProviderRequest)
     form = request.form()
     if "client_id" in form:
         request.trace.client_id = form["client_id"]
-    client = authenticate(ctx.store, request.http, form, request.peer_cert).client
-    request.trace.client_id = client.client_id
+    client = authenticated(ctx, request, form).client
     if "request_uri" in form:
         raise InvalidRequest("a pushed request must not carry request_uri (RFC 9126 §2.1)")
     params = Form()

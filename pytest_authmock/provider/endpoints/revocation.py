@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from pytest_authmock.provider.client_auth import authenticate
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.endpoints.authentication import authenticated
 from pytest_authmock.provider.endpoints.introspection import find_token
 from pytest_authmock.provider.errors import UnauthorizedClient
 from pytest_authmock.provider.http import require_method
@@ -14,8 +14,7 @@ from pytest_authmock.provider.http import require_method
 def revocation(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "POST")
     params = request.form()
-    client = authenticate(ctx.store, request.http, params, request.peer_cert).client
-    request.trace.client_id = client.client_id
+    client = authenticated(ctx, request, params).client
     record = find_token(ctx, params)
     # RFC 7009 §2.2: an unknown or already invalid token still answers 200.
     if record is not None:

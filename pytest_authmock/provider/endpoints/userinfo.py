@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from pytest_authmock.provider import challenges
-from pytest_authmock.provider.bearer import check_bearer
+from pytest_authmock.provider.bearer import check_bearer, dpop_header
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import InvalidToken
 from pytest_authmock.provider.http import json_response, require_method
@@ -15,7 +15,13 @@ from pytest_authmock.provider.tokens import profile_claims
 def userinfo(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
     require_method(request.http, "GET", "POST")
     result = check_bearer(
-        ctx, request.headers.get("authorization"), scopes=("openid",), peer_cert=request.peer_cert
+        ctx,
+        request.headers.get("authorization"),
+        scopes=("openid",),
+        peer_cert=request.peer_cert,
+        dpop=dpop_header(request),
+        method=request.method,
+        url=request.url,
     )
     if result.token is None:
         return result.to_response()

@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
+from pytest_authmock.provider.dpop import InvalidDpopProof
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
 from pytest_authmock.provider.flow_state import AuthorizationCode, iso
 from pytest_authmock.provider.grants.base import (
@@ -54,6 +55,12 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         raise
     # RFC 8707 §2.2: checked before the code is spent, so a wrong resource can be corrected.
     resources = within(requested_resources(request), record.resources, "authorization request")
+    if record.dpop_jkt is not None and request.dpop_jkt != record.dpop_jkt:
+        # RFC 9449 §10: the code may only be redeemed with the key it was bound to.
+        raise InvalidDpopProof(
+            "the authorization request bound the code to DPoP key "
+            f"{record.dpop_jkt!r} (dpop_jkt); redeem it with a proof signed by that key"
+        )
     record.used = True
     user = ctx.store.users.get(record.username)
     if user is None or user.disabled:

@@ -38,10 +38,20 @@ def require_grant(ctx: ProviderContext, client: Client, grant_type: str) -> None
 
 
 def grant_request(
-    ctx: ProviderContext, client: Client, params: dict[str, str], peer_cert: x509.Certificate | None
+    ctx: ProviderContext,
+    client: Client,
+    params: dict[str, str],
+    peer_cert: x509.Certificate | None,
+    dpop_jkt: str | None = None,
 ) -> GrantRequest:
     """The provider's view of one grant request, as every grant handler takes it."""
-    return GrantRequest(ctx=ctx, client=client, params=params, peer_cert=peer_cert)
+    return GrantRequest(
+        ctx=ctx,
+        client=client,
+        params=params,
+        peer_cert=peer_cert,
+        dpop_jkt=dpop_jkt,
+    )
 
 
 def requested_scope(grant: GrantRequest) -> tuple[str, ...]:
@@ -106,13 +116,18 @@ def token_response(
     nonce: str | None = None,
     auth_time: float | None = None,
     audience: tuple[str, ...] | None = None,
+    subject: str | None = None,
+    claims: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """RFC 6749 §5.1: the access token, and a refresh and ID token where they apply.
 
     ``audience``: the RFC 8707 resources the token is for (default the client's audience).
+    ``subject`` and ``claims`` are for the assertion grants: a subject from another
+    issuer, and claims carried over.
     """
     minter = grant.ctx.minter
     extra = hook_claims(minter, client=grant.client, params=grant.params, user=user, scope=scope)
+    extra = {**(claims or {}), **extra}
     access = minter.access_token(
         client=grant.client,
         user=user,
@@ -121,9 +136,13 @@ def token_response(
         family_id=family_id,
         peer_cert=grant.peer_cert,
         extra_claims=extra,
+        dpop_jkt=grant.dpop_jkt,
+        sub=subject,
     )
     config = grant.ctx.config
-    body: dict[str, Any] = {"access_token": access.value, "token_type": config.bearer_token_type}
+    # RFC 9449 §5: a token bound to a DPoP key is of type DPoP.
+    token_type = "DPoP" if grant.dpop_jkt is not None else config.bearer_token_type
+    body: dict[str, Any] = {"access_token": access.value, "token_type": token_type}
     if access.expires_at is not None and config.send_expires_in:
         body["expires_in"] = int(access.expires_at - access.issued_at)
     if scope:
@@ -141,6 +160,12 @@ def token_response(
             auth_time=auth_time,
         )
     return body
+
+
+def refresh_binding(grant: GrantRequest) -> str | None:
+    """RFC 9449 §5: a public client's refresh token is bound to its DPoP key; a
+    confidential client's is bound to the client's own authentication instead."""
+    return grant.dpop_jkt if grant.client.public else None
 
 
 def issue_user_tokens(
@@ -200,4 +225,5 @@ def new_refresh_token(
         family_id=family_id,
         resources=resources,
         auth_time=auth_time,
+        dpop_jkt=refresh_binding(grant),
     )

@@ -6,8 +6,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
+from pytest_authmock.provider.dpop import check_bound_refresh
 from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest, InvalidScope
-from pytest_authmock.provider.grants.base import requested_resources, token_response
+from pytest_authmock.provider.grants.base import (
+    refresh_binding,
+    requested_resources,
+    token_response,
+)
 from pytest_authmock.provider.indicators import within
 from pytest_authmock.provider.scopes import parse_scope
 
@@ -31,6 +36,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
         raise InvalidGrant(f"refresh token was issued to another client, not {client.client_id!r}")
     if record.revoked:
         raise InvalidGrant("refresh token was revoked")
+    check_bound_refresh(record.cnf, request.dpop_jkt)
     now = ctx.clock.now()
     if record.used:
         if not ctx.config.refresh_token_reuse_revokes_family:
@@ -72,6 +78,8 @@ def grant(request: GrantRequest) -> dict[str, Any]:
             resources=record.audience,
             expires_at=record.expires_at,
             auth_time=record.claims.get("auth_time"),
+            # A bound refresh token stays bound to the same key when it rotates.
+            dpop_jkt=(record.cnf or {}).get("jkt") or refresh_binding(request),
         )
     return token_response(
         request,

@@ -67,6 +67,12 @@ const clients = [
   client('interop-device-short', 'client_secret_basic', [DEVICE]),
   // Tokens of this client live 60 s (ttl.ClientCredentials below).
   client('interop-short-lived', 'client_secret_basic', ['client_credentials']),
+  // JWT client authentication (RFC 7523 §2.2): an HMAC of the secret, or a key whose
+  // public half the test passes in INTEROP_PKJWT_JWKS.
+  client('interop-csjwt', 'client_secret_jwt', ALL),
+  ...(process.env.INTEROP_PKJWT_JWKS
+    ? [client('interop-pkjwt', 'private_key_jwt', ALL, { jwks: JSON.parse(process.env.INTEROP_PKJWT_JWKS) })]
+    : []),
 ];
 
 const counts = { wire: {}, success: {}, error: {} };

@@ -1,0 +1,216 @@
+"""Checking JWTs that others sign: client assertions, grant assertions, subject tokens.
+
+joserfc parses and verifies; this module owns the policy: which key may verify
+which token, and with which algorithm. The algorithm comes from the registered
+key (its ``alg``, the client's registered algorithm, or its key type), never
+from the token alone (RFC 8725 §3.1), so an ``HS256`` token can never be
+checked against an RSA public key used as an HMAC secret.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError, SecurityWarning
+from joserfc.jwk import ECKey, Key, KeySet, OctKey, OKPKey, RSAKey
+from joserfc.jws import JWSRegistry
+
+from pytest_authmock.provider.algorithms import (
+    ASYMMETRIC_ALGS,
+    CLIENT_ASSERTION_ALGS,
+    EC_ALGS,
+    HMAC_ALGS,
+    OKP_ALGS,
+    RSA_ALGS,
+)
+from pytest_authmock.provider.errors import OAuthError
+
+__all__ = [
+    "ASYMMETRIC_ALGS",
+    "CLIENT_ASSERTION_ALGS",
+    "HMAC_ALGS",
+    "ErrorType",
+    "algorithms_for",
+    "audiences",
+    "check_times",
+    "import_jwks",
+    "numeric",
+    "peek",
+    "verify_signature",
+    "verify_with_refresh",
+]
+
+ErrorType = Callable[[str], OAuthError]
+
+
+class _Registry(JWSRegistry):
+    # An RSA public key in a DPoP proof's ``jwk`` header is ~700 bytes encoded;
+    # joserfc's default cap is 512.
+    max_header_length = 4096
+
+
+def _registry(algorithms: Sequence[str] | None = None) -> JWSRegistry:
+    # Other parties' tokens may carry header parameters joserfc does not know.
+    return _Registry(algorithms=algorithms, strict_check_header=False)
+
+
+def peek(token: str, *, error: ErrorType, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims of a compact JWS, *not* verified yet (to find the key)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise error(f"{what} is not a JWT (a compact JWS has three dot-separated parts)")
+    try:
+        signed = jws.extract_compact(token.encode("ascii"), registry=_registry())
+        claims = json.loads(signed.payload)
+    except (JoseError, ValueError, UnicodeError):
+        raise error(f"{what} is not a well-formed JWT") from None
+    if not isinstance(claims, dict):
+        raise error(f"{what} payload is not a JSON object")
+    return dict(signed.headers()), claims
+
+
+def import_jwks(value: Mapping[str, Any], *, what: str) -> list[Key]:
+    """Public keys from a JWKS document; a ``ValueError`` says what is wrong with it."""
+    keys = value.get("keys") if isinstance(value, Mapping) else None
+    if not isinstance(keys, list) or not keys:
+        raise ValueError(f"{what} must be a JWKS: an object with a non-empty 'keys' list")
+    try:
+        keyset = KeySet.import_key_set({"keys": keys})
+    except (JoseError, ValueError, TypeError) as exc:
+        raise ValueError(f"{what} holds a key joserfc cannot import ({exc})") from None
+    for key in keyset.keys:
+        if isinstance(key, OctKey) or key.is_private:
+            # A JWKS is published: a private or symmetric key in it is a leak.
+            raise ValueError(f"{what} must hold public keys only (kid {key.kid!r} is not one)")
+    return list(keyset.keys)
+
+
+def algorithms_for(key: Key, registered: str | None = None) -> tuple[str, ...]:
+    """The algorithms ``key`` may verify: its own ``alg``, else the registered one, else its type's."""
+    by_type: tuple[str, ...]
+    if isinstance(key, RSAKey):
+        by_type = RSA_ALGS
+    elif isinstance(key, ECKey):
+        by_type = tuple(alg for crv, alg in EC_ALGS.items() if crv == key.get("crv"))
+    elif isinstance(key, OKPKey):
+        by_type = OKP_ALGS.get(str(key.get("crv")), ())
+    elif isinstance(key, OctKey):
+        by_type = HMAC_ALGS
+    else:  # pragma: no cover - joserfc has no other key types
+        by_type = ()
+    own = key.get("alg")
+    if isinstance(own, str):
+        return (own,) if own in by_type else ()
+    if registered is not None:
+        return (registered,) if registered in by_type else ()
+    return by_type
+
+
+def verify_signature(
+    token: str,
+    header: Mapping[str, Any],
+    keys: Sequence[Key],
+    *,
+    error: ErrorType,
+    what: str,
+    registered_alg: str | None = None,
+) -> Key:
+    """Verify ``token`` with one of ``keys``; returns the key that verified it."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        raise error(f"{what} is unsigned (alg {alg!r}); RFC 7523 §3 requires a signature")
+    kid = header.get("kid")
+    signing = [key for key in keys if key.get("use") in (None, "sig")]
+    candidates = [key for key in signing if kid is None or key.kid == kid]
+    if not candidates:
+        known = ", ".join(repr(key.kid) for key in signing) or "(none)"
+        raise error(f"{what} names key {kid!r}, which is not registered (registered: {known})")
+    usable = [key for key in candidates if alg in algorithms_for(key, registered_alg)]
+    if not usable:
+        allowed = sorted({a for key in candidates for a in algorithms_for(key, registered_alg)})
+        raise error(
+            f"{what} is signed with {alg}, but the registered key allows only "
+            f"{', '.join(allowed) or 'nothing'}; the key decides the algorithm (RFC 8725 §3.1)"
+        )
+    for key in usable:
+        try:
+            with warnings.catch_warnings():
+                # joserfc warns that "EdDSA" is deprecated (RFC 9864); clients still send it.
+                warnings.simplefilter("ignore", SecurityWarning)
+                jws.deserialize_compact(token, key, registry=_registry([alg]))
+        except BadSignatureError:
+            continue
+        except (JoseError, ValueError) as exc:
+            raise error(f"{what} cannot be verified with {alg}: {exc}") from None
+        return key
+    raise error(f"{what} signature does not verify with the registered key(s)")
+
+
+def verify_with_refresh(
+    token: str,
+    header: dict[str, Any],
+    load: Callable[[bool], Sequence[Key]],
+    *,
+    error: ErrorType,
+    what: str,
+    registered_alg: str | None = None,
+) -> Key:
+    """Verify with keys from ``load(refresh)``; fetch again once if the ``kid`` is new."""
+    keys = load(False)
+    kid = header.get("kid")
+    if kid is not None and all(key.kid != kid for key in keys):
+        keys = load(True)
+    return verify_signature(
+        token, header, keys, error=error, what=what, registered_alg=registered_alg
+    )
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def numeric(claims: Mapping[str, Any], name: str, *, error: ErrorType, what: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise error(f"{what} claim {name!r} must be a NumericDate (seconds since the epoch)")
+    return float(value)
+
+
+def check_times(
+    claims: Mapping[str, Any],
+    now: float,
+    *,
+    error: ErrorType,
+    what: str,
+    leeway: float = 0.0,
+    require_exp: bool = True,
+) -> float | None:
+    """``exp``, ``nbf`` and ``iat`` against the provider's clock; returns ``exp``."""
+    exp = numeric(claims, "exp", error=error, what=what)
+    if exp is None:
+        if require_exp:
+            raise error(f"{what} has no 'exp' claim (RFC 7523 §3 requires one)")
+    elif now >= exp + leeway:
+        raise error(f"{what} expired at {iso(exp)} (provider time {iso(now)})")
+    nbf = numeric(claims, "nbf", error=error, what=what)
+    if nbf is not None and now + leeway < nbf:
+        raise error(f"{what} is not valid before {iso(nbf)} (provider time {iso(now)})")
+    iat = numeric(claims, "iat", error=error, what=what)
+    if iat is not None and iat > now + max(leeway, 60.0):
+        raise error(f"{what} was issued in the future ({iso(iat)}; provider time {iso(now)})")
+    return exp
+
+
+def audiences(claims: Mapping[str, Any]) -> list[str]:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list):
+        return [value for value in aud if isinstance(value, str)]
+    return []
