@@ -21,19 +21,16 @@ class BreadthSettings:
     #: A client registered for private_key_jwt, and its private key (PEM file).
     jwt_client_id: str | None = None
     jwt_key: Path | None = None
-    #: An RFC 8707 resource indicator the client may ask tokens for.
-    resource: str | None = None
 
 
 def breadth_settings(config: pytest.Config) -> BreadthSettings:
-    resource = option(config, "resource-indicator") or None
     value = option(config, "jwt-client")
     if not value:
-        return BreadthSettings(resource=resource)
+        return BreadthSettings()
     client_id, sep, key = str(value).partition(":")
     if not client_id or not sep or not key:
         raise pytest.UsageError(f"{PREFIX}jwt-client expects ID:KEY_PEM (a PEM private key file)")
     path = Path(key)
     if not path.is_file():
         raise pytest.UsageError(f"{PREFIX}jwt-client: no key file at {path}")
-    return BreadthSettings(jwt_client_id=client_id, jwt_key=path, resource=resource)
+    return BreadthSettings(jwt_client_id=client_id, jwt_key=path)

@@ -106,14 +106,6 @@ _OPTIONS: tuple[tuple[str, dict[str, Any], bool], ...] = (
         False,
     ),
     (
-        "resource-indicator",
-        {
-            "metavar": "URI",
-            "help": "an RFC 8707 resource the client may ask tokens for: checks their aud",
-        },
-        False,
-    ),
-    (
         "jwt-client",
         {
             "metavar": "ID:KEY_PEM",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pytest_authmock.client import DPoPKey
 from tests.breadth.helpers import claims_of
+from tests.breadth.metadata_protocol_provers import PROTOCOL_PROVERS
 from tests.breadth.metadata_provers import (
     ACCESS_TOKEN_TYPE,
     DEVICE_CODE,
@@ -387,4 +388,5 @@ PROVERS: dict[str, Prover] = {
     ),
     "claims_supported": _claims,
     "subject_types_supported": each({"public": _public_subjects}),
+    **PROTOCOL_PROVERS,
 }

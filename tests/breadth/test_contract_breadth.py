@@ -111,19 +111,3 @@ def test_assertion_grant_checks_pass(pytester: pytest.Pytester, contract_args: l
             "JWT bearer grant with a client-signed assertion: accepted",
         ],
     )
-
-
-def test_resource_indicator_checks_pass(
-    pytester: pytest.Pytester, contract_args: list[str]
-) -> None:
-    args = [*contract_args, "--authmock-contract-resource-indicator", "https://api.example"]
-    passes(
-        pytester,
-        args,
-        "resource_indicators",
-        2,
-        [
-            "resource indicators (RFC 8707): checked (invalid_target)",
-            "audience of a resource's token: the resource",
-        ],
-    )

@@ -106,3 +106,32 @@ def test_plain_loopback_offers_no_client_certificates(idp_server_factory: Any) -
     for member in ("token", "introspection", "revocation"):
         methods = meta[f"{member}_endpoint_auth_methods_supported"]
         assert not {"tls_client_auth", "self_signed_tls_client_auth"} & set(methods)
+
+
+def test_required_pushed_requests_are_what_is_advertised(provider: Any, agent: Agent) -> None:
+    provider.protocol_settings.require_pushed_authorization_requests = True
+    meta = agent.http().get(provider.issuer + "/.well-known/openid-configuration").json()
+    assert meta["require_pushed_authorization_requests"] is True
+    PROVERS["require_pushed_authorization_requests"](agent, True)
+    PROVERS["pushed_authorization_request_endpoint"](
+        agent, meta["pushed_authorization_request_endpoint"]
+    )
+
+
+def test_switched_off_protocol_features_are_neither_advertised_nor_served(
+    provider: Any, agent: Agent
+) -> None:
+    settings = provider.protocol_settings
+    settings.dynamic_registration = False
+    settings.pushed_authorization_requests = False
+    settings.end_session = False
+    http = agent.http()
+    meta = http.get(provider.issuer + "/.well-known/openid-configuration").json()
+    for member, endpoint in (
+        ("registration_endpoint", "registration"),
+        ("pushed_authorization_request_endpoint", "pushed_authorization_request"),
+        ("end_session_endpoint", "end_session"),
+    ):
+        assert member not in meta
+        assert http.post(agent.metadata[member], data={}).status_code == 404, endpoint
+    assert "require_pushed_authorization_requests" not in meta

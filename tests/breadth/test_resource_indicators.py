@@ -47,7 +47,7 @@ def test_client_credentials_for_two_apis(provider: Any) -> None:
 @pytest.mark.parametrize(
     ("resource", "message"),
     [
-        ("/relative", "not an absolute URI"),
+        ("/relative", "must be an absolute URI"),
         ("https://orders.example/api#frag", "without a fragment"),
         ("https://elsewhere.example", "may not ask for resource"),
     ],
@@ -55,7 +55,7 @@ def test_client_credentials_for_two_apis(provider: Any) -> None:
 def test_bad_resources_are_invalid_target(
     provider: Any, http: httpx.Client, resource: str, message: str
 ) -> None:
-    client = provider.add_client(audience=[ORDERS, BILLING])
+    client = provider.add_client(resources=[ORDERS, BILLING])
     answer = http.post(
         provider.url_for("token"),
         data={"grant_type": "client_credentials", "resource": resource},
@@ -80,7 +80,7 @@ def test_refresh_narrows_but_never_widens(provider: Any) -> None:
         )
         assert aud(narrow.access_token) == [ORDERS]
         assert narrow.refresh_token is not None
-        with pytest.raises(ProviderError, match="was not granted") as info:
+        with pytest.raises(ProviderError, match="was not part of the original grant") as info:
             client_lib.request_token(
                 RefreshTokenGrant(narrow.refresh_token, resource=["https://x.example"])
             )
