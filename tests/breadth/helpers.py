@@ -24,7 +24,7 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 def exchange(
-    http: httpx.Client, provider: Any, client: Any, subject: str, **form: str
+    http: httpx.Client, provider: Any, client: Any, subject: str, **form: str | list[str]
 ) -> httpx.Response:
     """A token exchange of an access token (RFC 8693), the client authenticating with Basic."""
     data = {

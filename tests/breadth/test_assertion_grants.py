@@ -275,6 +275,27 @@ def test_audience_outside_the_clients_is_invalid_target(provider: Any, http: htt
     assert answer.json()["error"] == "invalid_target"
 
 
+def test_several_audiences_and_resources(provider: Any, http: httpx.Client) -> None:
+    client = provider.add_client(
+        audience=["billing", "orders"], resources=["https://api.example/v1"]
+    )
+    subject = provider.issue_token(client)
+    answer = exchange(
+        http,
+        provider,
+        client,
+        subject,
+        audience=["billing", "orders"],  # repeated (RFC 8693 §2.1)
+        resource="https://api.example/v1",
+    )
+    assert answer.status_code == 200, answer.text
+    aud = claims_of(answer.json()["access_token"])["aud"]
+    assert aud == ["billing", "orders", "https://api.example/v1"]
+    refused = exchange(http, provider, client, subject, resource="https://other.example/")
+    assert refused.json()["error"] == "invalid_target"
+    assert "resources=[...]" in refused.json()["error_description"]
+
+
 def test_a_bound_subject_token_needs_its_key(provider: Any) -> None:
     client = provider.add_client()
     key = DPoPKey.generate()
