@@ -5,4 +5,4 @@
 # second run's fresh `hashes` classes would not be the ones it checks against
 # ("Expected instance of hashes.HashAlgorithm"). Loading the provider once here
 # keeps those modules for the whole session, whatever order the tests run in.
-import pytest_authmock.provider.idp  # noqa: E402, F401
+import pytest_authmock.provider.idp  # noqa: F401

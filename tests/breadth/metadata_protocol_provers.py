@@ -35,7 +35,8 @@ def prove_registration(agent: Agent, value: Any) -> None:
     assert token.status_code == 200, token.text
     management = {"Authorization": f"Bearer {registered['registration_access_token']}"}
     read = http.get(registered["registration_client_uri"], headers=management)
-    assert read.status_code == 200 and read.json()["client_id"] == registered["client_id"]
+    assert read.status_code == 200
+    assert read.json()["client_id"] == registered["client_id"]
     deleted = http.delete(registered["registration_client_uri"], headers=management)
     assert deleted.status_code == 204, deleted.text
     gone = http.post(
