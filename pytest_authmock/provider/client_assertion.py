@@ -19,6 +19,7 @@ from joserfc.jwk import Key, OctKey
 
 from pytest_authmock.provider.errors import InvalidClient, InvalidRequest
 from pytest_authmock.provider.jwtcheck import (
+    MAX_ASSERTION_LIFETIME,
     audiences,
     check_times,
     peek,
@@ -115,7 +116,9 @@ def verify_assertion(
         registered_alg=registered_alg,
     )
     _check_audience(assertion, issuer=issuer, endpoints=endpoints)
-    exp = check_times(claims, now, error=InvalidClient, what=WHAT)
+    exp = check_times(
+        claims, now, error=InvalidClient, what=WHAT, max_lifetime=MAX_ASSERTION_LIFETIME
+    )
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise InvalidClient(f"{WHAT} has no 'jti' claim (OIDC Core §9 requires one)")

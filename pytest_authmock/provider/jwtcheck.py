@@ -10,6 +10,7 @@ checked against an RSA public key used as an HMAC secret.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -33,7 +34,9 @@ from pytest_authmock.provider.errors import OAuthError
 __all__ = [
     "ASYMMETRIC_ALGS",
     "CLIENT_ASSERTION_ALGS",
+    "CLOCK_SKEW",
     "HMAC_ALGS",
+    "MAX_ASSERTION_LIFETIME",
     "ErrorType",
     "algorithms_for",
     "audiences",
@@ -46,6 +49,14 @@ __all__ = [
 ]
 
 ErrorType = Callable[[str], OAuthError]
+
+#: The furthest ahead an assertion's ``exp`` may be (client assertions, JWT bearer
+#: grants): an hour, as major providers allow. RFC 7523 §3 item 4 lets a server
+#: refuse an ``exp`` unreasonably far in the future; every used ``jti`` is
+#: remembered until its ``exp``, so this bounds how long that memory lasts.
+MAX_ASSERTION_LIFETIME = 3600
+#: Clock skew tolerated between the signer's clock and the provider's.
+CLOCK_SKEW = 60.0
 
 
 class _Registry(JWSRegistry):
@@ -170,7 +181,11 @@ def verify_with_refresh(
 
 
 def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        # Past year 9999 (or before year 1): no date to show, the number says it.
+        return f"{timestamp:.10g} (seconds since the epoch)"
 
 
 def numeric(claims: Mapping[str, Any], name: str, *, error: ErrorType, what: str) -> float | None:
@@ -179,7 +194,14 @@ def numeric(claims: Mapping[str, Any], name: str, *, error: ErrorType, what: str
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise error(f"{what} claim {name!r} must be a NumericDate (seconds since the epoch)")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        # 1e400 parses as infinity: no time is that far, and no check can use it.
+        raise error(f"{what} claim {name!r} must be a finite NumericDate (RFC 7519 §2)")
+    return number
 
 
 def check_times(
@@ -190,8 +212,13 @@ def check_times(
     what: str,
     leeway: float = 0.0,
     require_exp: bool = True,
+    max_lifetime: float | None = None,
 ) -> float | None:
-    """``exp``, ``nbf`` and ``iat`` against the provider's clock; returns ``exp``."""
+    """``exp``, ``nbf`` and ``iat`` against the provider's clock; returns ``exp``.
+
+    ``max_lifetime``: ``exp`` may be at most that many seconds (plus
+    :data:`CLOCK_SKEW`) after the provider's time.
+    """
     exp = numeric(claims, "exp", error=error, what=what)
     if exp is None:
         if require_exp:
@@ -204,6 +231,12 @@ def check_times(
     iat = numeric(claims, "iat", error=error, what=what)
     if iat is not None and iat > now + max(leeway, 60.0):
         raise error(f"{what} was issued in the future ({iso(iat)}; provider time {iso(now)})")
+    if exp is not None and max_lifetime is not None and exp - now > max_lifetime + CLOCK_SKEW:
+        raise error(
+            f"{what} expires at {iso(exp)}, more than {int(max_lifetime)} s after the "
+            f"provider time {iso(now)}; this provider refuses assertions valid that long "
+            "(RFC 7523 §3): give it an exp a few minutes ahead"
+        )
     return exp
 
 

@@ -8,10 +8,11 @@ any state changes: a value that is stored must also be one every later answer
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import NoReturn
 
-from pytest_authmock.provider.errors import InvalidRequest
+from pytest_authmock.provider.errors import InvalidRequest, OAuthError
 
 #: Deeper JSON is refused before parsing: no OAuth or API-token body nests past a
 #: handful of levels, and Python's parser recurses once per level.
@@ -20,6 +21,29 @@ MAX_JSON_DEPTH = 16
 #: Longer ones cannot be written as dates (year 9999 is Python's last) or trusted
 #: as ``exp`` by most clients.
 MAX_LIFETIME = 100 * 365 * 24 * 3600
+
+
+class OverCapacity(OAuthError):
+    """The provider holds as much of some per-request state as it will: refuse more.
+
+    429 with ``temporarily_unavailable`` (the RFC 6749 §4.1.2.1 code for a server
+    too loaded to answer; RFC 9126 §2.3 names 429 for a pushed request refused for
+    load): a client may retry, and ``Retry-After`` says when, if anything will have
+    expired by then. Never a 5xx, and never a silent eviction that would weaken a
+    guarantee (single use of a ``jti``, a registered client).
+    """
+
+    status_code = 429
+    error = "temporarily_unavailable"
+
+    def __init__(self, description: str, *, retry_after: float | None = None) -> None:
+        headers = (
+            {"Retry-After": str(max(1, math.ceil(retry_after)))}
+            if retry_after is not None
+            else None
+        )
+        super().__init__(description, headers=headers)
+
 
 # A JSON string (RFC 8259 §7), whose brackets do not nest anything.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)

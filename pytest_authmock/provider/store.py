@@ -97,7 +97,7 @@ class Store:
                     self.families[family_id] = kept
                 else:
                     del self.families[family_id]
-        return len(dead) + self._purge_flows(cutoff)
+        return len(dead) + self._purge_flows(cutoff) + self.replay.purge(now)
 
     def _purge_flows(self, cutoff: float) -> int:
         flows = self.flows

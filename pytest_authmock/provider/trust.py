@@ -20,6 +20,7 @@ import httpx
 from joserfc.jwk import Key
 
 from pytest_authmock.provider.jwtcheck import (
+    MAX_ASSERTION_LIFETIME,
     ErrorType,
     audiences,
     check_times,
@@ -179,7 +180,9 @@ def check_trusted_claims(
 
     ``aud`` must name the audience the trust was set up with, else this provider:
     its ``issuer`` or its token endpoint URL. ``replay`` given: a ``jti`` is
-    single-use (RFC 7523 §3 lets the server refuse a reused one).
+    single-use (RFC 7523 §3 lets the server refuse a reused one), and ``exp`` at
+    most :data:`MAX_ASSERTION_LIFETIME` ahead (a subject token, checked without
+    ``replay``, is not remembered, so it may live longer).
     """
     claims = found.claims
     sub = claims.get("sub")
@@ -199,7 +202,9 @@ def check_trusted_claims(
             f"{what} aud {given or None!r} does not name this provider; expected "
             f"{' or '.join(map(repr, expected))}"
         )
-    exp = check_times(claims, now, error=error, what=what)
+    # A replayable assertion is remembered until its exp: bound how long that is.
+    lifetime = MAX_ASSERTION_LIFETIME if replay is not None else None
+    exp = check_times(claims, now, error=error, what=what, max_lifetime=lifetime)
     jti = claims.get("jti")
     if (
         replay is not None
