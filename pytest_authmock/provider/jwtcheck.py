@@ -84,7 +84,7 @@ def peek(token: str, *, error: ErrorType, what: str) -> tuple[dict[str, Any], di
     return dict(signed.headers()), claims
 
 
-def import_jwks(value: Mapping[str, Any], *, what: str) -> list[Key]:
+def import_jwks(value: object, *, what: str) -> list[Key]:
     """Public keys from a JWKS document; a ``ValueError`` says what is wrong with it."""
     keys = value.get("keys") if isinstance(value, Mapping) else None
     if not isinstance(keys, list) or not keys:
