@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+from collections import OrderedDict
 from typing import Any
 
 from pytest_authmock.provider.models import fingerprint
@@ -103,5 +104,6 @@ class ProtocolState:
     def __init__(self) -> None:
         self.settings = ProtocolSettings()
         self.registrations: dict[str, Registration] = {}  # client_id -> registration
-        self.pushed: dict[str, PushedRequest] = {}  # request_uri -> request
-        self.sessions: dict[str, BrowserSession] = {}  # sid -> session
+        # Ordered: the oldest leave first, in O(1) (a dict re-scans its deleted head).
+        self.pushed: OrderedDict[str, PushedRequest] = OrderedDict()  # request_uri -> request
+        self.sessions: OrderedDict[str, BrowserSession] = OrderedDict()  # sid -> session

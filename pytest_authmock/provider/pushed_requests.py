@@ -7,10 +7,13 @@ import secrets
 from pytest_authmock.provider.errors import InvalidRequest, OAuthError
 from pytest_authmock.provider.flow_state import iso
 from pytest_authmock.provider.http import Form
+from pytest_authmock.provider.limits import OverCapacity
 from pytest_authmock.provider.protocol_state import ProtocolState, PushedRequest
 
 #: RFC 9126 §2.2: the ``request_uri`` is a URN of this prefix and an opaque reference.
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
+#: Live pushed requests held at once (each lives ``request_uri_ttl`` seconds).
+MAX_PUSHED = 10_000
 
 
 class InvalidRequestUri(OAuthError):
@@ -20,21 +23,33 @@ class InvalidRequestUri(OAuthError):
 
 
 def push(state: ProtocolState, client_id: str, params: Form, now: float) -> PushedRequest:
-    """Store an authorization request for ``client_id``; its ``request_uri`` redeems it once."""
-    # Forget the spent and expired ones, so a long test does not accumulate them.
-    state.pushed = {
-        uri: stored
-        for uri, stored in state.pushed.items()
-        if not stored.used and stored.expires_at > now
-    }
-    pushed = PushedRequest(
+    """Store an authorization request for ``client_id``; its ``request_uri`` redeems it once.
+
+    At most :data:`MAX_PUSHED` live ones are held: past that, 429 (RFC 9126 §2.3
+    names it for a pushed request refused for load) until some expire.
+    """
+    pushed = state.pushed
+    # Forget the expired ones, oldest first: they were pushed in order with one
+    # lifetime, so the first live one ends the scan (amortized O(1) per push).
+    while pushed:
+        first = next(iter(pushed.values()))
+        if first.expires_at > now:
+            break
+        pushed.popitem(last=False)
+    if len(pushed) >= MAX_PUSHED:
+        raise OverCapacity(
+            f"this provider holds {MAX_PUSHED} pushed authorization requests that have not "
+            "expired yet; push again when some have",
+            retry_after=next(iter(pushed.values())).expires_at - now,
+        )
+    stored = PushedRequest(
         request_uri=URN_PREFIX + secrets.token_urlsafe(32),
         client_id=client_id,
         params=params,
         expires_at=now + state.settings.request_uri_ttl,
     )
-    state.pushed[pushed.request_uri] = pushed
-    return pushed
+    pushed[stored.request_uri] = stored
+    return stored
 
 
 def redeem(state: ProtocolState, params: dict[str, str], now: float) -> PushedRequest:

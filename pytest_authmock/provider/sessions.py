@@ -19,6 +19,9 @@ from pytest_authmock.provider.pages import read_cookie
 from pytest_authmock.provider.protocol_state import BrowserSession
 
 COOKIE = "authmock_session"
+#: Browser sessions held at once; past that the oldest ends. Sign-ins are
+#: requests anyone can send, and a session never expires on its own.
+MAX_SESSIONS = 10_000
 
 
 def _attributes(ctx: ProviderContext) -> str:
@@ -52,8 +55,12 @@ def start(
         protocol.sessions.pop(replacing.sid, None)
     if not protocol.settings.browser_sessions:
         return None
+    sessions = protocol.sessions
+    while len(sessions) >= MAX_SESSIONS:
+        # The oldest session ends: its browser signs in again, nothing else is lost.
+        sessions.popitem(last=False)
     sid = secrets.token_urlsafe(32)
-    protocol.sessions[sid] = BrowserSession(
+    sessions[sid] = BrowserSession(
         sid=sid, username=user.username, auth_time=ctx.clock.now(), client_ids={client_id}
     )
     return f"{COOKIE}={sid}; {_attributes(ctx)}"

@@ -21,12 +21,16 @@ from pytest_authmock.provider import challenges, client_metadata
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.errors import InvalidToken, NotFound
 from pytest_authmock.provider.http import body_bytes, json_response, require_method
+from pytest_authmock.provider.limits import OverCapacity
 from pytest_authmock.provider.models import Client
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.protocol_state import Registration, digest
 from pytest_authmock.provider.registration import build_client
 
 PATH = PATHS["registration"]
+#: Dynamically registered clients held at once: registration is open to anyone
+#: by default, and a registered client stays until deleted.
+MAX_REGISTRATIONS = 10_000
 #: Methods whose clients get a secret (RFC 7591 §3.2.1).
 _SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
 
@@ -99,6 +103,12 @@ def _register(ctx: ProviderContext, request: ProviderRequest) -> httpx.Response:
         body_bytes(request.http), request.headers.get("content-type", "")
     )
     options, registered = client_metadata.to_options(document, supported_grants=tuple(ctx.grants))
+    if len(ctx.flows.protocol.registrations) >= MAX_REGISTRATIONS:
+        raise OverCapacity(
+            f"this provider holds {MAX_REGISTRATIONS} dynamically registered clients, as many "
+            "as it registers; delete some (DELETE on their registration_client_uri, "
+            "RFC 7592 §2.3) or reset the provider"
+        )
     client_id = secrets.token_urlsafe(16)
     method = registered["token_endpoint_auth_method"]
     secret = secrets.token_urlsafe(32) if method in _SECRET_METHODS else None
