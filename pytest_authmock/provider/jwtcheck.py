@@ -9,7 +9,7 @@ checked against an RSA public key used as an HMAC secret.
 
 from __future__ import annotations
 
-import json
+import base64
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +29,8 @@ from pytest_authmock.provider.algorithms import (
     OKP_ALGS,
     RSA_ALGS,
 )
-from pytest_authmock.provider.errors import OAuthError
+from pytest_authmock.provider.errors import InvalidRequest, OAuthError
+from pytest_authmock.provider.limits import MAX_JSON_DEPTH, json_depth, load_json, shown
 
 __all__ = [
     "ASYMMETRIC_ALGS",
@@ -75,13 +76,25 @@ def peek(token: str, *, error: ErrorType, what: str) -> tuple[dict[str, Any], di
     if not isinstance(token, str) or token.count(".") != 2:
         raise error(f"{what} is not a JWT (a compact JWS has three dot-separated parts)")
     try:
+        # joserfc parses the header with the unbounded json module: measure it first.
+        if json_depth(_segment_text(token.partition(".")[0])) > MAX_JSON_DEPTH:
+            raise error(f"{what} header is nested more than {MAX_JSON_DEPTH} levels deep")
         signed = jws.extract_compact(token.encode("ascii"), registry=_registry())
-        claims = json.loads(signed.payload)
     except (JoseError, ValueError, UnicodeError):
         raise error(f"{what} is not a well-formed JWT") from None
+    try:
+        claims = load_json(signed.payload, what=f"{what} payload")
+    except InvalidRequest as exc:
+        raise error(exc.description) from None
     if not isinstance(claims, dict):
         raise error(f"{what} payload is not a JSON object")
     return dict(signed.headers()), claims
+
+
+def _segment_text(segment: str) -> str:
+    """A base64url segment decoded to text (``ValueError`` when it is neither)."""
+    padded = segment + "=" * (-len(segment) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
 
 
 def import_jwks(value: object, *, what: str) -> list[Key]:
@@ -132,7 +145,9 @@ def verify_signature(
 ) -> Key:
     """Verify ``token`` with one of ``keys``; returns the key that verified it."""
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none":
+    if not isinstance(alg, str) or not alg:
+        raise error(f"{what} header has no alg string (RFC 7515 §4.1.1); got {shown(alg)}")
+    if alg.lower() == "none":
         raise error(f"{what} is unsigned (alg {alg!r}); RFC 7523 §3 requires a signature")
     kid = header.get("kid")
     signing = [key for key in keys if key.get("use") in (None, "sig")]

@@ -18,6 +18,7 @@ from pytest_authmock import FakeIdP
 from pytest_authmock.provider import pushed_requests, sessions
 from pytest_authmock.provider.endpoints import dynamic_registration
 from pytest_authmock.provider.http import Form
+from pytest_authmock.provider.protocol_state import ProtocolState
 
 
 def test_pushed_requests_are_capped_and_expire(
@@ -48,22 +49,21 @@ def test_pushed_requests_are_capped_and_expire(
 
 def test_pushing_stays_cheap_under_a_flood() -> None:
     """Time per push does not grow with the pushed requests held (it re-built the
-    whole table on every push once): the first 1 000 pushes, into a near-empty
-    table, cost about what 1 000 cost with 6 000 held."""
-    idp = FakeIdP()
-    state = idp._ctx.flows.protocol
+    whole table on every push once): 1 000 pushes into a near-empty table cost
+    about what 1 000 cost with 6 000 held (best of three, against noisy cores)."""
     params = Form()
 
-    def batch(start: int, count: int) -> float:
+    def batch(state: ProtocolState, start: int, count: int) -> float:
         began = time.perf_counter()
         for n in range(start, start + count):
             # 100 pushes per provider second; request_uri_ttl 60 s: 6 000 live.
             pushed_requests.push(state, "c", params, n / 100)
         return time.perf_counter() - began
 
-    first = batch(0, 1_000)
-    batch(1_000, 19_000)
-    last = batch(20_000, 1_000)
+    first = min(batch(ProtocolState(), 0, 1_000) for _ in range(3))
+    state = ProtocolState()
+    batch(state, 0, 20_000)
+    last = min(batch(state, start, 1_000) for start in (20_000, 21_000, 22_000))
     assert len(state.pushed) == 6_000
     assert last < first * 4, (first, last)
 

@@ -14,6 +14,7 @@ import functools
 
 from hypothesis import strategies as st
 
+from tests.fuzz.deep_baselines import DEEP
 from tests.fuzz.plans import Body, Ref, RequestPlan, Template
 from tests.fuzz.strategies import (
     AUTHORIZATIONS,
@@ -153,6 +154,7 @@ def _change_value(draw: st.DrawFn, plan: RequestPlan, *, add: bool) -> RequestPl
     if body.kind == "json" and isinstance(body.document, dict):
         document = dict(body.document)
         keys = sorted(document)
+        add = add or not keys
         key = (
             draw(NAMES.filter(lambda n: isinstance(n, str))) if add else draw(st.sampled_from(keys))
         )
@@ -176,6 +178,9 @@ def _change_value(draw: st.DrawFn, plan: RequestPlan, *, add: bool) -> RequestPl
 def requests_for(endpoint: str) -> st.SearchStrategy[RequestPlan]:
     """Random requests, and for a known endpoint as many changed valid ones."""
     bases = BASELINES.get(endpoint, ())
-    if not bases:
+    deep = DEEP.get(endpoint)
+    # Hostile parts in valid requests, and those requests changed further.
+    drawn = (deep, deep.flatmap(_mutate)) if deep is not None else ()
+    if not bases and not drawn:
         return REQUESTS
-    return st.one_of(REQUESTS, *(_mutate(base) for base in bases))
+    return st.one_of(REQUESTS, *(_mutate(base) for base in bases), *drawn)

@@ -32,9 +32,18 @@ class RawJSON:
     text: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Now:
+    """The provider's time plus ``offset`` seconds, as a JSON number (``iat``, ``exp``)."""
+
+    offset: float
+
+
 #: A piece of a plan: text, raw bytes (sent percent-encoded, so possibly invalid
-#: UTF-8), a reference, raw JSON, or JSON containers of those.
-Template = Union[str, bytes, int, float, bool, None, Ref, RawJSON, "JWTPlan", list, dict]
+#: UTF-8), a reference, raw JSON, a time, a JWS, or JSON containers of those.
+Template = Union[
+    str, bytes, int, float, bool, None, Ref, RawJSON, Now, "JWTPlan", "SignedJWT", list, dict
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +63,22 @@ class JWTPlan:
         return ".".join(parts[: self.segments])
 
 
+@dataclasses.dataclass(frozen=True)
+class SignedJWT:
+    """A JWS whose parts the fuzzer chose, signed for real with one of the fuzz keys
+    (``tests/fuzz/keys.py``), so the checks behind the signature run too."""
+
+    header: Template
+    payload: Template
+    key: str
+
+    def render(self, values: Mapping[str, str]) -> str:
+        from tests.fuzz.keys import sign
+
+        signing_input = f"{_b64(_part(self.header, values))}.{_b64(_part(self.payload, values))}"
+        return f"{signing_input}.{_b64(sign(self.key, signing_input.encode()))}"
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -68,10 +93,12 @@ def render(value: Template, values: Mapping[str, str]) -> str | bytes:
     """A form or header value: text, or bytes for raw (maybe invalid UTF-8) input."""
     if isinstance(value, Ref):
         return values[value.name]
-    if isinstance(value, JWTPlan):
+    if isinstance(value, (JWTPlan, SignedJWT)):
         return value.render(values)
     if isinstance(value, RawJSON):
         return value.text
+    if isinstance(value, Now):
+        return _now(value, values)
     if isinstance(value, (str, bytes)):
         return value
     return render_json(value, values)
@@ -81,7 +108,9 @@ def render_json(value: Template, values: Mapping[str, str]) -> str:
     """JSON text with references filled in and raw fragments kept as they are."""
     if isinstance(value, RawJSON):
         return value.text
-    if isinstance(value, (Ref, JWTPlan)):
+    if isinstance(value, Now):
+        return _now(value, values)
+    if isinstance(value, (Ref, JWTPlan, SignedJWT)):
         return json.dumps(render(value, values))
     if isinstance(value, bytes):
         return json.dumps(value.decode("latin-1"))
@@ -91,6 +120,11 @@ def render_json(value: Template, values: Mapping[str, str]) -> str:
         members = (f"{json.dumps(str(k))}:{render_json(v, values)}" for k, v in value.items())
         return "{" + ",".join(members) + "}"
     return json.dumps(value)
+
+
+def _now(value: Now, values: Mapping[str, str]) -> str:
+    moment = float(values["now"]) + value.offset
+    return str(int(moment)) if moment.is_integer() else repr(moment)
 
 
 def _encode(value: str | bytes) -> str:
@@ -134,6 +168,8 @@ class RequestPlan:
     authorization: tuple[Template, ...]
     body: Body
     cookie: str | None
+    #: ``DPoP`` headers (RFC 9449 §4.1): none, one, or several.
+    dpop: tuple[Template, ...] = ()
 
     def __repr__(self) -> str:
         # Hypothesis prints failing plans; a 200 kB body would bury the point.

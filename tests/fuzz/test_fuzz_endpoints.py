@@ -13,6 +13,7 @@ import concurrent.futures
 import dataclasses
 import json
 import re
+import secrets
 from typing import Any
 
 import httpx
@@ -20,10 +21,12 @@ import pytest
 from hypothesis import given, note
 
 from pytest_authmock import Client, FakeIdP, User
+from pytest_authmock.provider.dpop import access_token_hash
 from tests.fuzz.baselines import requests_for
 from tests.fuzz.conftest import fuzz_settings, seeded
 from tests.fuzz.endpoints import DISCOVERY
-from tests.fuzz.plans import RequestPlan, Template, render, urlencode
+from tests.fuzz.keys import TRUSTED_ISSUER, public_jwk
+from tests.fuzz.plans import Now, RequestPlan, SignedJWT, Template, render, urlencode
 
 #: Longer than any answer the provider may take, short enough to fail a hang fast.
 TIMEOUT = 15.0
@@ -69,6 +72,29 @@ class Target:
             device = self.post("device_authorization_endpoint", scope="openid")
             # RFC 8628 §3.2: the codes, and the pages the user is sent to.
             live.update({k: v for k, v in device.items() if isinstance(v, str)})
+        record = idp._ctx.store.tokens.get(live.get("dpop_token", ""))
+        if record is None or record.revoked or record.expired(idp.clock.now()):
+            self.dpop_token()
+
+    def dpop_token(self) -> None:
+        """A DPoP-bound access token (RFC 9449 §5), for the resource's DPoP checks."""
+        url = self.idp.metadata()["token_endpoint"]
+        claims = {"jti": secrets.token_urlsafe(8), "htm": "POST", "htu": url}
+        proof = SignedJWT(
+            {"typ": "dpop+jwt", "alg": "ES256", "jwk": public_jwk("dpop")},
+            {**claims, "iat": Now(0)},
+            "dpop",
+        ).render({"now": str(self.idp.clock.now())})
+        assert self.client.client_secret is not None
+        answer = self.http.post(
+            url,
+            data={"grant_type": "client_credentials", "scope": "read"},
+            auth=(self.client.client_id, self.client.client_secret),
+            headers={"DPoP": proof},
+        )
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["access_token"]
+        self.live.update(dpop_token=token, dpop_ath=access_token_hash(token))
 
     def post(self, endpoint: str, **form: str) -> dict[str, Any]:
         assert self.client.client_secret is not None
@@ -102,7 +128,15 @@ class Target:
 
 @pytest.fixture
 def target(provider: FakeIdP, http: httpx.Client) -> Target:
-    client = provider.add_client(redirect_uris=["https://app.authmock.test/callback"])
+    client = provider.add_client(
+        redirect_uris=["https://app.authmock.test/callback"],
+        post_logout_redirect_uris=["https://app.authmock.test/bye"],
+    )
+    # RFC 7523: a client authenticating with JWTs, and an issuer whose JWTs are grants.
+    jwt_client = provider.add_client(
+        jwks={"keys": [public_jwk("client")]}, token_endpoint_auth_method="private_key_jwt"
+    )
+    provider.trust_issuer(TRUSTED_ISSUER, jwks={"keys": [public_jwk("issuer")]})
     user = provider.add_user()
     # The loopback server routes only its own origin, so the API lives there too.
     resource = provider.issuer + "/api/fuzzed"
@@ -116,8 +150,16 @@ def target(provider: FakeIdP, http: httpx.Client) -> Target:
         redirect_uri="https://app.authmock.test/callback",
         kid=provider.keys.kid,
         issuer=provider.issuer,
+        jwt_client_id=jwt_client.client_id,
+        token_url=provider.metadata()["token_endpoint"],
     )
     found.refresh()
+    found.live["id_token"] = found.token(
+        grant_type="password",
+        username=user.username,
+        password=user.password,
+        scope="openid",
+    )["id_token"]
     return found
 
 
@@ -135,6 +177,8 @@ def _authorization(auth: tuple[Template, ...], target: Target) -> list[tuple[str
     if kind == "twice":
         return [("Authorization", _latin1(b"Bearer " + _latin1(render(r, live)))) for r in rest]
     value = _latin1(render(rest[0], live))
+    if kind == "dpop":
+        return [("Authorization", b"DPoP " + value)]
     return [("Authorization", value if kind == "header" else _latin1(b"Bearer " + value))]
 
 
@@ -149,18 +193,26 @@ def _latin1(value: str | bytes) -> bytes:
 def build(plan: RequestPlan, target: Target, endpoint: str) -> httpx.Request:
     url = target.url(endpoint)
     base, _, query = url.partition("?")
+    # What a proof names: this request's method and URL (RFC 9449 §4.2), and now.
+    values = {
+        **target.live,
+        "url": base + plan.suffix,
+        "method": plan.method,
+        "now": str(target.idp.clock.now()),
+    }
     # httpx refuses to send a URL over 64 KiB: pairs that would pass that stay home.
-    extra = [urlencode([pair], target.live) for pair in plan.query]
+    extra = [urlencode([pair], values) for pair in plan.query]
     while len("&".join(extra)) > MAX_QUERY:
         extra.pop()
     query = "&".join(part for part in (query, *extra) if part)
     full = base + plan.suffix + (f"?{query}" if query else "")
     headers: list[tuple[str, bytes]] = _authorization(plan.authorization, target)
+    headers += [("DPoP", _latin1(render(proof, values))) for proof in plan.dpop]
     if plan.content_type is not None:
         headers.append(("Content-Type", plan.content_type.encode()))
     if plan.cookie is not None:
         headers.append(("Cookie", _latin1(plan.cookie)))
-    body = plan.body.render(target.live) if plan.method not in ("GET", "HEAD") else b""
+    body = plan.body.render(values) if plan.method not in ("GET", "HEAD") else b""
     return target.http.build_request(plan.method, full, headers=headers, content=body)
 
 
@@ -172,9 +224,9 @@ def send(http: httpx.Client, request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"no answer within {TIMEOUT} s: the provider hangs") from None
 
 
-def check_answer(response: httpx.Response, method: str) -> None:
+def check_answer(response: httpx.Response, request: httpx.Request) -> None:
     """An answer a client can act on: no 5xx, no traceback, RFC-shaped error JSON."""
-    status = response.status_code
+    status, method = response.status_code, request.method
     text = response.content.decode("utf-8", "replace")
     unsupported = status == 501 and method not in SERVED_METHODS
     assert status < 500 or unsupported, f"{status}: {text[:500]}"
@@ -188,17 +240,37 @@ def check_answer(response: httpx.Response, method: str) -> None:
     if status < 400:
         return
     assert isinstance(body, dict), text[:500]
+    challenge = response.headers.get("www-authenticate", "")
     if status == 401 and "error" not in body:
         # RFC 6750 §3.1: a request without credentials gets a bare challenge.
         assert body == {}, text[:500]
-        assert response.headers["www-authenticate"].startswith("Bearer realm=")
+        assert challenge.startswith(("Bearer realm=", "DPoP realm=")), challenge
         return
     assert isinstance(body.get("error"), str), text[:500]
     assert ERROR_CODE.fullmatch(body["error"]), body["error"]
     description = body.get("error_description")
     assert description is None or (isinstance(description, str) and description), text[:500]
-    if body["error"] in ("invalid_token", "insufficient_scope"):
-        assert response.headers["www-authenticate"].startswith("Bearer realm="), response.headers
+    check_error(body["error"], response, request)
+
+
+def check_error(error: str, response: httpx.Response, request: httpx.Request) -> None:
+    """The status and headers each error code comes with."""
+    status, challenge = response.status_code, response.headers.get("www-authenticate", "")
+    if error in ("invalid_token", "insufficient_scope"):
+        # RFC 6750 §3.1, RFC 9449 §7.1: the scheme the token was sent with challenges.
+        assert challenge.startswith(("Bearer realm=", "DPoP realm=")), response.headers
+    if error in ("invalid_dpop_proof", "use_dpop_nonce"):
+        # RFC 9449 §5 (token endpoint: 400) and §7.1 (resource: 401 with a DPoP challenge).
+        assert status in (400, 401), status
+        assert status == 400 or challenge.startswith("DPoP "), response.headers
+    if error == "use_dpop_nonce":
+        assert response.headers.get("dpop-nonce"), "use_dpop_nonce without DPoP-Nonce (§8)"
+    if error == "invalid_client" and status == 401:
+        basic = request.headers.get("authorization", "").lower().startswith("basic")
+        # RFC 6749 §5.2: a client that authenticated with the header gets its scheme back.
+        assert not basic or challenge.lower().startswith("basic "), response.headers
+    if status == 429:
+        assert error == "temporarily_unavailable", error
 
 
 def check_still_serves(target: Target) -> None:
@@ -218,7 +290,7 @@ def test_hostile_requests(target: Target, endpoint: str, request: pytest.Fixture
         note(
             f"{outgoing.method} {outgoing.url} {outgoing.headers.raw!r} {outgoing.content[:300]!r}"
         )
-        check_answer(send(target.http, outgoing), outgoing.method)
+        check_answer(send(target.http, outgoing), outgoing)
         check_still_serves(target)
 
     run()
