@@ -180,7 +180,7 @@ def requests_for(endpoint: str) -> st.SearchStrategy[RequestPlan]:
     bases = BASELINES.get(endpoint, ())
     deep = DEEP.get(endpoint)
     # Hostile parts in valid requests, and those requests changed further.
-    drawn = (deep, deep.flatmap(_mutate)) if deep is not None else ()
+    drawn = (deep, deep, deep, deep.flatmap(_mutate)) if deep is not None else ()
     if not bases and not drawn:
         return REQUESTS
     return st.one_of(REQUESTS, *(_mutate(base) for base in bases), *drawn)

@@ -36,21 +36,13 @@ TOKEN_TYPES = (
 UNFETCHABLE = "http://127.0.0.1:9/keys.json"
 
 
-def _mostly(usual: Any, *others: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``usual`` about half the time, else one of ``others``."""
-    return st.one_of(st.just(usual), st.one_of(*others)) if others else st.just(usual)
-
-
 def _huge_jwk() -> dict[str, Any]:
-    jwk = public_jwk("dpop")
-    return {**jwk, "x": "A" * 3000, "extra": ["x" * 50] * 40}
+    return {**public_jwk("dpop"), "x": "A" * 3000, "extra": ["x" * 50] * 40}
 
 
-#: What a ``jwk`` header can be: the right public key, the private one (RFC 9449
-#: §4.3 check 7), a symmetric one, a wrong curve, a huge one, or not a key.
-JWKS_IN_HEADER: st.SearchStrategy[Template] = st.one_of(
-    st.just(public_jwk("dpop")),
-    st.just(public_jwk("dpop")),
+#: Wrong ``jwk`` headers: the private key (RFC 9449 §4.3 check 7), a symmetric
+#: one, a wrong curve, a huge one, or not a key at all.
+BAD_JWKS: st.SearchStrategy[Template] = st.one_of(
     st.just(private_jwk("dpop")),
     st.just({"kty": "oct", "k": "c2VjcmV0"}),
     st.just({**public_jwk("dpop"), "crv": "P-521"}),
@@ -59,19 +51,17 @@ JWKS_IN_HEADER: st.SearchStrategy[Template] = st.one_of(
     JSON_VALUES,
     SMALL_NESTING.map(RawJSON),
 )
-#: Times: now, inside and just outside windows, decades away, and not times at all.
-TIMES: st.SearchStrategy[Template] = st.one_of(
-    st.sampled_from([Now(0), Now(0), Now(-59), Now(61), Now(-3601), Now(3600)]),
+#: Times just outside windows, decades away, and not times at all.
+HOSTILE_TIMES: st.SearchStrategy[Template] = st.one_of(
+    st.sampled_from([Now(-59), Now(61), Now(-3601), Now(3600), Now(3661)]),
     st.sampled_from([Now(3 * 10**9), Now(-(10**12)), Now(0.5), Now(1e300)]),
     st.floats(allow_nan=False, allow_infinity=False).map(Now),
     HOSTILE_JSON_TEXT,
     JSON_VALUES,
     st.just("1700000000"),
 )
-#: ``htu`` values: the request's URL, and the ways it can differ (RFC 9449 §4.3).
-URLS: st.SearchStrategy[Template] = st.one_of(
-    st.just(Ref("url")),
-    st.just(Ref("url")),
+#: ``htu`` values other than the request's URL (RFC 9449 §4.3).
+BAD_URLS: st.SearchStrategy[Template] = st.one_of(
     st.sampled_from(["http://127.0.0.1:9/", "//x", "", "https://[::1", "http://a b/", "\u2603"]),
     st.builds(lambda s: RawJSON(f'"{s}"'), st.sampled_from(["\\ud800", "\\u0000"])),
     SHORT_TEXT,
@@ -85,91 +75,118 @@ _DANGEROUS_HEADERS = {
     "b64": st.booleans(),
     "kid": st.one_of(SHORT_TEXT, JSON_VALUES),
 }
+_FORMS = ("signed", "random signature", "any JWS", "text")
+_GONE = object()
 
 
-def _header(base: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Template]:
-    return st.one_of(
-        st.fixed_dictionaries(base, optional=_DANGEROUS_HEADERS),
-        st.fixed_dictionaries(base),
-        st.fixed_dictionaries(base),
-    )
+@st.composite
+def _broken(
+    draw: st.DrawFn,
+    header: dict[str, Template],
+    claims: dict[str, Template],
+    bad: dict[str, st.SearchStrategy[Template]],
+    key: str,
+) -> Template:
+    """A valid JWT with zero to two parts broken (a header parameter or claim made
+    hostile or left out, dangerous headers added, the payload not an object), so
+    each check of the verifier is reached and fails alone, or all pass."""
+    header, claims = dict(header), dict(claims)
+    broken = draw(st.lists(st.sampled_from(["nothing", *bad, "headers", "payload"]), max_size=2))
+    payload: Template = claims
+    for part in broken:
+        if part == "headers":
+            header.update(draw(st.fixed_dictionaries({}, optional=_DANGEROUS_HEADERS)))
+        elif part == "payload":
+            payload = draw(JSON_VALUES)
+        elif part != "nothing":
+            target = header if part in header else claims
+            value = draw(st.one_of(bad[part], st.just(_GONE)))
+            if value is _GONE:
+                target.pop(part, None)
+            else:
+                target[part] = value
+    # Signed for real three times in four (see ``deep_baselines.usually``).
+    form = draw(st.one_of(st.just("signed"), st.one_of(st.just("signed"), st.sampled_from(_FORMS))))
+    if form == "signed":
+        return SignedJWT(header, payload, key)
+    if form == "random signature":
+        return JWTPlan(header, payload, draw(st.binary(max_size=64)), 3)
+    return draw(JWTS if form == "any JWS" else SHORT_TEXT)
 
 
-def _signed(
-    header: st.SearchStrategy[Template], claims: st.SearchStrategy[Template], key: str
-) -> st.SearchStrategy[Template]:
-    """Mostly signed for real; sometimes random bytes for a signature, or any text."""
-    payload = st.one_of(claims, claims, claims, JSON_VALUES)
-    return st.one_of(
-        st.builds(SignedJWT, header=header, payload=payload, key=st.just(key)),
-        st.builds(SignedJWT, header=header, payload=payload, key=st.just(key)),
-        st.builds(SignedJWT, header=header, payload=payload, key=st.just(key)),
-        st.builds(
-            JWTPlan,
-            header=header,
-            payload=payload,
-            signature=st.binary(max_size=64),
-            segments=st.just(3),
-        ),
-        JWTS,
-        SHORT_TEXT,
-    )
+_JTI = st.one_of(st.just("reused"), JSON_VALUES)
+_NEW_JTI = st.uuids().map(str)
 
 
-_JTI = st.one_of(st.uuids().map(str), st.uuids().map(str), st.just("reused"), JSON_VALUES)
-DPOP_PROOFS = _signed(
-    _header(
+def _with_jti(strategy: st.SearchStrategy[Template]) -> st.SearchStrategy[Template]:
+    """A fresh ``jti`` in every signed token unless the draw broke it on purpose."""
+
+    def fresh(token: Template, jti: str) -> Template:
+        if isinstance(token, SignedJWT) and isinstance(token.payload, dict):
+            payload = token.payload
+            if "jti" in payload and payload["jti"] == "":
+                return SignedJWT(token.header, {**payload, "jti": jti}, token.key)
+        return token
+
+    return st.builds(fresh, strategy, _NEW_JTI)
+
+
+DPOP_PROOFS = _with_jti(
+    _broken(
+        {"typ": "dpop+jwt", "alg": "ES256", "jwk": public_jwk("dpop")},
+        {"jti": "", "htm": Ref("method"), "htu": Ref("url"), "iat": Now(0), "ath": Ref("dpop_ath")},
         {
-            "typ": _mostly("dpop+jwt", st.sampled_from(["JWT", "DPOP+JWT"]), JSON_VALUES),
-            "alg": _mostly("ES256", ALGORITHMS, JSON_VALUES),
-            "jwk": JWKS_IN_HEADER,
-        }
-    ),
-    st.fixed_dictionaries(
-        {"jti": _JTI, "htu": URLS, "iat": TIMES},
-        optional={
-            "htm": _mostly(Ref("method"), st.sampled_from(["POST", "GET", "post"]), JSON_VALUES),
-            "ath": st.one_of(st.just(Ref("dpop_ath")), SHORT_TEXT, JSON_VALUES),
+            "typ": st.one_of(st.sampled_from(["JWT", "DPOP+JWT"]), JSON_VALUES),
+            "alg": st.one_of(ALGORITHMS, JSON_VALUES),
+            "jwk": BAD_JWKS,
+            "jti": _JTI,
+            "htm": st.one_of(st.sampled_from(["POST", "GET", "post"]), JSON_VALUES),
+            "htu": BAD_URLS,
+            "iat": HOSTILE_TIMES,
+            "ath": st.one_of(SHORT_TEXT, JSON_VALUES),
             "nonce": st.one_of(SHORT_TEXT, JSON_VALUES),
         },
-    ),
-    "dpop",
+        "dpop",
+    )
 )
 
 
-def _assertion_claims(issuer: Template, audience: Template) -> st.SearchStrategy[Template]:
-    return st.fixed_dictionaries(
-        {
-            "iss": _mostly(issuer, st.just(Ref("jwt_client_id")), SHORT_TEXT, JSON_VALUES),
-            "sub": _mostly(Ref("jwt_client_id"), st.just(Ref("username")), JSON_VALUES),
-            "aud": _mostly(audience, st.just(Ref("token_url")), JSON_VALUES),
-            "exp": _mostly(Now(60), TIMES),
-            "jti": _JTI,
-        },
-        optional={"iat": TIMES, "nbf": TIMES, "scope": JSON_VALUES},
+def _assertion(issuer: Template, key: str) -> st.SearchStrategy[Template]:
+    return _with_jti(
+        _broken(
+            {"alg": "ES256", "typ": "JWT", "kid": f"fuzz-{key}"},
+            {
+                "iss": issuer,
+                "sub": Ref("jwt_client_id"),
+                "aud": Ref("issuer"),
+                "exp": Now(60),
+                "iat": Now(0),
+                "jti": "",
+            },
+            {
+                "alg": st.one_of(ALGORITHMS, JSON_VALUES),
+                "typ": st.one_of(st.just("client-authentication+jwt"), JSON_VALUES),
+                "kid": st.one_of(SHORT_TEXT, JSON_VALUES),
+                "jwk": st.one_of(st.just(public_jwk("dpop")), JSON_VALUES),
+                "iss": st.one_of(st.just(Ref("jwt_client_id")), SHORT_TEXT, JSON_VALUES),
+                "sub": st.one_of(st.just(Ref("username")), SHORT_TEXT, JSON_VALUES),
+                "aud": st.one_of(st.just(Ref("token_url")), JSON_VALUES),
+                "exp": HOSTILE_TIMES,
+                "iat": HOSTILE_TIMES,
+                "nbf": HOSTILE_TIMES,
+                "jti": _JTI,
+            },
+            key,
+        )
     )
 
 
-_ASSERTION_HEADER = _header(
-    {
-        "alg": _mostly("ES256", ALGORITHMS, JSON_VALUES),
-        "typ": _mostly("JWT", st.just("client-authentication+jwt"), JSON_VALUES),
-        "jwk": st.one_of(st.just(public_jwk("dpop")), JSON_VALUES),
-    }
-)
-CLIENT_ASSERTIONS = _signed(
-    _ASSERTION_HEADER, _assertion_claims(Ref("jwt_client_id"), Ref("issuer")), "client"
-)
+CLIENT_ASSERTIONS = _assertion(Ref("jwt_client_id"), "client")
 #: JWT bearer grants (RFC 7523 §2.1): from the trusted issuer, or self-issued by the client.
-GRANT_ASSERTIONS = st.one_of(
-    _signed(_ASSERTION_HEADER, _assertion_claims(TRUSTED_ISSUER, Ref("issuer")), "issuer"),
-    _signed(_ASSERTION_HEADER, _assertion_claims(Ref("jwt_client_id"), Ref("issuer")), "client"),
-)
+GRANT_ASSERTIONS = st.one_of(_assertion(TRUSTED_ISSUER, "issuer"), CLIENT_ASSERTIONS)
 #: Token-exchange subject and actor tokens (RFC 8693 §2.1).
 SUBJECT_TOKENS = st.one_of(
     st.sampled_from([Ref("admin"), Ref("refresh"), Ref("api_token"), Ref("id_token")]),
     GRANT_ASSERTIONS,
-    JWTS,
-    SHORT_TEXT,
 )
 TOKEN_TYPE_VALUES = st.one_of(st.sampled_from(TOKEN_TYPES), SHORT_TEXT)
