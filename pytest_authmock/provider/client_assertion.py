@@ -25,6 +25,7 @@ from pytest_authmock.provider.jwtcheck import (
     peek,
     verify_with_refresh,
 )
+from pytest_authmock.provider.limits import shown
 from pytest_authmock.provider.replay import ReplayCache
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -67,7 +68,7 @@ def read_assertion(params: dict[str, str]) -> Assertion | None:
         return None
     if kind != ASSERTION_TYPE:
         raise InvalidRequest(
-            f"client_assertion_type must be {ASSERTION_TYPE!r} (RFC 7523 §2.2); got {kind!r}"
+            f"client_assertion_type must be {ASSERTION_TYPE!r} (RFC 7523 §2.2); got {shown(kind)}"
         )
     if not value:
         raise InvalidRequest("client_assertion_type is set but client_assertion is missing")
@@ -104,7 +105,7 @@ def verify_assertion(
     for name in ("iss", "sub"):
         if claims.get(name) != client_id:
             raise InvalidClient(
-                f"{WHAT} {name!r} is {claims.get(name)!r}; RFC 7523 §3 requires the client id "
+                f"{WHAT} {name!r} is {shown(claims.get(name))}; RFC 7523 §3 requires the client id "
                 f"{client_id!r} in both iss and sub"
             )
     verify_with_refresh(
@@ -124,7 +125,7 @@ def verify_assertion(
         raise InvalidClient(f"{WHAT} has no 'jti' claim (OIDC Core §9 requires one)")
     if not replay.use("client_assertion", client_id, jti, until=exp or now, now=now):
         raise InvalidClient(
-            f"{WHAT} jti {jti!r} was already used; an assertion authenticates one request "
+            f"{WHAT} jti {shown(jti)} was already used; an assertion authenticates one request "
             "(RFC 7523 §3): make a new one, with a new jti, for each request"
         )
 
@@ -135,7 +136,7 @@ def _check_audience(assertion: Assertion, *, issuer: str, endpoints: Sequence[st
         if assertion.claims.get("aud") != issuer:
             raise InvalidClient(
                 f"{WHAT} is typed {EXPLICIT_TYPE!r}, so its aud must be the issuer "
-                f"{issuer!r} alone, as a string; got {assertion.claims.get('aud')!r}"
+                f"{issuer!r} alone, as a string; got {shown(assertion.claims.get('aud'))}"
             )
         return
     # RFC 7523 §3 and OIDC Core §9: the issuer identifier, the token endpoint
@@ -143,6 +144,6 @@ def _check_audience(assertion: Assertion, *, issuer: str, endpoints: Sequence[st
     accepted = (issuer, *endpoints)
     if not any(value in accepted for value in given):
         raise InvalidClient(
-            f"{WHAT} aud {given or None!r} does not name this server; use the issuer "
+            f"{WHAT} aud {shown(given or None, 120)} does not name this server; use the issuer "
             f"{issuer!r} (or the endpoint URL {endpoints[0]!r})"
         )

@@ -19,6 +19,7 @@ from joserfc.jwk import JWKRegistry, Key
 
 from pytest_authmock.provider.errors import OAuthError
 from pytest_authmock.provider.jwtcheck import ASYMMETRIC_ALGS, numeric, peek, verify_signature
+from pytest_authmock.provider.limits import shown
 from pytest_authmock.provider.replay import ReplayCache
 
 PROOF_TYPE = "dpop+jwt"
@@ -130,11 +131,11 @@ def verify_proof(
         raise InvalidDpopProof("the request has more than one DPoP header (RFC 9449 §4.3)")
     header, claims = peek(proof, error=InvalidDpopProof, what=WHAT)
     if header.get("typ") != PROOF_TYPE:
-        raise InvalidDpopProof(f"{WHAT} typ is {header.get('typ')!r}, not {PROOF_TYPE!r}")
+        raise InvalidDpopProof(f"{WHAT} typ is {shown(header.get('typ'))}, not {PROOF_TYPE!r}")
     alg = header.get("alg")
     if alg not in DPOP_ALGS:
         raise InvalidDpopProof(
-            f"{WHAT} alg {alg!r} is not an asymmetric algorithm this server accepts "
+            f"{WHAT} alg {shown(alg)} is not an asymmetric algorithm this server accepts "
             f"({', '.join(DPOP_ALGS)})"
         )
     jwk = _public_jwk(header.get("jwk"))
@@ -144,12 +145,12 @@ def verify_proof(
             raise InvalidDpopProof(f"{WHAT} has no {name!r} claim (RFC 9449 §4.2)")
     if claims["htm"] != method:
         raise InvalidDpopProof(
-            f"{WHAT} htm is {claims['htm']!r}, but the request method is {method!r}"
+            f"{WHAT} htm is {shown(claims['htm'])}, but the request method is {method!r}"
         )
     expected = target_uri(url)
     if normalized(claims["htu"]) != normalized(expected):
         raise InvalidDpopProof(
-            f"{WHAT} htu is {claims['htu']!r}, but the request went to {expected!r} "
+            f"{WHAT} htu is {shown(claims['htu'], 120)}, but the request went to {expected!r} "
             "(compared without query and fragment, RFC 9449 §4.3)"
         )
     if state.settings.require_nonce:
@@ -168,7 +169,7 @@ def verify_proof(
     jkt = thumbprint(jwk)
     if not replay.use("dpop", jkt, claims["jti"], until=iat + window, now=now):
         raise InvalidDpopProof(
-            f"{WHAT} jti {claims['jti']!r} was already used; make a new proof for every "
+            f"{WHAT} jti {shown(claims['jti'])} was already used; make a new proof for every "
             "request (RFC 9449 §11.1)"
         )
     return Proof(jkt=jkt, claims=claims)

@@ -148,13 +148,13 @@ def verify_signature(
     if not isinstance(alg, str) or not alg:
         raise error(f"{what} header has no alg string (RFC 7515 §4.1.1); got {shown(alg)}")
     if alg.lower() == "none":
-        raise error(f"{what} is unsigned (alg {alg!r}); RFC 7523 §3 requires a signature")
+        raise error(f"{what} is unsigned (alg {shown(alg)}); RFC 7523 §3 requires a signature")
     kid = header.get("kid")
     signing = [key for key in keys if key.get("use") in (None, "sig")]
     candidates = [key for key in signing if kid is None or key.kid == kid]
     if not candidates:
         known = ", ".join(repr(key.kid) for key in signing) or "(none)"
-        raise error(f"{what} names key {kid!r}, which is not registered (registered: {known})")
+        raise error(f"{what} names key {shown(kid)}, which is not registered (registered: {known})")
     usable = [key for key in candidates if alg in algorithms_for(key, registered_alg)]
     if not usable:
         allowed = sorted({a for key in candidates for a in algorithms_for(key, registered_alg)})

@@ -31,7 +31,7 @@ from pytest_authmock.provider.jwtcheck import (
     peek,
     verify_with_refresh,
 )
-from pytest_authmock.provider.limits import load_json
+from pytest_authmock.provider.limits import load_json, shown
 from pytest_authmock.provider.paths import PATHS
 from pytest_authmock.provider.replay import ReplayCache
 
@@ -215,8 +215,8 @@ def verify_trusted_jwt(
     if trusted is None:
         known = ", ".join(sorted(trust.issuers)) or "none"
         raise error(
-            f"{what} was issued by {issuer!r}, which this provider does not trust "
-            f"(trusted: {known}); call idp.trust_issuer({issuer!r}, ...) in the test"
+            f"{what} was issued by {shown(issuer, 120)}, which this provider does not trust "
+            f"(trusted: {known}); call idp.trust_issuer({shown(issuer, 120)}, ...) in the test"
         )
 
     def load(refresh: bool) -> list[Key]:
@@ -258,7 +258,7 @@ def check_trusted_claims(
     given = audiences(claims)
     if not any(value in expected for value in given):
         raise error(
-            f"{what} aud {given or None!r} does not name this provider; expected "
+            f"{what} aud {shown(given or None, 120)} does not name this provider; expected "
             f"{' or '.join(map(repr, expected))}"
         )
     # A replayable assertion is remembered until its exp: bound how long that is.
@@ -271,7 +271,9 @@ def check_trusted_claims(
         and exp is not None
         and not replay.use("assertion", found.trusted.issuer, jti, until=exp, now=now)
     ):
-        raise error(f"{what} jti {jti!r} was already used; each assertion is good for one grant")
+        raise error(
+            f"{what} jti {shown(jti)} was already used; each assertion is good for one grant"
+        )
     return sub
 
 

@@ -280,3 +280,18 @@ def test_a_deeply_nested_jwt_is_refused_not_a_500(
     )
     assert with_proof.status_code in (400, 401), with_proof.text
     assert provider.check() == []
+
+
+def test_error_messages_do_not_echo_huge_claims(
+    provider: Any, http: httpx.Client, rsa_key: RSAKey, trusting: Any
+) -> None:
+    huge = "x" * 5_000
+    client = provider.add_client(jwks={"keys": [rsa_key.as_dict(private=False)]})
+    body = claims(huge, client.client_id, provider.issuer)
+    signed = jws.serialize_compact({"alg": "RS256", "kid": "r1"}, json.dumps(body), rsa_key)
+    answer = http.post(provider.url_for("token"), data=client_form(signed, client.client_id))
+    assert len(refused(answer, 401, "invalid_client", "characters")) < 600
+    foreign = jws.serialize_compact(
+        {"alg": "RS256", "kid": "r1"}, json.dumps(claims(huge, "svc", provider.issuer)), rsa_key
+    )
+    assert len(refused(grant(http, provider, trusting, foreign), 400, "invalid_grant")) < 600
