@@ -21,6 +21,7 @@ from tests.fuzz.jose_strategies import (
     SUBJECT_TOKENS,
     TOKEN_TYPE_VALUES,
     UNFETCHABLE,
+    broken_fields,
 )
 from tests.fuzz.keys import TRUSTED_ISSUER, public_jwk
 from tests.fuzz.plans import Body, RawJSON, Ref, RequestPlan, Template
@@ -148,42 +149,44 @@ _HUGE_ARRAY = st.integers(1_000, 6_000).map(
 )
 _STRINGS = st.one_of(st.lists(_URIS, max_size=4), JSON_VALUES, _HUGE_ARRAY)
 KEYS_IN_JWKS = st.one_of(st.just(public_jwk("client")), BAD_JWKS)
-REGISTRATION_DOCUMENTS: st.SearchStrategy[Template] = st.fixed_dictionaries(
-    {},
-    optional={
-        "redirect_uris": st.one_of(st.just(["https://app.fuzz.example/cb"]), _STRINGS),
+_METHODS = st.sampled_from(
+    [
+        "client_secret_basic",
+        "private_key_jwt",
+        "client_secret_jwt",
+        "none",
+        "tls_client_auth",
+        "self_signed_tls_client_auth",
+    ]
+)
+#: A registration document (RFC 7591 §2) with zero to two fields broken.
+REGISTRATION_DOCUMENTS: st.SearchStrategy[Template] = broken_fields(
+    {
+        "redirect_uris": ["https://app.fuzz.example/cb"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "client_name": "fuzz \u2603 client",
+        "scope": "openid read",
+    },
+    {
+        "redirect_uris": _STRINGS,
         "grant_types": st.one_of(
             st.lists(st.sampled_from([*GRANT_TYPES, TOKEN_EXCHANGE]), max_size=3), JSON_VALUES
         ),
-        "response_types": st.one_of(st.just(["code"]), JSON_VALUES),
-        "token_endpoint_auth_method": st.one_of(
-            st.sampled_from(
-                [
-                    "client_secret_basic",
-                    "private_key_jwt",
-                    "client_secret_jwt",
-                    "none",
-                    "tls_client_auth",
-                    "self_signed_tls_client_auth",
-                ]
-            ),
-            JSON_VALUES,
-        ),
-        "jwks": st.one_of(
-            st.builds(
-                lambda jwk: {"keys": [jwk]}, st.one_of(st.just(public_jwk("client")), BAD_JWKS)
-            ),
-            JSON_VALUES,
-        ),
+        "response_types": st.one_of(st.just([]), JSON_VALUES),
+        "token_endpoint_auth_method": st.one_of(_METHODS, JSON_VALUES),
+        "jwks": st.one_of(st.builds(lambda jwk: {"keys": [jwk]}, KEYS_IN_JWKS), JSON_VALUES),
         "jwks_uri": st.one_of(
             st.sampled_from([UNFETCHABLE, "file:///dev/zero", "http://a b/"]), SHORT_TEXT
         ),
         "token_endpoint_auth_signing_alg": st.one_of(ALGORITHMS, JSON_VALUES),
         "client_name": st.one_of(st.text(max_size=200), JSON_VALUES),
         "contacts": _STRINGS,
-        "scope": st.one_of(st.just("openid read"), SHORT_TEXT, JSON_VALUES),
+        "scope": st.one_of(SHORT_TEXT, JSON_VALUES),
         "dpop_bound_access_tokens": st.one_of(st.booleans(), JSON_VALUES),
         "post_logout_redirect_uris": _STRINGS,
+        "require_pushed_authorization_requests": st.one_of(st.booleans(), JSON_VALUES),
         "software_statement": st.one_of(JWTS, JSON_VALUES),
         "tls_client_auth_subject_dn": st.one_of(SHORT_TEXT, JSON_VALUES),
         "client_id": st.one_of(st.just(Ref("client_id")), JSON_VALUES),
@@ -202,38 +205,68 @@ REGISTRATIONS = st.builds(
         cookie=None,
     ),
     REGISTRATION_DOCUMENTS,
-    st.sampled_from([(), (), ("bearer", Ref("admin"))]),
+    st.sampled_from([(), ("bearer", Ref("admin"))]),
 )
 
+
+def _pairs_of(fields: st.SearchStrategy[dict[str, Template]]) -> st.SearchStrategy[Pairs]:
+    return fields.map(lambda values: tuple(values.items()))
+
+
+#: A pushed authorization request (RFC 9126 §2.1) with zero to two parameters broken.
 PUSHED_REQUESTS = _form(
-    _pairs(
-        ("response_type", "code"),
-        ("redirect_uri", Ref("redirect_uri")),
-        ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-        ("code_challenge_method", "S256"),
-        scope=st.one_of(st.just("openid read"), SHORT_TEXT),
-        state=SHORT_TEXT,
-        request_uri=st.one_of(st.just("urn:ietf:params:oauth:request_uri:x"), SHORT_TEXT),
-        request=JWTS,
-        resource=_URIS,
-        prompt=st.one_of(st.sampled_from(["login", "none", "consent", "login none"]), SHORT_TEXT),
-        max_age=st.sampled_from(HOSTILE_NUMBERS),
-        authorization_details=st.one_of(JSON_VALUES, NESTING.map(RawJSON)),
-        dpop_jkt=st.one_of(st.just(public_jwk("dpop")["x"]), SHORT_TEXT),
-        client_id=st.one_of(st.just(Ref("client_id")), SHORT_TEXT),
+    _pairs_of(
+        broken_fields(
+            {
+                "response_type": "code",
+                "redirect_uri": Ref("redirect_uri"),
+                "scope": "openid read",
+                "state": "xyz",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            },
+            {
+                "response_type": st.one_of(st.just("token"), SHORT_TEXT),
+                "redirect_uri": _URIS,
+                "scope": SHORT_TEXT,
+                "code_challenge": SHORT_TEXT,
+                "code_challenge_method": st.one_of(st.just("plain"), SHORT_TEXT),
+                "request_uri": st.one_of(
+                    st.just("urn:ietf:params:oauth:request_uri:x"), SHORT_TEXT
+                ),
+                "request": JWTS,
+                "resource": _URIS,
+                "prompt": st.one_of(st.sampled_from(["login", "none", "login none"]), SHORT_TEXT),
+                "max_age": st.sampled_from(HOSTILE_NUMBERS),
+                "authorization_details": st.one_of(JSON_VALUES, NESTING.map(RawJSON)),
+                "dpop_jkt": st.one_of(st.just(public_jwk("dpop")["x"]), SHORT_TEXT),
+                "client_id": st.one_of(st.just(Ref("client_id")), SHORT_TEXT),
+            },
+        )
     ),
     dpop=st.one_of(NO_PROOF, PROOF_HEADERS),
 )
 
-_LOGOUT = _pairs(
-    id_token_hint=st.one_of(st.just(Ref("id_token")), GRANT_ASSERTIONS, JWTS, SHORT_TEXT),
-    post_logout_redirect_uri=st.one_of(st.just("https://app.authmock.test/bye"), _URIS),
-    client_id=st.one_of(st.just(Ref("client_id")), SHORT_TEXT),
-    state=SHORT_TEXT,
-    logout_hint=SHORT_TEXT,
-    ui_locales=SHORT_TEXT,
-    action=st.sampled_from(["logout", "cancel", "x"]),
-    csrf_token=SHORT_TEXT,
+#: A logout request (RP-Initiated Logout 1.0 §2) with zero to two parameters broken.
+_LOGOUT = _pairs_of(
+    broken_fields(
+        {
+            "id_token_hint": Ref("id_token"),
+            "post_logout_redirect_uri": "https://app.authmock.test/bye",
+            "client_id": Ref("client_id"),
+            "state": "xyz",
+        },
+        {
+            "id_token_hint": st.one_of(GRANT_ASSERTIONS, JWTS, SHORT_TEXT),
+            "post_logout_redirect_uri": _URIS,
+            "client_id": SHORT_TEXT,
+            "state": SHORT_TEXT,
+            "logout_hint": SHORT_TEXT,
+            "ui_locales": SHORT_TEXT,
+            "action": st.sampled_from(["logout", "cancel", "x"]),
+            "csrf_token": SHORT_TEXT,
+        },
+    )
 )
 LOGOUTS = st.one_of(
     _form(_LOGOUT, authorization=(), method="GET"),

@@ -79,6 +79,29 @@ _FORMS = ("signed", "random signature", "any JWS", "text")
 _GONE = object()
 
 
+def break_field(
+    draw: st.DrawFn, fields: dict[str, Template], name: str, bad: st.SearchStrategy[Template]
+) -> None:
+    """Give ``fields[name]`` a value drawn from ``bad``, or now and then leave it out."""
+    value = draw(st.one_of(bad, st.just(_GONE)))
+    if value is _GONE:
+        fields.pop(name, None)
+    else:
+        fields[name] = value
+
+
+@st.composite
+def broken_fields(
+    draw: st.DrawFn, base: dict[str, Template], bad: dict[str, st.SearchStrategy[Template]]
+) -> dict[str, Template]:
+    """``base`` with zero to two of its fields (or new ones, from ``bad``) broken."""
+    fields = dict(base)
+    for name in draw(st.lists(st.sampled_from(["nothing", *bad]), max_size=2)):
+        if name != "nothing":
+            break_field(draw, fields, name, bad[name])
+    return fields
+
+
 @st.composite
 def _broken(
     draw: st.DrawFn,
@@ -99,12 +122,7 @@ def _broken(
         elif part == "payload":
             payload = draw(JSON_VALUES)
         elif part != "nothing":
-            target = header if part in header else claims
-            value = draw(st.one_of(bad[part], st.just(_GONE)))
-            if value is _GONE:
-                target.pop(part, None)
-            else:
-                target[part] = value
+            break_field(draw, header if part in header else claims, part, bad[part])
     # Signed for real three times in four (see ``deep_baselines.usually``).
     form = draw(st.one_of(st.just("signed"), st.one_of(st.just("signed"), st.sampled_from(_FORMS))))
     if form == "signed":
