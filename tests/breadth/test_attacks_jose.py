@@ -216,17 +216,22 @@ def proof(provider: Any, key: ECKey, jwk: dict[str, Any], **header: Any) -> str:
     )
 
 
+def with_proof(http: httpx.Client, provider: Any, client: Any, dpop: str) -> httpx.Response:
+    """A client-credentials token request carrying ``dpop`` as its proof."""
+    return http.post(
+        provider.url_for("token"),
+        data={"grant_type": "client_credentials"},
+        auth=(client.client_id, client.client_secret),
+        headers={"DPoP": dpop},
+    )
+
+
 def test_a_proof_with_its_private_key_is_refused(
     provider: Any, http: httpx.Client, attacker: ECKey
 ) -> None:
     client = provider.add_client()
     leaked = proof(provider, attacker, attacker.as_dict(private=True))
-    answer = http.post(
-        provider.url_for("token"),
-        data={"grant_type": "client_credentials"},
-        auth=(client.client_id, client.client_secret),
-        headers={"DPoP": leaked},
-    )
+    answer = with_proof(http, provider, client, leaked)
     refused(answer, 400, "invalid_dpop_proof", "private")
 
 
@@ -240,12 +245,7 @@ def test_a_proof_names_no_key_to_fetch(
     for name in ("jku", "x5u"):
         # Signed by the attacker, jwk of another key, jku to the attacker's key: refused.
         forged = proof(provider, attacker, other.as_dict(private=False), **{name: url})
-        answer = http.post(
-            provider.url_for("token"),
-            data={"grant_type": "client_credentials"},
-            auth=(client.client_id, client.client_secret),
-            headers={"DPoP": forged},
-        )
+        answer = with_proof(http, provider, client, forged)
         refused(answer, 400, "invalid_dpop_proof", "signature does not verify")
     assert documents.fetches == {}
 
@@ -272,13 +272,7 @@ def test_a_deeply_nested_jwt_is_refused_not_a_500(
     refused(answer, 401, "invalid_client")
     answer = grant(http, provider, provider.add_client(), token)
     refused(answer, 400, "invalid_grant")
-    with_proof = http.post(
-        provider.url_for("token"),
-        data={"grant_type": "client_credentials"},
-        auth=(client.client_id, client.client_secret) if client.client_secret else None,
-        headers={"DPoP": token},
-    )
-    assert with_proof.status_code in (400, 401), with_proof.text
+    refused(with_proof(http, provider, provider.add_client(), token), 400, "invalid_dpop_proof")
     assert provider.check() == []
 
 
