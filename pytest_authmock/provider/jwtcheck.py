@@ -149,6 +149,13 @@ def verify_signature(
         raise error(f"{what} header has no alg string (RFC 7515 §4.1.1); got {shown(alg)}")
     if alg.lower() == "none":
         raise error(f"{what} is unsigned (alg {shown(alg)}); RFC 7523 §3 requires a signature")
+    if "crit" in header:
+        # RFC 7515 §4.1.11: a critical extension the recipient does not understand
+        # makes the JWS invalid, and this server understands none.
+        raise error(
+            f"{what} header has crit {shown(header['crit'])}; this server supports no JWS "
+            "extension, so it must refuse it (RFC 7515 §4.1.11)"
+        )
     kid = header.get("kid")
     signing = [key for key in keys if key.get("use") in (None, "sig")]
     candidates = [key for key in signing if kid is None or key.kid == kid]
@@ -170,8 +177,9 @@ def verify_signature(
                 jws.deserialize_compact(token, key, registry=_registry([alg]))
         except BadSignatureError:
             continue
-        except (JoseError, ValueError) as exc:
-            raise error(f"{what} cannot be verified with {alg}: {exc}") from None
+        except (JoseError, ValueError, TypeError) as exc:
+            # TypeError: joserfc trips over some malformed headers instead of refusing them.
+            raise error(f"{what} cannot be verified with {alg}: {shown(str(exc), 200)}") from None
         return key
     raise error(f"{what} signature does not verify with the registered key(s)")
 

@@ -18,6 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.hashes import SHA256
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
@@ -289,3 +292,22 @@ def test_error_messages_do_not_echo_huge_claims(
         {"alg": "RS256", "kid": "r1"}, json.dumps(claims(huge, "svc", provider.issuer)), rsa_key
     )
     assert len(refused(grant(http, provider, trusting, foreign), 400, "invalid_grant")) < 600
+
+
+@pytest.mark.parametrize("crit", [[None], [1], ["exp"], ["b64"], "exp", []])
+def test_a_crit_header_is_refused_not_a_500(
+    provider: Any, http: httpx.Client, attacker: ECKey, crit: Any
+) -> None:
+    """RFC 7515 §4.1.11: no extension is understood here, so any ``crit`` is refused
+    (found by the fuzz suite: joserfc raised TypeError on ``[null]``, answered 500)."""
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": attacker.as_dict(private=False)}
+    body = {"jti": secrets.token_hex(8), "htm": "POST", "htu": provider.url_for("token")}
+    signing_input = (
+        f"{segment({**header, 'crit': crit})}.{segment({**body, 'iat': int(time.time())})}"
+    )
+    # By hand: joserfc refuses to write a crit it does not know.
+    r, s = decode_dss_signature(attacker.private_key.sign(signing_input.encode(), ECDSA(SHA256())))
+    signed = f"{signing_input}.{b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+    answer = with_proof(http, provider, provider.add_client(), signed)
+    refused(answer, 400, "invalid_dpop_proof", "crit")
+    assert provider.check() == []

@@ -152,7 +152,14 @@ def _with_jti(strategy: st.SearchStrategy[Template]) -> st.SearchStrategy[Templa
 DPOP_PROOFS = _with_jti(
     _broken(
         {"typ": "dpop+jwt", "alg": "ES256", "jwk": public_jwk("dpop")},
-        {"jti": "", "htm": Ref("method"), "htu": Ref("url"), "iat": Now(0), "ath": Ref("dpop_ath")},
+        {
+            "jti": "",
+            "htm": Ref("method"),
+            "htu": Ref("url"),
+            "iat": Now(0),
+            "ath": Ref("dpop_ath"),
+            "nonce": Ref("dpop_nonce"),
+        },
         {
             "typ": st.one_of(st.sampled_from(["JWT", "DPOP+JWT"]), JSON_VALUES),
             "alg": st.one_of(ALGORITHMS, JSON_VALUES),

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import given, note
+from hypothesis import strategies as st
 
 from pytest_authmock import Client, FakeIdP, User
 from pytest_authmock.provider.dpop import access_token_hash
@@ -199,6 +200,7 @@ def build(plan: RequestPlan, target: Target, endpoint: str) -> httpx.Request:
         "url": base + plan.suffix,
         "method": plan.method,
         "now": str(target.idp.clock.now()),
+        "dpop_nonce": target.idp._ctx.store.dpop.nonce(target.idp.clock.now()),
     }
     # httpx refuses to send a URL over 64 KiB: pairs that would pass that stay home.
     extra = [urlencode([pair], values) for pair in plan.query]
@@ -286,9 +288,12 @@ def check_still_serves(target: Target) -> None:
 def test_hostile_requests(target: Target, endpoint: str, request: pytest.FixtureRequest) -> None:
     @fuzz_settings()
     @seeded(request.node.nodeid)
-    @given(plan=requests_for(endpoint))
-    def run(plan: RequestPlan) -> None:
+    @given(plan=requests_for(endpoint), nonces=st.booleans())
+    def run(plan: RequestPlan, nonces: bool) -> None:
+        target.idp.dpop_settings.require_nonce = False
         target.refresh()
+        # RFC 9449 §8: half the examples run with server nonces required.
+        target.idp.dpop_settings.require_nonce = nonces
         outgoing = build(plan, target, endpoint)
         note(
             f"{outgoing.method} {outgoing.url} {outgoing.headers.raw!r} {outgoing.content[:300]!r}"
