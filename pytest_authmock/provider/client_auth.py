@@ -64,14 +64,15 @@ def authenticate(
     """Identify and authenticate the client, or raise ``invalid_client``/``invalid_request``."""
     basic = auth_scheme(request) == "basic"
     in_body = "client_secret" in params
+    if (basic or in_body) and ("client_assertion" in params or "client_assertion_type" in params):
+        # RFC 6749 §2.3: one authentication method per request; said before the
+        # assertion is read, so a malformed one is not answered as if it were the method.
+        raise InvalidRequest(
+            "the client sent a client_assertion and also "
+            f"{'HTTP Basic' if basic else 'client_secret'}; RFC 6749 §2.3 allows one method"
+        )
     assertion = read_assertion(params)
     if assertion is not None:
-        if basic or in_body:
-            # RFC 6749 §2.3: one authentication method per request.
-            raise InvalidRequest(
-                "the client sent a client_assertion and also "
-                f"{'HTTP Basic' if basic else 'client_secret'}; RFC 6749 §2.3 allows one method"
-            )
         return _authenticate_assertion(store, params, assertion, audience)
     if basic and in_body:
         # RFC 6749 §2.3: a client MUST NOT use more than one authentication method.

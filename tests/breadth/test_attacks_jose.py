@@ -311,3 +311,15 @@ def test_a_crit_header_is_refused_not_a_500(
     answer = with_proof(http, provider, provider.add_client(), signed)
     refused(answer, 400, "invalid_dpop_proof", "crit")
     assert provider.check() == []
+
+
+def test_basic_and_a_malformed_assertion_is_two_methods(provider: Any, http: httpx.Client) -> None:
+    """Found by the fuzz suite: the assertion was read first, and its refusal (401 without
+    the Basic challenge RFC 6749 §5.2 requires) hid that two methods were used."""
+    client = provider.add_client()
+    answer = http.post(
+        provider.url_for("token"),
+        data=client_form(f"{segment({'alg': 'ES256'})}.bnVsbA.c2ln", client.client_id),
+        auth=(client.client_id, client.client_secret),
+    )
+    refused(answer, 400, "invalid_request", "HTTP Basic", "allows one method")
