@@ -102,8 +102,11 @@ def _http_get(uri: str) -> httpx.Response:
         httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=False) as http,
         http.stream("GET", uri, headers={"Accept": "application/json"}) as answer,
     ):
-        body = _bounded(answer.iter_raw(), deadline)
-        return httpx.Response(answer.status_code, headers=answer.headers, content=body)
+        # Decoded chunk by chunk, so the size bound holds for a compressed body too.
+        body = _bounded(answer.iter_bytes(), deadline)
+        location = answer.headers.get("location")
+        headers = {"Location": location} if location is not None else None
+        return httpx.Response(answer.status_code, headers=headers, content=body)
 
 
 def _bounded(chunks: Iterable[bytes], deadline: float) -> bytes:

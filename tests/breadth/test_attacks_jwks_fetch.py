@@ -9,6 +9,7 @@ OAuth error (never a 5xx) whatever comes back.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import socket
 import socketserver
@@ -186,3 +187,23 @@ def test_a_registered_client_with_a_hostile_jwks_uri_gets_401(idp: Any, hostile:
         assert answer.status_code == 401, answer.text
         assert answer.json()["error"] == "invalid_client"
     assert idp.check() == []
+
+
+def test_a_compressed_bomb_is_cut_off_over_httpx() -> None:
+    bomb = gzip.compress(b" " * (8 * trust.MAX_JWKS_BYTES))
+    with respx.mock() as router:
+        router.get("https://keys.example/jwks").respond(
+            content=bomb, headers={"Content-Encoding": "gzip"}
+        )
+        with pytest.raises(InvalidClient, match="larger than"):
+            JwksFetcher().keys("https://keys.example/jwks", error=InvalidClient)
+
+
+def test_a_compressed_jwks_is_read_over_httpx() -> None:
+    jwks = {"keys": [PrivateKeyJwt.generate("x").key.as_dict(private=False)]}
+    with respx.mock() as router:
+        router.get("https://keys.example/jwks").respond(
+            content=gzip.compress(json.dumps(jwks).encode()), headers={"Content-Encoding": "gzip"}
+        )
+        (key,) = JwksFetcher().keys("https://keys.example/jwks", error=InvalidClient)
+    assert key.kid == jwks["keys"][0]["kid"]
