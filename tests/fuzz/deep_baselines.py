@@ -273,11 +273,29 @@ LOGOUTS = st.one_of(
     _form(_LOGOUT, authorization=()),
 )
 
+_MANAGER = ("bearer", Ref("reg_token"))
+#: RFC 7592: read, replace (a full document naming the client) and delete a registration.
+MANAGEMENT = st.one_of(
+    st.builds(
+        lambda method: RequestPlan(method, "", (), None, _MANAGER, Body("form"), None),
+        st.sampled_from(["GET", "DELETE"]),
+    ),
+    st.builds(
+        lambda document: RequestPlan(
+            "PUT", "", (), "application/json", _MANAGER, Body("json", document=document), None
+        ),
+        REGISTRATION_DOCUMENTS.map(
+            lambda document: {"client_id": Ref("reg_client_id"), **document}
+        ),
+    ),
+)
+
 #: The endpoints this module reaches deeper, and how.
 DEEP: dict[str, st.SearchStrategy[RequestPlan]] = {
     "token_endpoint": TOKEN_REQUESTS,
     "protected_resource": RESOURCE_REQUESTS,
     "registration_endpoint": REGISTRATIONS,
+    "registration_item": MANAGEMENT,
     "pushed_authorization_request_endpoint": PUSHED_REQUESTS,
     "end_session_endpoint": LOGOUTS,
 }

@@ -18,9 +18,10 @@ DISCOVERY = (
     "/.well-known/openid-configuration",
     "/.well-known/oauth-authorization-server",
 )
-#: URLs no metadata lists: one API token (``{api_tokens_endpoint}/{id}``), the
+#: URLs no metadata lists: one API token (``{api_tokens_endpoint}/{id}``), one
+#: registered client's configuration (RFC 7592 ``registration_client_uri``), the
 #: protected resource mounted with ``idp.protect()``, and a path nothing serves.
-EXTRA = ("api_token_item", "protected_resource", "unknown_path")
+EXTRA = ("api_token_item", "registration_item", "protected_resource", "unknown_path")
 
 
 @functools.cache

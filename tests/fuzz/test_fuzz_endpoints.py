@@ -73,9 +73,25 @@ class Target:
             device = self.post("device_authorization_endpoint", scope="openid")
             # RFC 8628 §3.2: the codes, and the pages the user is sent to.
             live.update({k: v for k, v in device.items() if isinstance(v, str)})
+        if live.get("reg_client_id") not in idp.clients:
+            self.register()
         record = idp._ctx.store.tokens.get(live.get("dpop_token", ""))
         if record is None or record.revoked or record.expired(idp.clock.now()):
             self.dpop_token()
+
+    def register(self) -> None:
+        """A dynamically registered client (RFC 7591), to fuzz its management (RFC 7592)."""
+        answer = self.http.post(
+            self.idp.metadata()["registration_endpoint"],
+            json={"redirect_uris": ["https://app.fuzz.example/cb"], "client_name": "fuzz"},
+        )
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        self.live.update(
+            reg_client_id=body["client_id"],
+            reg_token=body["registration_access_token"],
+            registration_client_uri=body["registration_client_uri"],
+        )
 
     def dpop_token(self) -> None:
         """A DPoP-bound access token (RFC 9449 §5), for the resource's DPoP checks."""
@@ -119,6 +135,8 @@ class Target:
             return self.idp.issuer + endpoint
         if endpoint in ("verification_uri", "verification_uri_complete"):
             return self.live[endpoint]
+        if endpoint == "registration_item":
+            return self.live["registration_client_uri"]
         if endpoint == "api_token_item":
             return f"{metadata['api_tokens_endpoint']}/{self.live['api_token_id']}"
         if endpoint == "protected_resource":
