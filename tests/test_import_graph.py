@@ -43,6 +43,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "replay",
         "algorithms",
         "jwtcheck",
+        "jwks_fetch",
         "trust",
         "client_assertion",
         "dpop",

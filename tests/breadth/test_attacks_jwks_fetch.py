@@ -23,9 +23,9 @@ import pytest
 import respx
 
 from pytest_authmock.client.assertion import PrivateKeyJwt
-from pytest_authmock.provider import trust
+from pytest_authmock.provider import jwks_fetch
 from pytest_authmock.provider.errors import InvalidClient
-from pytest_authmock.provider.trust import JwksFetcher
+from pytest_authmock.provider.jwks_fetch import JwksFetcher
 
 _PRIVATE = PrivateKeyJwt.generate("x").key.as_dict(private=True)
 _CHUNK = b"x" * 65536
@@ -67,6 +67,12 @@ class _Hostile(socketserver.BaseRequestHandler):
             for _ in range(1000):
                 sock.sendall(b" ")
                 time.sleep(0.05)
+        elif path == "/drip-headers":
+            # Each byte well within a socket timeout, the whole never ending.
+            sock.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(1000):
+                sock.sendall(b"x")
+                time.sleep(0.05)
         elif path == "/hang":
             time.sleep(3)
         elif path == "/deep":
@@ -96,16 +102,17 @@ def hostile() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(trust, "FETCH_TIMEOUT", 0.5)
+    monkeypatch.setattr(jwks_fetch, "FETCH_TIMEOUT", 0.5)
 
 
 @pytest.mark.parametrize(
     ("path", "message"),
     [
         ("/redirect", "answered HTTP 302, a redirect; this provider does not follow redirects"),
-        ("/endless", f"larger than {trust.MAX_JWKS_BYTES} bytes"),
-        ("/slow", "took longer than 0.5 s"),
+        ("/endless", f"larger than {jwks_fetch.MAX_JWKS_BYTES} bytes"),
+        ("/slow", "no complete answer within 0.5 s"),
         ("/hang", "cannot fetch the JWKS"),
+        ("/drip-headers", "no complete answer within 0.5 s"),
         ("/deep", "nested more than 16 levels deep"),
         ("/html", "is not valid JSON"),
         ("/number", "is not valid JSON"),
@@ -118,8 +125,8 @@ def test_a_hostile_jwks_uri_is_an_oauth_error(hostile: str, path: str, message: 
     with pytest.raises(InvalidClient) as refused:
         JwksFetcher().keys(hostile + path, error=InvalidClient)
     assert message in refused.value.description
-    # Within the budget (0.5 s) plus one socket timeout, however the server behaves.
-    assert time.monotonic() - began < 2.5
+    # Within the budget (0.5 s), however the server behaves (slack for busy cores).
+    assert time.monotonic() - began < 1.5
 
 
 def test_a_redirect_is_not_followed_over_httpx() -> None:
@@ -135,7 +142,9 @@ def test_a_redirect_is_not_followed_over_httpx() -> None:
 
 def test_a_huge_document_is_cut_off_over_httpx() -> None:
     with respx.mock() as router:
-        router.get("https://keys.example/jwks").respond(content=b" " * (trust.MAX_JWKS_BYTES + 1))
+        router.get("https://keys.example/jwks").respond(
+            content=b" " * (jwks_fetch.MAX_JWKS_BYTES + 1)
+        )
         with pytest.raises(InvalidClient, match="larger than"):
             JwksFetcher().keys("https://keys.example/jwks", error=InvalidClient)
 
@@ -156,7 +165,7 @@ def test_the_cache_holds_a_bounded_number_of_uris(monkeypatch: pytest.MonkeyPatc
         fetched.append(uri)
         return httpx.Response(200, json=jwks)
 
-    monkeypatch.setattr(trust, "MAX_CACHED_URIS", 3)
+    monkeypatch.setattr(jwks_fetch, "MAX_CACHED_URIS", 3)
     fetcher = JwksFetcher(get)
     for n in range(5):
         fetcher.keys(f"https://c{n}.example/jwks", error=InvalidClient)
@@ -190,7 +199,7 @@ def test_a_registered_client_with_a_hostile_jwks_uri_gets_401(idp: Any, hostile:
 
 
 def test_a_compressed_bomb_is_cut_off_over_httpx() -> None:
-    bomb = gzip.compress(b" " * (8 * trust.MAX_JWKS_BYTES))
+    bomb = gzip.compress(b" " * (8 * jwks_fetch.MAX_JWKS_BYTES))
     with respx.mock() as router:
         router.get("https://keys.example/jwks").respond(
             content=bomb, headers={"Content-Encoding": "gzip"}
