@@ -5,6 +5,7 @@ keys (the dataclasses' fields), one check, the same messages, and each value's e
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,24 @@ def test_a_bad_marker_value_fails_with_the_files_message(pytester: pytest.Pytest
         ]
     )
     assert "SECRET" not in result.stdout.str().replace('"a SECRET b"', "")
+
+
+# -- the docs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", setting_groups.GROUPS)
+def test_the_docs_tables_list_every_key(group: str) -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    serve_row = next(
+        line
+        for line in (docs / "serve.md").read_text().splitlines()
+        if line.startswith(f"| `[{group}]` |")
+    )
+    assert re.findall(r"`(\w+)`", serve_row.split("|")[2]) == list(setting_groups.keys(group))
+    marker_row = next(
+        line
+        for line in (docs / "reference.md").read_text().splitlines()
+        if line.startswith(f"| `{group}` |")
+    )
+    listed = re.findall(r"`(\w+)`", marker_row.split("|")[3].split("(marker only")[0])
+    assert listed == list(setting_groups.keys(group))
