@@ -102,10 +102,14 @@ class FixtureOptions:
                 self.declaration.apply(provider)
             except ConfigError as error:
                 pytest.fail(f"pytest-authmock: {error}", pytrace=False)
-        for group, found in self.settings.items():
-            setting_groups.apply(provider, group, found)
+        self.apply_settings(provider)
         if self.clock_skew:
             provider.clock.skew = self.clock_skew
+
+    def apply_settings(self, provider: FakeIdP) -> None:
+        """The marker's ``protocol=`` and ``dpop=`` (over the setup file's tables, per key)."""
+        for group, found in self.settings.items():
+            setting_groups.apply(provider, group, found)
 
 
 def add_options(parser: pytest.Parser) -> None:

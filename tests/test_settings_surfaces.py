@@ -211,13 +211,20 @@ def test_the_schema_types_the_tables_from_the_same_fields(tmp_path: Path) -> Non
     protocol={"initial_access_token": TOKEN, "require_pushed_authorization_requests": True},
     dpop={"require_nonce": True},
 )
-def test_the_marker_settings_take_effect(idp: FakeIdP, http_to: Any) -> None:
-    _app(idp)
-    http = http_to(idp)
-    assert probe.register(http, idp.issuer).status_code == 401
-    assert probe.register(http, idp.issuer, token=TOKEN).status_code == 201
-    assert probe.refuses_plain_requests(http, idp.issuer, APP[0])
-    assert probe.demands_dpop_nonce(http, idp.issuer, APP)
+def test_the_marker_settings_take_effect(provider: Any, http: httpx.Client) -> None:
+    # Over both transports: the in-process idp and the loopback idp_server.
+    _app(provider)
+    assert probe.register(http, provider.issuer).status_code == 401
+    assert probe.register(http, provider.issuer, token=TOKEN).status_code == 201
+    assert probe.refuses_plain_requests(http, provider.issuer, APP[0])
+    assert probe.demands_dpop_nonce(http, provider.issuer, APP)
+
+
+@pytest.mark.authmock(dpop={"require_nonce": True}, protocol={"end_session": False})
+def test_factory_providers_follow_the_marker(idp_factory: Any) -> None:
+    made = idp_factory("https://tenant-b.idp.test")
+    assert made.dpop_settings.require_nonce is True
+    assert made.protocol_settings.end_session is False
 
 
 @pytest.mark.authmock(protocol={"end_session": False, "request_uri_ttl": 10})
