@@ -122,20 +122,6 @@ def secrets_of(group: str) -> tuple[str, ...]:
 # -- kinds, by the field's type ---------------------------------------------------------
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "None"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return "a table" if isinstance(value, Mapping) else type(value).__name__
-
-
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false; got {shown(value)}")
@@ -159,7 +145,8 @@ def _token(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"must be a string, or unset for none; got {_type_name(value)}")
+        # The type alone: even a wrong-typed value may be the secret mistyped.
+        raise ValueError(f"must be a string, or unset for none; got {type(value).__name__}")
     if not 1 <= len(value) <= _MAX_TOKEN:
         raise ValueError(f"must have 1 to {_MAX_TOKEN} characters; got {len(value)}")
     if not set(value) <= _B64TOKEN or "=" in value.rstrip("="):
