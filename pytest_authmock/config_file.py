@@ -24,6 +24,13 @@ reads like the calls it stands for::
     url = "/api/me"                 # a path on the issuer's origin, or a full URL
     scopes = ["profile"]
 
+    [protocol]                      # idp.protocol_settings (a table, not an array)
+    initial_access_token = "reg-token"
+    require_pushed_authorization_requests = true
+
+    [dpop]                          # idp.dpop_settings
+    require_nonce = true
+
     [[faults]]
     kind = "fail"                   # the idp method's name (fail, rate_limit, delay,
     status = 503                    # timeout, disconnect, refuse, malformed_json,
@@ -44,6 +51,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_authmock import setting_groups
 from pytest_authmock.provider.config import OptionError, ProviderConfig
 from pytest_authmock.provider.faults import FAULT_METHODS
 from pytest_authmock.provider.registration import CLIENT_OPTIONS
@@ -130,6 +138,7 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "clock_skew",
     *_TABLES,
     "faults",
+    *setting_groups.GROUPS,
 )
 _TTL_KEYS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
 
@@ -152,14 +161,19 @@ class Declaration:
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     faults: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The ``[protocol]`` and ``[dpop]`` tables, checked: group -> {key: value}.
+    settings: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def where(self) -> str:
         return f"config file {self.path.name}"
 
     def apply(self, idp: FakeIdP) -> None:
-        """Register the clients, users, resources and faults; set the kid and the skew."""
+        """Register the clients, users, resources and faults; set the kid, the skew and the
+        ``[protocol]`` and ``[dpop]`` settings."""
         where = self.where
+        for group, found in self.settings.items():
+            setting_groups.apply(idp, group, found)
         if self.kid is not None:
             _call(f"{where}: kid", idp.use_kid, {"kid": self.kid})
         if self.clock_skew is not None:
@@ -259,6 +273,9 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
             raise ConfigError(f"{where}: clock_skew must be a number of seconds; got {skew!r}")
         declaration.clock_skew = float(skew)
     check_provider_options(declaration.options, where)
+    for group in setting_groups.GROUPS:
+        if group in data:
+            declaration.settings[group] = settings_table(group, data[group], where)
     declaration.clients = _tables(data, "clients", CLIENT_KEYS, where)
     declaration.users = _tables(data, "users", USER_KEYS, where)
     declaration.resources = _tables(data, "resources", RESOURCE_KEYS, where)
@@ -270,6 +287,14 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
                 f"got {fault.get('kind')!r}"
             )
     return declaration
+
+
+def settings_table(group: str, table: object, where: str) -> dict[str, Any]:
+    """A ``[protocol]`` or ``[dpop]`` table, checked: its keys are the settings' fields."""
+    try:
+        return setting_groups.checked(group, table)
+    except setting_groups.SettingError as error:
+        raise ConfigError(f"{where}: {error}") from None
 
 
 def _profile(value: object, path: Path, where: str) -> Path:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pytest_authmock import config_file
+from pytest_authmock import config_file, setting_groups
 from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
 
@@ -159,7 +159,7 @@ ACCEPTED_KEYS: dict[str, tuple[str, ...]] = {
     "": tuple(
         k
         for k in config_file.TOP_LEVEL_KEYS
-        if k not in ("clients", "users", "resources", "faults")
+        if k not in ("clients", "users", "resources", "faults", *setting_groups.GROUPS)
     ),
     "clients": config_file.CLIENT_KEYS,
     "users": config_file.USER_KEYS,
@@ -191,6 +191,8 @@ def schema() -> dict[str, Any]:
     top = tables.pop("")
     for name, items in tables.items():
         top["properties"][name] = {"type": "array", "items": items}
+    for group in setting_groups.GROUPS:  # [protocol], [dpop]: one table each, typed by its fields
+        top["properties"][group] = setting_groups.table_schema(group)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_URL,

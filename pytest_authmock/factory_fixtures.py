@@ -48,6 +48,7 @@ def _new_provider(
     provider.internals.faults.assert_all_fired = options.assert_all_faults_fired
     if options.clock_skew:
         provider.clock.skew = options.clock_skew
+    options.apply_settings(provider)  # the marker's protocol= and dpop=, like its options
     return provider
 
 

@@ -32,7 +32,7 @@ from pytest_authmock.serve_config import (
 from pytest_authmock.serve_demo import DEMO_CLIENT, DEMO_USER
 from pytest_authmock.serve_env import env_arguments
 from pytest_authmock.serve_log import redact_target
-from pytest_authmock.serve_options import add_options, read_options
+from pytest_authmock.serve_options import add_options, read_options, read_setting_flags
 from pytest_authmock.serve_service import Service
 
 __all__ = [
@@ -159,6 +159,7 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.provider["access_token_ttl"] = ttl(args.access_token_ttl, "--access-token-ttl")
     if args.journal_limit is not None:
         settings.provider["journal_limit"] = journal_limit(args.journal_limit)
+    read_setting_flags(args, settings.groups)
     for value in args.client:
         client_id, secret = split_pair(value, "--client", "ID", "SECRET")
         settings.clients.append(

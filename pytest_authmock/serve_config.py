@@ -57,6 +57,9 @@ class Settings:
     clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: ``idp.protocol_settings`` and ``idp.dpop_settings`` (group -> {key: value}): the
+    #: file's ``[protocol]`` and ``[dpop]`` tables, then the flags that set them.
+    groups: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     #: The provider profile to replay (``--profile``, or the config file's ``profile``);
     #: the options above win over its choices.
     profile: Profile | None = None
@@ -100,6 +103,10 @@ def load_config(path: Path, settings: Settings) -> None:
             dict(table, _where=f"{where}: {name}[{index}]") for index, table in enumerate(tables)
         )
     declaration.clients, declaration.users, declaration.resources = [], [], []
+    for group, found in declaration.settings.items():
+        settings.groups.setdefault(group, {}).update(found)
+    # A reset restores the settings from the baseline, where the flags' values win.
+    declaration.settings = {}
     settings.declaration = declaration
 
 

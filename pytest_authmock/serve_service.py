@@ -204,6 +204,10 @@ class Service:
                 settings.declaration.apply(self.idp)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
+        from pytest_authmock import setting_groups
+
+        for group, found in settings.groups.items():  # checked when read
+            setting_groups.apply(self.idp, group, found)
 
     def _add_client(self, spec: dict[str, Any], material: TLSMaterial | None) -> None:
         where = spec.pop("_where")

@@ -14,6 +14,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pytest_authmock import setting_groups
+
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.models import Client, User
@@ -84,6 +86,10 @@ class Baseline:
         self.users = [user_keywords(user) for user in idp.users.values()]
         self.resources = [resource_keywords(resource) for resource in idp.resources]
         self.flow_settings = dataclasses.asdict(idp.flow_settings)
+        #: ``idp.protocol_settings`` and ``idp.dpop_settings`` (flags and config tables).
+        self.settings = {
+            group: setting_groups.values(idp, group) for group in setting_groups.GROUPS
+        }
         self._reapply = reapply
 
     def restore(self, idp: FakeIdP) -> None:
@@ -100,5 +106,7 @@ class Baseline:
             idp.protect(**keywords)
         for name, value in self.flow_settings.items():
             setattr(idp.flow_settings, name, value)
+        for group, found in self.settings.items():
+            setting_groups.apply(idp, group, found)
         if self._reapply is not None:
             self._reapply(idp)
