@@ -1,0 +1,418 @@
+// panva openid-client (a certified relying party library we did not write)
+// against `authmock serve --tls`: every case is one thing a real application
+// does with it. Run by tests/interop/test_openid_client.py, which starts the
+// server with authmock.toml and passes its URLs (see shared.mjs).
+
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { audiences, claimsOf, client, control, issuer, jose, thumbprint } from "./shared.mjs";
+
+const REDIRECT_URI = "http://127.0.0.1/openid-client/callback";
+const POST_LOGOUT_URI = "http://127.0.0.1/openid-client/signed-out";
+const ORDERS = "https://orders.example/";
+const USER = { username: "alice", password: "alice-password" };
+
+// Confidential clients, registered through the control API as a test suite would.
+async function register(table) {
+  return control("POST", "/clients", table);
+}
+
+async function basicClient() {
+  return client.discovery(issuer, "oc-basic", undefined, client.ClientSecretBasic("oc-basic-secret"));
+}
+
+async function ecKeyPair() {
+  return crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+}
+
+async function publicJwks(publicKey, kid) {
+  const jwk = await crypto.subtle.exportKey("jwk", publicKey);
+  return { keys: [{ ...jwk, kid, alg: "ES256", use: "sig" }] };
+}
+
+let pkjwtKeys;
+let aliceSub;
+
+before(async () => {
+  // openid-client wants a positive interval (RFC 8628 section 3.2 allows 0); one second.
+  await control("PATCH", "/settings", { device_interval: 1 });
+  const { users } = await control("GET", "/users");
+  aliceSub = users.find((user) => user.username === USER.username).sub;
+  await register({ client_id: "oc-basic", client_secret: "oc-basic-secret" });
+  await register({
+    client_id: "oc-csjwt",
+    client_secret: "oc-csjwt-secret-long-enough-for-hs256-0123456789",
+    token_endpoint_auth_method: "client_secret_jwt",
+  });
+  pkjwtKeys = await ecKeyPair();
+  await register({
+    client_id: "oc-pkjwt",
+    token_endpoint_auth_method: "private_key_jwt",
+    jwks: await publicJwks(pkjwtKeys.publicKey, "oc-pkjwt-1"),
+  });
+  await register({
+    client_id: "oc-dpop",
+    client_secret: "oc-dpop-secret",
+    dpop_bound_access_tokens: true,
+  });
+  await register({
+    client_id: "oc-web",
+    client_secret: "oc-web-secret",
+    redirect_uris: [REDIRECT_URI],
+    post_logout_redirect_uris: [POST_LOGOUT_URI],
+  });
+});
+
+test("discovery, then client_credentials with client_secret_basic", async () => {
+  const config = await basicClient();
+  const metadata = config.serverMetadata();
+  assert.equal(metadata.issuer, issuer.href.replace(/\/$/, ""));
+  assert.ok(metadata.token_endpoint.startsWith("https://"));
+  const tokens = await client.clientCredentialsGrant(config, { scope: "read" });
+  assert.equal(tokens.token_type, "bearer");
+  assert.ok(tokens.expires_in > 0);
+  const claims = claimsOf(tokens.access_token);
+  assert.equal(claims.client_id, "oc-basic");
+  assert.equal(claims.iss, metadata.issuer);
+  assert.equal(claims.scope, "read");
+});
+
+test("client_credentials with private_key_jwt (RFC 7523 section 2.2)", async () => {
+  const config = await client.discovery(
+    issuer,
+    "oc-pkjwt",
+    undefined,
+    client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" }),
+  );
+  const tokens = await client.clientCredentialsGrant(config);
+  assert.equal(claimsOf(tokens.access_token).client_id, "oc-pkjwt");
+
+  // A key the client never registered is refused: the signature is checked.
+  const stranger = await ecKeyPair();
+  const forged = await client.discovery(
+    issuer,
+    "oc-pkjwt",
+    undefined,
+    client.PrivateKeyJwt({ key: stranger.privateKey, kid: "oc-pkjwt-1" }),
+  );
+  await assert.rejects(client.clientCredentialsGrant(forged), (error) => {
+    assert.equal(error.error, "invalid_client");
+    assert.equal(error.status, 401);
+    return true;
+  });
+});
+
+test("client_credentials with client_secret_jwt", async () => {
+  const secret = "oc-csjwt-secret-long-enough-for-hs256-0123456789";
+  const config = await client.discovery(issuer, "oc-csjwt", undefined, client.ClientSecretJwt(secret));
+  const tokens = await client.clientCredentialsGrant(config);
+  assert.equal(claimsOf(tokens.access_token).client_id, "oc-csjwt");
+
+  const wrong = await client.discovery(
+    issuer,
+    "oc-csjwt",
+    undefined,
+    client.ClientSecretJwt("not-the-secret-but-as-long-as-it-0123456789"),
+  );
+  await assert.rejects(client.clientCredentialsGrant(wrong), { error: "invalid_client" });
+});
+
+test("DPoP-bound client_credentials token, then a protected resource (RFC 9449)", async () => {
+  const config = await client.discovery(
+    issuer,
+    "oc-dpop",
+    undefined,
+    client.ClientSecretBasic("oc-dpop-secret"),
+  );
+  const keyPair = await client.randomDPoPKeyPair("ES256");
+  const DPoP = client.getDPoPHandle(config, keyPair);
+  const tokens = await client.clientCredentialsGrant(config, {}, { DPoP });
+  assert.equal(tokens.token_type, "dpop");
+  assert.equal(claimsOf(tokens.access_token).cnf.jkt, await thumbprint(keyPair.publicKey));
+
+  const api = new URL("/api/me", issuer);
+  const response = await client.fetchProtectedResource(config, tokens.access_token, api, "GET", null, undefined, { DPoP });
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal((await response.json()).client_id, "oc-dpop");
+
+  // The same token as a plain bearer token is refused: it is bound to the key.
+  const stolen = await fetch(api, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(stolen.status, 401);
+
+  // The client must use DPoP (dpop_bound_access_tokens, RFC 9449 section 5.2).
+  await assert.rejects(client.clientCredentialsGrant(config), { status: 400, error: "invalid_dpop_proof" });
+});
+
+test("token exchange (RFC 8693) through genericGrantRequest", async () => {
+  const config = await basicClient();
+  const subject = await client.clientCredentialsGrant(config, { scope: "read write" });
+  const exchanged = await client.genericGrantRequest(
+    config,
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    {
+      subject_token: subject.access_token,
+      subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      audience: ORDERS,
+      scope: "read",
+    },
+  );
+  assert.equal(exchanged.issued_token_type, "urn:ietf:params:oauth:token-type:access_token");
+  assert.equal(exchanged.token_type, "bearer");
+  const claims = claimsOf(exchanged.access_token);
+  assert.deepEqual(audiences(claims), [ORDERS]);
+  assert.equal(claims.scope, "read");
+  assert.equal(claims.sub, claimsOf(subject.access_token).sub);
+});
+
+test("JWT bearer grant (RFC 7523 section 2.1) with a self-signed assertion", async () => {
+  const config = await client.discovery(
+    issuer,
+    "oc-pkjwt",
+    undefined,
+    client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" }),
+  );
+  const assertion = await new jose.SignJWT({})
+    .setProtectedHeader({ alg: "ES256", kid: "oc-pkjwt-1" })
+    .setIssuer("oc-pkjwt")
+    .setSubject("alice")
+    .setAudience(config.serverMetadata().issuer)
+    .setIssuedAt()
+    .setExpirationTime("2m")
+    .setJti(crypto.randomUUID())
+    .sign(pkjwtKeys.privateKey);
+  const tokens = await client.genericGrantRequest(
+    config,
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    { assertion, scope: "read" },
+  );
+  const claims = claimsOf(tokens.access_token);
+  assert.equal(claims.client_id, "oc-pkjwt");
+  assert.equal(claims.sub, aliceSub);
+  assert.equal(tokens.refresh_token, undefined);
+});
+
+test("dynamic client registration (RFC 7591), then the registered client", async () => {
+  const config = await client.dynamicClientRegistration(
+    issuer,
+    {
+      client_name: "openid-client interop",
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ["client_credentials", "authorization_code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+    // The secret comes from the registration response.
+    client.ClientSecretBasic(),
+  );
+  const registered = config.clientMetadata();
+  assert.ok(registered.client_id);
+  assert.ok(registered.client_secret);
+  assert.ok(registered.registration_access_token);
+  const tokens = await client.clientCredentialsGrant(config);
+  assert.equal(claimsOf(tokens.access_token).client_id, registered.client_id);
+});
+
+// --- the browser part: the sign-in page driven with fetch, as a user would ---
+
+/** A cookie jar for the browser. */
+class Browser {
+  cookies = new Map();
+
+  async get(url) {
+    return this.send(url, { method: "GET" });
+  }
+
+  async send(url, init) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) {
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    }
+    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(";");
+      const at = pair.indexOf("=");
+      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
+      if (value) this.cookies.set(name, value);
+      else this.cookies.delete(name);
+    }
+    return response;
+  }
+
+  /** Fill in and submit the page's form (the hidden fields kept, as a browser does). */
+  async submit(page, pageUrl, fields) {
+    const html = await page.text();
+    const form = html.match(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/);
+    assert.ok(form, `no form on the page ${pageUrl}: ${html.slice(0, 500)}`);
+    const body = new URLSearchParams();
+    for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+      body.append(unescapeHtml(name), unescapeHtml(value));
+    }
+    for (const [name, value] of Object.entries(fields)) body.set(name, value);
+    const action = new URL(unescapeHtml(form[1]), pageUrl);
+    return this.send(action, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: action.origin },
+      body,
+    });
+  }
+}
+
+function unescapeHtml(text) {
+  return text
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#x27;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}
+
+async function webClient() {
+  const config = await client.discovery(issuer, "oc-web", undefined, client.ClientSecretBasic("oc-web-secret"));
+  // Check ID token signatures with the published keys too (OIDC Core section 3.1.3.7).
+  client.enableNonRepudiationChecks(config);
+  return config;
+}
+
+/** Authorization code + PKCE through a pushed request (RFC 9126); the user signs in. */
+async function signIn(config, browser = new Browser()) {
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const state = client.randomState();
+  const url = await client.buildAuthorizationUrlWithPAR(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: "openid profile email offline_access",
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    nonce,
+    state,
+  });
+  const page = await browser.get(url);
+  assert.equal(page.status, 200, `the authorization page: ${page.status}`);
+  const answer = await browser.submit(page, url, { ...USER, action: "approve" });
+  assert.equal(answer.status, 303, `signing in: ${answer.status} ${await answer.text()}`);
+  const callback = new URL(answer.headers.get("location"));
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedNonce: nonce,
+    expectedState: state,
+    idTokenExpected: true,
+  });
+  return { tokens, url, callback, browser };
+}
+
+test("pushed authorization request, sign-in, code + PKCE, ID token validated", async () => {
+  const config = await webClient();
+  assert.ok(config.serverMetadata().pushed_authorization_request_endpoint);
+  const { tokens, url, callback } = await signIn(config);
+  // The authorization URL carries only the request_uri and the client_id (RFC 9126 section 4).
+  assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
+  assert.ok(url.searchParams.get("request_uri").startsWith("urn:ietf:params:oauth:request_uri:"));
+  assert.equal(callback.origin + callback.pathname, REDIRECT_URI);
+  const idToken = tokens.claims();
+  assert.equal(idToken.iss, config.serverMetadata().issuer);
+  assert.deepEqual(audiences(idToken), ["oc-web"]);
+  assert.equal(idToken.sub, aliceSub);
+  assert.equal(claimsOf(tokens.access_token).sub, aliceSub);
+  assert.ok(tokens.refresh_token);
+  // The signature was checked against the published keys, fetched from jwks_uri.
+  const { entries } = await control("GET", "/journal?endpoint=jwks&status=200");
+  assert.ok(entries.length > 0, "openid-client never fetched the JWKS");
+});
+
+test("refresh token grant", async () => {
+  const config = await webClient();
+  const { tokens } = await signIn(config);
+  const sub = tokens.claims().sub;
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  assert.notEqual(refreshed.access_token, tokens.access_token);
+  assert.equal(claimsOf(refreshed.access_token).sub, sub);
+  if (refreshed.id_token) assert.equal(refreshed.claims().sub, sub);
+});
+
+test("userinfo, introspection and revocation", async () => {
+  const config = await webClient();
+  const { tokens } = await signIn(config);
+  const sub = tokens.claims().sub;
+
+  const userinfo = await client.fetchUserInfo(config, tokens.access_token, sub);
+  assert.equal(userinfo.sub, sub);
+  assert.equal(userinfo.email, "alice@example.com");
+  await assert.rejects(client.fetchUserInfo(config, tokens.access_token, "someone-else"));
+
+  const active = await client.tokenIntrospection(config, tokens.access_token);
+  assert.equal(active.active, true);
+  assert.equal(active.sub, sub);
+  assert.equal(active.client_id, "oc-web");
+
+  await client.tokenRevocation(config, tokens.refresh_token);
+  assert.equal((await client.tokenIntrospection(config, tokens.refresh_token)).active, false);
+  await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token), { error: "invalid_grant" });
+});
+
+test("RP-initiated logout through buildEndSessionUrl ends the session", async () => {
+  const config = await webClient();
+  const { tokens, browser } = await signIn(config);
+
+  // The browser has a session: a silent request gets a code.
+  const silent = () =>
+    client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "openid",
+      prompt: "none",
+      state: "silent",
+    });
+  const before = new URL((await browser.get(silent())).headers.get("location"));
+  assert.ok(before.searchParams.get("code"), `silent sign-in before logout: ${before}`);
+
+  const logout = client.buildEndSessionUrl(config, {
+    id_token_hint: tokens.id_token,
+    post_logout_redirect_uri: POST_LOGOUT_URI,
+    state: "bye",
+  });
+  const answer = await browser.get(logout);
+  assert.equal(answer.status, 302, await answer.text());
+  const back = new URL(answer.headers.get("location"));
+  assert.equal(back.origin + back.pathname, POST_LOGOUT_URI);
+  assert.equal(back.searchParams.get("state"), "bye");
+
+  const after = new URL((await browser.get(silent())).headers.get("location"));
+  assert.equal(after.searchParams.get("error"), "login_required");
+});
+
+test("device authorization grant (RFC 8628)", async () => {
+  const config = await webClient();
+  const device = await client.initiateDeviceAuthorization(config, { scope: "openid profile" });
+  assert.ok(device.verification_uri.startsWith(config.serverMetadata().issuer));
+  // The user approves the code (here through the control API).
+  const decision = await control("POST", `/device/${encodeURIComponent(device.user_code)}`, {
+    decision: "approve",
+    username: "alice",
+  });
+  assert.equal(decision.status, "approved");
+  const tokens = await client.pollDeviceAuthorizationGrant(config, device);
+  assert.equal(claimsOf(tokens.access_token).sub, aliceSub);
+  assert.equal(tokens.claims().sub, aliceSub);
+  assert.deepEqual(audiences(tokens.claims()), ["oc-web"]);
+});
+
+test("resource indicators (RFC 8707): the token's audience follows resource", async () => {
+  const config = await basicClient();
+  const orders = new URL("/api/orders", issuer);
+  const tokens = await client.clientCredentialsGrant(config, { resource: ORDERS });
+  assert.deepEqual(audiences(claimsOf(tokens.access_token)), [ORDERS]);
+  const ok = await client.fetchProtectedResource(config, tokens.access_token, orders, "GET");
+  assert.equal(ok.status, 200, await ok.clone().text());
+
+  // A token for the default audience does not open the orders API.
+  const other = await client.clientCredentialsGrant(config);
+  assert.ok(!audiences(claimsOf(other.access_token)).includes(ORDERS));
+  await assert.rejects(client.fetchProtectedResource(config, other.access_token, orders, "GET"), (error) => {
+    assert.equal(error.status, 401);
+    assert.equal(error.cause[0].parameters.error, "invalid_token");
+    return true;
+  });
+
+  await assert.rejects(
+    client.clientCredentialsGrant(config, { resource: "https://orders.example/#fragment" }),
+    { error: "invalid_target" },
+  );
+});
