@@ -127,9 +127,7 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     assert code == 0, f"authmock serve ended with {code}: {(folder / 'serve.log').read_text()}"
 
 
-def test_openid_client_against_authmock_serve(
-    node_modules: Path, serve: dict[str, str]
-) -> None:
+def test_openid_client_against_authmock_serve(node_modules: Path, serve: dict[str, str]) -> None:
     cases = run_suite(
         "openid_client.test.mjs",
         {

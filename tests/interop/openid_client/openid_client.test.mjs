@@ -117,6 +117,7 @@ test("client_credentials with client_secret_jwt", async () => {
   await assert.rejects(client.clientCredentialsGrant(wrong), { error: "invalid_client" });
 });
 
+// --8<-- [start:dpop]
 test("DPoP-bound client_credentials token, then a protected resource (RFC 9449)", async () => {
   const config = await client.discovery(
     issuer,
@@ -142,6 +143,7 @@ test("DPoP-bound client_credentials token, then a protected resource (RFC 9449)"
   // The client must use DPoP (dpop_bound_access_tokens, RFC 9449 section 5.2).
   await assert.rejects(client.clientCredentialsGrant(config), { status: 400, error: "invalid_dpop_proof" });
 });
+// --8<-- [end:dpop]
 
 test("token exchange (RFC 8693) through genericGrantRequest", async () => {
   const config = await basicClient();
@@ -272,6 +274,7 @@ async function webClient() {
   return config;
 }
 
+// --8<-- [start:par]
 /** Authorization code + PKCE through a pushed request (RFC 9126); the user signs in. */
 async function signIn(config, browser = new Browser()) {
   const verifier = client.randomPKCECodeVerifier();
@@ -298,6 +301,7 @@ async function signIn(config, browser = new Browser()) {
   });
   return { tokens, url, callback, browser };
 }
+// --8<-- [end:par]
 
 test("pushed authorization request, sign-in, code + PKCE, ID token validated", async () => {
   const config = await webClient();
