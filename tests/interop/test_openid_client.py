@@ -46,6 +46,7 @@ CASES = (
     "JWT bearer grant (RFC 7523 section 2.1) with a self-signed assertion",
     "dynamic client registration (RFC 7591), then the registered client",
     "pushed authorization request, sign-in, code + PKCE, ID token validated",
+    "public client: DPoP through PAR, code, bound refresh and userinfo",
     "refresh token grant",
     "userinfo, introspection and revocation",
     "RP-initiated logout through buildEndSessionUrl ends the session",

@@ -55,6 +55,7 @@ before(async () => {
     client_secret: "oc-dpop-secret",
     dpop_bound_access_tokens: true,
   });
+  await register({ client_id: "oc-cli", public: true, redirect_uris: [REDIRECT_URI] });
   await register({
     client_id: "oc-web",
     client_secret: "oc-web-secret",
@@ -276,7 +277,7 @@ async function webClient() {
 
 // --8<-- [start:par]
 /** Authorization code + PKCE through a pushed request (RFC 9126); the user signs in. */
-async function signIn(config, browser = new Browser()) {
+async function signIn(config, browser = new Browser(), options = undefined) {
   const verifier = client.randomPKCECodeVerifier();
   const nonce = client.randomNonce();
   const state = client.randomState();
@@ -287,7 +288,7 @@ async function signIn(config, browser = new Browser()) {
     code_challenge_method: "S256",
     nonce,
     state,
-  });
+  }, options);
   const page = await browser.get(url);
   assert.equal(page.status, 200, `the authorization page: ${page.status}`);
   const answer = await browser.submit(page, url, { ...USER, action: "approve" });
@@ -298,7 +299,7 @@ async function signIn(config, browser = new Browser()) {
     expectedNonce: nonce,
     expectedState: state,
     idTokenExpected: true,
-  });
+  }, undefined, options);
   return { tokens, url, callback, browser };
 }
 // --8<-- [end:par]
@@ -320,6 +321,25 @@ test("pushed authorization request, sign-in, code + PKCE, ID token validated", a
   // The signature was checked against the published keys, fetched from jwks_uri.
   const { entries } = await control("GET", "/journal?endpoint=jwks&status=200");
   assert.ok(entries.length > 0, "openid-client never fetched the JWKS");
+});
+
+test("public client: DPoP through PAR, code, bound refresh and userinfo", async () => {
+  const config = await client.discovery(issuer, "oc-cli", undefined, client.None());
+  client.enableNonRepudiationChecks(config);
+  const keyPair = await client.randomDPoPKeyPair("ES256");
+  const DPoP = client.getDPoPHandle(config, keyPair);
+  const { tokens } = await signIn(config, new Browser(), { DPoP });
+  const jkt = await thumbprint(keyPair.publicKey);
+  assert.equal(tokens.token_type, "dpop");
+  assert.equal(claimsOf(tokens.access_token).cnf.jkt, jkt);
+
+  const userinfo = await client.fetchUserInfo(config, tokens.access_token, aliceSub, { DPoP });
+  assert.equal(userinfo.sub, aliceSub);
+
+  // A public client's refresh token is bound to the key (RFC 9449 section 5).
+  await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token), { status: 400 });
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, {}, { DPoP });
+  assert.equal(claimsOf(refreshed.access_token).cnf.jkt, jkt);
 });
 
 test("refresh token grant", async () => {
