@@ -36,6 +36,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 OIDC_PROVIDER = "oidc-provider@9.13.3"
 OPENID_CLIENT = "openid-client@6.8.9"
+AUTHLIB = "authlib==1.9.6"
 PYTEST_IAM = "pytest-iam==0.3.0"
 OIDC_PROVIDER_MOCK = "oidc-provider-mock==0.4.8"
 INSTALL_TIMEOUT = 900
@@ -150,8 +151,8 @@ def python_at_least(minor: int, why: str) -> str:
     return found[0]
 
 
-def peer_venv(requirement: str, python: str) -> Path:
-    """A cached venv with ``requirement`` installed; returns its interpreter."""
+def peer_venv(requirement: str, python: str, extra: Sequence[str] = ()) -> Path:
+    """A cached venv with ``requirement`` (and ``extra``) installed; returns its interpreter."""
     root = cache_dir() / ("venv-" + requirement.replace("==", "-"))
     interpreter = root / "bin" / "python"
     stamp = root / ".installed"
@@ -168,10 +169,11 @@ def peer_venv(requirement: str, python: str) -> Path:
                     "-q",
                     "--disable-pip-version-check",
                     requirement,
+                    *extra,
                 ],
                 requirement,
             )
-            stamp.write_text(requirement + "\n")
+            stamp.write_text(" ".join([requirement, *extra]) + "\n")
     return interpreter
 
 
