@@ -5,6 +5,7 @@
 
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
+import { Browser } from "./browser.mjs";
 import { audiences, claimsOf, client, control, issuer, jose, thumbprint } from "./shared.mjs";
 
 const REDIRECT_URI = "http://127.0.0.1/openid-client/callback";
@@ -19,6 +20,11 @@ async function register(table) {
 
 async function basicClient() {
   return client.discovery(issuer, "oc-basic", undefined, client.ClientSecretBasic("oc-basic-secret"));
+}
+
+async function pkjwtClient() {
+  const auth = client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" });
+  return client.discovery(issuer, "oc-pkjwt", undefined, auth);
 }
 
 async function ecKeyPair() {
@@ -79,12 +85,7 @@ test("discovery, then client_credentials with client_secret_basic", async () => 
 });
 
 test("client_credentials with private_key_jwt (RFC 7523 section 2.2)", async () => {
-  const config = await client.discovery(
-    issuer,
-    "oc-pkjwt",
-    undefined,
-    client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" }),
-  );
+  const config = await pkjwtClient();
   const tokens = await client.clientCredentialsGrant(config);
   assert.equal(claimsOf(tokens.access_token).client_id, "oc-pkjwt");
 
@@ -168,12 +169,7 @@ test("token exchange (RFC 8693) through genericGrantRequest", async () => {
 });
 
 test("JWT bearer grant (RFC 7523 section 2.1) with a self-signed assertion", async () => {
-  const config = await client.discovery(
-    issuer,
-    "oc-pkjwt",
-    undefined,
-    client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" }),
-  );
+  const config = await pkjwtClient();
   const assertion = await new jose.SignJWT({})
     .setProtectedHeader({ alg: "ES256", kid: "oc-pkjwt-1" })
     .setIssuer("oc-pkjwt")
@@ -215,58 +211,6 @@ test("dynamic client registration (RFC 7591), then the registered client", async
 });
 
 // --- the browser part: the sign-in page driven with fetch, as a user would ---
-
-/** A cookie jar for the browser. */
-class Browser {
-  cookies = new Map();
-
-  async get(url) {
-    return this.send(url, { method: "GET" });
-  }
-
-  async send(url, init) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) {
-      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const at = pair.indexOf("=");
-      const [name, value] = [pair.slice(0, at), pair.slice(at + 1)];
-      if (value) this.cookies.set(name, value);
-      else this.cookies.delete(name);
-    }
-    return response;
-  }
-
-  /** Fill in and submit the page's form (the hidden fields kept, as a browser does). */
-  async submit(page, pageUrl, fields) {
-    const html = await page.text();
-    const form = html.match(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/);
-    assert.ok(form, `no form on the page ${pageUrl}: ${html.slice(0, 500)}`);
-    const body = new URLSearchParams();
-    for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-      body.append(unescapeHtml(name), unescapeHtml(value));
-    }
-    for (const [name, value] of Object.entries(fields)) body.set(name, value);
-    const action = new URL(unescapeHtml(form[1]), pageUrl);
-    return this.send(action, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: action.origin },
-      body,
-    });
-  }
-}
-
-function unescapeHtml(text) {
-  return text
-    .replaceAll("&quot;", '"')
-    .replaceAll("&#x27;", "'")
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&amp;", "&");
-}
 
 async function webClient() {
   const config = await client.discovery(issuer, "oc-web", undefined, client.ClientSecretBasic("oc-web-secret"));
