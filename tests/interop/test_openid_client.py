@@ -52,6 +52,8 @@ CASES = (
     "RP-initiated logout through buildEndSessionUrl ends the session",
     "device authorization grant (RFC 8628)",
     "resource indicators (RFC 8707): the token's audience follows resource",
+    "access tokens pass oauth4webapi's resource-server validation (RFC 9068)",
+    "protected resource metadata (RFC 9728) through oauth4webapi",
 )
 
 

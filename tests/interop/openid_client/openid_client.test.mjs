@@ -6,7 +6,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Browser } from "./browser.mjs";
-import { audiences, claimsOf, client, control, issuer, jose, thumbprint } from "./shared.mjs";
+import { audiences, claimsOf, client, control, issuer, jose, oauth, thumbprint } from "./shared.mjs";
 
 const REDIRECT_URI = "http://127.0.0.1/openid-client/callback";
 const POST_LOGOUT_URI = "http://127.0.0.1/openid-client/signed-out";
@@ -383,4 +383,47 @@ test("resource indicators (RFC 8707): the token's audience follows resource", as
     client.clientCredentialsGrant(config, { resource: "https://orders.example/#fragment" }),
     { error: "invalid_target" },
   );
+});
+
+test("access tokens pass oauth4webapi's resource-server validation (RFC 9068)", async () => {
+  const config = await basicClient();
+  const server = config.serverMetadata();
+  const api = new URL("/api/orders", issuer);
+  const forOrders = await client.clientCredentialsGrant(config, { resource: ORDERS });
+  const request = new Request(api, { headers: { authorization: `Bearer ${forOrders.access_token}` } });
+  const claims = await oauth.validateJwtAccessToken(server, request, ORDERS);
+  assert.equal(claims.client_id, "oc-basic");
+  await assert.rejects(oauth.validateJwtAccessToken(server, request, "https://billing.example/"));
+
+  const { tokens } = await signIn(await webClient());
+  const userRequest = new Request(api, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal((await oauth.validateJwtAccessToken(server, userRequest, server.issuer)).sub, aliceSub);
+
+  // A DPoP request as openid-client sends it, checked as a resource server would (RFC 9449 section 7).
+  const dpopConfig = await client.discovery(issuer, "oc-dpop", undefined, client.ClientSecretBasic("oc-dpop-secret"));
+  const DPoP = client.getDPoPHandle(dpopConfig, await client.randomDPoPKeyPair("ES256"));
+  const bound = await client.clientCredentialsGrant(dpopConfig, {}, { DPoP });
+  let sent;
+  dpopConfig[client.customFetch] = (url, options) => {
+    sent = new Request(url, options);
+    return fetch(url, options);
+  };
+  const me = new URL("/api/me", issuer);
+  await client.fetchProtectedResource(dpopConfig, bound.access_token, me, "GET", null, undefined, { DPoP });
+  const boundClaims = await oauth.validateJwtAccessToken(server, sent, server.issuer, { requireDPoP: true });
+  assert.equal(boundClaims.client_id, "oc-dpop");
+});
+
+test("protected resource metadata (RFC 9728) through oauth4webapi", async () => {
+  const config = await basicClient();
+  const api = new URL("/api/me", issuer);
+  // The 401 points to the metadata (section 5.1).
+  const challenge = await client
+    .fetchProtectedResource(config, "not-a-token", api, "GET")
+    .then(() => assert.fail("the API took a bogus token"), (error) => error.cause[0].parameters);
+  const response = await oauth.resourceDiscoveryRequest(api);
+  assert.equal(response.url, challenge.resource_metadata);
+  const metadata = await oauth.processResourceDiscoveryResponse(api, response);
+  assert.equal(metadata.resource, api.href);
+  assert.deepEqual(metadata.authorization_servers, [config.serverMetadata().issuer]);
 });

@@ -21,6 +21,8 @@ async function load(name) {
 export const client = await load("openid-client");
 // openid-client's own JOSE library, for the JWT bearer assertion.
 export const jose = await load("jose");
+// The OAuth library underneath openid-client, for its resource-server side.
+export const oauth = await load("oauth4webapi");
 export const issuer = new URL(process.env.AUTHMOCK_ISSUER);
 
 export async function control(method, path, body) {
