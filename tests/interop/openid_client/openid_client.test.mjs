@@ -6,69 +6,22 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Browser } from "./browser.mjs";
+import {
+  ORDERS,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  aliceSub,
+  basicClient,
+  ecKeyPair,
+  pkjwtClient,
+  pkjwtKeys,
+  setUp,
+  signIn,
+  webClient,
+} from "./fixtures.mjs";
 import { audiences, claimsOf, client, control, issuer, jose, oauth, thumbprint } from "./shared.mjs";
 
-const REDIRECT_URI = "http://127.0.0.1/openid-client/callback";
-const POST_LOGOUT_URI = "http://127.0.0.1/openid-client/signed-out";
-const ORDERS = "https://orders.example/";
-const USER = { username: "alice", password: "alice-password" };
-
-// Confidential clients, registered through the control API as a test suite would.
-async function register(table) {
-  return control("POST", "/clients", table);
-}
-
-async function basicClient() {
-  return client.discovery(issuer, "oc-basic", undefined, client.ClientSecretBasic("oc-basic-secret"));
-}
-
-async function pkjwtClient() {
-  const auth = client.PrivateKeyJwt({ key: pkjwtKeys.privateKey, kid: "oc-pkjwt-1" });
-  return client.discovery(issuer, "oc-pkjwt", undefined, auth);
-}
-
-async function ecKeyPair() {
-  return crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-}
-
-async function publicJwks(publicKey, kid) {
-  const jwk = await crypto.subtle.exportKey("jwk", publicKey);
-  return { keys: [{ ...jwk, kid, alg: "ES256", use: "sig" }] };
-}
-
-let pkjwtKeys;
-let aliceSub;
-
-before(async () => {
-  // openid-client wants a positive interval (RFC 8628 section 3.2 allows 0); one second.
-  await control("PATCH", "/settings", { device_interval: 1 });
-  const { users } = await control("GET", "/users");
-  aliceSub = users.find((user) => user.username === USER.username).sub;
-  await register({ client_id: "oc-basic", client_secret: "oc-basic-secret" });
-  await register({
-    client_id: "oc-csjwt",
-    client_secret: "oc-csjwt-secret-long-enough-for-hs256-0123456789",
-    token_endpoint_auth_method: "client_secret_jwt",
-  });
-  pkjwtKeys = await ecKeyPair();
-  await register({
-    client_id: "oc-pkjwt",
-    token_endpoint_auth_method: "private_key_jwt",
-    jwks: await publicJwks(pkjwtKeys.publicKey, "oc-pkjwt-1"),
-  });
-  await register({
-    client_id: "oc-dpop",
-    client_secret: "oc-dpop-secret",
-    dpop_bound_access_tokens: true,
-  });
-  await register({ client_id: "oc-cli", public: true, redirect_uris: [REDIRECT_URI] });
-  await register({
-    client_id: "oc-web",
-    client_secret: "oc-web-secret",
-    redirect_uris: [REDIRECT_URI],
-    post_logout_redirect_uris: [POST_LOGOUT_URI],
-  });
-});
+before(setUp);
 
 test("discovery, then client_credentials with client_secret_basic", async () => {
   const config = await basicClient();
@@ -209,44 +162,6 @@ test("dynamic client registration (RFC 7591), then the registered client", async
   const tokens = await client.clientCredentialsGrant(config);
   assert.equal(claimsOf(tokens.access_token).client_id, registered.client_id);
 });
-
-// --- the browser part: the sign-in page driven with fetch, as a user would ---
-
-async function webClient() {
-  const config = await client.discovery(issuer, "oc-web", undefined, client.ClientSecretBasic("oc-web-secret"));
-  // Check ID token signatures with the published keys too (OIDC Core section 3.1.3.7).
-  client.enableNonRepudiationChecks(config);
-  return config;
-}
-
-// --8<-- [start:par]
-/** Authorization code + PKCE through a pushed request (RFC 9126); the user signs in. */
-async function signIn(config, browser = new Browser(), options = undefined) {
-  const verifier = client.randomPKCECodeVerifier();
-  const nonce = client.randomNonce();
-  const state = client.randomState();
-  const url = await client.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: "openid profile email offline_access",
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    nonce,
-    state,
-  }, options);
-  const page = await browser.get(url);
-  assert.equal(page.status, 200, `the authorization page: ${page.status}`);
-  const answer = await browser.submit(page, url, { ...USER, action: "approve" });
-  assert.equal(answer.status, 303, `signing in: ${answer.status} ${await answer.text()}`);
-  const callback = new URL(answer.headers.get("location"));
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: verifier,
-    expectedNonce: nonce,
-    expectedState: state,
-    idTokenExpected: true,
-  }, undefined, options);
-  return { tokens, url, callback, browser };
-}
-// --8<-- [end:par]
 
 test("pushed authorization request, sign-in, code + PKCE, ID token validated", async () => {
   const config = await webClient();
