@@ -275,6 +275,10 @@ test("device authorization grant (RFC 8628)", async () => {
   assert.equal(claimsOf(tokens.access_token).sub, aliceSub);
   assert.equal(tokens.claims().sub, aliceSub);
   assert.deepEqual(audiences(tokens.claims()), ["oc-web"]);
+
+  const denied = await client.initiateDeviceAuthorization(config, { scope: "openid" });
+  await control("POST", `/device/${encodeURIComponent(denied.user_code)}`, { decision: "deny" });
+  await assert.rejects(client.pollDeviceAuthorizationGrant(config, denied), { error: "access_denied" });
 });
 
 test("resource indicators (RFC 8707): the token's audience follows resource", async () => {
