@@ -4,7 +4,10 @@ The Node suites in ``openid_client/`` use openid-client (installed once with npm
 into the interop cache, see providers.py) the way an application does:
 discovery, every client authentication, DPoP, token exchange and JWT bearer,
 registration, PAR with PKCE and ID token validation, refresh, revocation,
-introspection, userinfo, logout, device flow and resource indicators.
+introspection, userinfo, logout, device flow and resource indicators; and
+oauth4webapi (the library under openid-client) validates the fake's JWT access
+tokens as a resource server would (RFC 9068) and reads its protected resource
+metadata (RFC 9728).
 
 * ``openid_client.test.mjs`` runs against a real ``authmock serve --tls``
   subprocess configured by ``openid_client/authmock.toml`` and its control API;
