@@ -12,7 +12,8 @@ metadata (RFC 9728).
 * ``openid_client.test.mjs`` runs against a real ``authmock serve --tls``
   subprocess configured by ``openid_client/authmock.toml`` and its control API;
 * ``dpop_nonce.test.mjs`` runs against the ``idp_server`` fixture with server
-  nonces required (RFC 9449 §8), which ``authmock serve`` has no switch for.
+  nonces required (RFC 9449 §8), whose journal shows each refusal and retry
+  (``authmock serve --dpop-nonce`` switches the same setting on).
 
 Node finds the throw-away CA through ``NODE_EXTRA_CA_CERTS``: openid-client
 talks HTTPS only, as in production.
