@@ -37,6 +37,11 @@ EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
             "the token-exchange grant needs the subject_token parameter (RFC 8693 section 2.1)",
         ),
         (
+            {"grant_type": EXCHANGE, "subject_token": "x", "actor_token": "y"},
+            "the token-exchange grant needs the subject_token_type parameter "
+            "(RFC 8693 section 2.1)",
+        ),
+        (
             {"grant_type": "password"},
             "the password grant needs the username and password parameters "
             "(RFC 6749 section 4.3.2)",
@@ -46,7 +51,16 @@ EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
             "the password grant needs the username parameter (RFC 6749 section 4.3.2)",
         ),
     ],
-    ids=["code", "refresh", "device", "jwt-bearer", "exchange", "password", "username"],
+    ids=[
+        "code",
+        "refresh",
+        "device",
+        "jwt-bearer",
+        "exchange",
+        "exchange-type",
+        "password",
+        "username",
+    ],
 )
 def test_the_grant_and_the_parameter_are_named(
     provider: FakeIdP, http: httpx.Client, params: dict[str, str], description: str
