@@ -32,10 +32,6 @@ MAX_QUERY = 48 * 1024
 ERROR_CODE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
 #: An ``error_description`` auth-param of a challenge, escapes and all (RFC 9110 §5.6.4).
 CHALLENGE_DESCRIPTION = re.compile(r'error_description="((?:[^"\\]|\\.)*)"')
-#: Methods some endpoint serves; a server may answer 501 to any other (RFC 9110 §15.6.2:
-#: "does not recognize the request method and is not capable of supporting it for any
-#: resource"), as the loopback server does.
-SERVED_METHODS = frozenset({"GET", "HEAD", "POST", "DELETE"})
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 TRACEBACK = re.compile(r'Traceback \(most recent call last\)|File "[^"]+", line \d+')
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fuzz")
@@ -195,8 +191,8 @@ def check_answer(response: httpx.Response, method: str) -> None:
     status = response.status_code
     text = response.content.decode("utf-8", "replace")
     check_descriptions(response)
-    unsupported = status == 501 and method not in SERVED_METHODS
-    assert status < 500 or unsupported, f"{status}: {text[:500]}"
+    # Both transports hand every method to the provider: an odd one is 405, never 501.
+    assert status < 500, f"{status}: {text[:500]}"
     assert not TRACEBACK.search(text), text[:2000]
     if status == 405:
         assert response.headers.get("allow"), "405 without an Allow header (RFC 9110 §15.5.6)"
