@@ -8,6 +8,7 @@ The set is ``%x20-21 / %x23-5B / %x5D-7E`` for JSON error bodies (RFC 6749 §5.2
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -105,66 +106,64 @@ def test_the_python_side_keeps_the_text_as_written() -> None:
 # -- hostile input echoed in a message, in process --------------------------------------
 
 
+Target = tuple[FakeIdP, httpx.Client, Any]
+
+
 @pytest.fixture(scope="module")
-def hostile_target() -> tuple[FakeIdP, httpx.Client, Any]:
+def hostile_target() -> Target:
     idp = FakeIdP()
     client = idp.add_client(redirect_uris=[REDIRECT])
     return idp, httpx.Client(transport=httpx.MockTransport(idp.handler)), client
 
 
-@PROPERTY
-@given(value=HOSTILE)
-def test_echoed_grant_type(hostile_target: tuple[FakeIdP, httpx.Client, Any], value: str) -> None:
-    idp, http, client = hostile_target
+def _grant_type(target: Target, value: str) -> str:
+    idp, http, client = target
     response = token(http, idp, client, grant_type=value)
-    assert response.status_code == 400
-    assert response.json()["error"] == "unsupported_grant_type"
-    _described(response)
+    assert (response.status_code, response.json()["error"]) == (400, "unsupported_grant_type")
+    return _described(response)
 
 
-@PROPERTY
-@given(value=HOSTILE)
-def test_echoed_path(hostile_target: tuple[FakeIdP, httpx.Client, Any], value: str) -> None:
-    idp, http, _ = hostile_target
+def _path(target: Target, value: str) -> str:
+    idp, http, _ = target
     # Percent-encoded, as httpx sends no raw control characters; the path echoed is decoded.
     response = http.get(idp.issuer + "/no/such/" + quote(value, safe=""))
     assert response.status_code == 404
-    _described(response)
+    return _described(response)
 
 
-@PROPERTY
-@given(value=HOSTILE)
-def test_echoed_scope_in_an_error_redirect(
-    hostile_target: tuple[FakeIdP, httpx.Client, Any], value: str
-) -> None:
-    idp, http, client = hostile_target
+def _scope_in_a_redirect(target: Target, value: str) -> str:
+    idp, http, client = target
+    params = {"response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT}
     response = http.get(
-        idp.url_for("authorization"),
-        params={
-            "response_type": "code",
-            "client_id": client.client_id,
-            "redirect_uri": REDIRECT,
-            "scope": f'openid {value}"\\',
-            "state": "xyz",
-        },
+        idp.url_for("authorization"), params={**params, "scope": f'openid {value}"\\'}
     )
     assert httpx.URL(response.headers["location"]).params["error"] == "invalid_scope"
-    _redirect_description(response)
+    return _redirect_description(response)
 
 
+def _registration_metadata(target: Target, value: str) -> str:
+    idp, http, _ = target
+    document = {"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": value}
+    response = http.post(idp.metadata()["registration_endpoint"], json=document)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_client_metadata")
+    return _described(response)
+
+
+ECHOES = {
+    "grant_type": _grant_type,
+    "path": _path,
+    "scope-in-a-redirect": _scope_in_a_redirect,
+    "registration-metadata": _registration_metadata,
+}
+
+
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=list(ECHOES))
 @PROPERTY
 @given(value=HOSTILE)
-def test_echoed_registration_metadata(
-    hostile_target: tuple[FakeIdP, httpx.Client, Any], value: str
+def test_echoed_input(
+    hostile_target: Target, echo: Callable[[Target, str], str], value: str
 ) -> None:
-    idp, http, _ = hostile_target
-    response = http.post(
-        idp.metadata()["registration_endpoint"],
-        json={"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": value},
-    )
-    assert response.status_code == 400, response.text
-    assert response.json()["error"] == "invalid_client_metadata"
-    _described(response)
+    echo(hostile_target, value)
 
 
 @PROPERTY
