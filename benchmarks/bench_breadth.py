@@ -34,7 +34,6 @@ noise only ever adds time.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import secrets
 import time
@@ -342,22 +341,28 @@ def variants(http: httpx.Client) -> dict[str, Variant]:
     }
 
 
+def _interleaved(senders: dict[str, Variant], requests: int, rounds: int) -> dict[str, float]:
+    """Best time per request of each variant, over rounds that take every variant in turn
+    (so drift hits them alike), each with only its own router started (respx asks every
+    started router in turn)."""
+    for router, send in senders.values():  # warm up: imports, key generation, caches
+        with router:
+            for _ in range(20):
+                send()
+    samples: dict[str, list[float]] = {name: [] for name in senders}
+    for _ in range(rounds):
+        for name, (router, send) in senders.items():
+            with router:
+                samples[name].append(_timed(send, requests))
+    return {name: min(values) for name, values in samples.items()}
+
+
 def measure(requests: int, rounds: int, only: list[str] | None = None) -> dict[str, float]:
     http = httpx.Client()
     chosen = {name: ROWS[name] for name in ROWS if not only or name in only}
     wanted = {name for names in chosen.values() for name in names}
     senders = {name: variant for name, variant in variants(http).items() if name in wanted}
-    samples: dict[str, list[float]] = {name: [] for name in senders}
-    for round_ in range(rounds + 1):  # interleaved, so drift hits every variant alike
-        for name, (router, send) in senders.items():
-            # Only this variant's router is started: respx asks every started router.
-            with router or contextlib.nullcontext():
-                if round_ == 0:  # warm up: imports, key generation, caches
-                    for _ in range(20):
-                        send()
-                else:
-                    samples[name].append(_timed(send, requests))
-    best = {name: min(values) for name, values in samples.items()}
+    best = _interleaved(senders, requests, rounds)
     print(f"\nbest of {rounds} rounds x {requests} requests (CPU time per request)")
     for name, value in best.items():
         print(f"  {name:24s} {value * 1e6:8.1f} us")
