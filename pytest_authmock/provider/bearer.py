@@ -290,7 +290,7 @@ def _check_dpop(
     checked = verify_proof(
         proof,
         method=method,
-        url=httpx.URL(str(url)),
+        url=url if isinstance(url, httpx.URL) else httpx.URL(url),
         now=ctx.clock.now(),
         replay=ctx.store.replay,
         state=ctx.store.dpop,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -113,13 +114,26 @@ class TrustedIssuer:
     live_jwks: Callable[[], Mapping[str, Any]] | None = dataclasses.field(
         default=None, compare=False
     )
+    #: The last live JWKS document (as JSON) and its imported keys: importing, an
+    #: RSA key above all, costs far more than comparing documents, and a key
+    #: rotation changes the document.
+    _live_cache: list[tuple[str, list[Key]]] = dataclasses.field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def keys(self, fetcher: JwksFetcher, *, error: ErrorType, refresh: bool = False) -> list[Key]:
         if self.live_jwks is not None:
+            document = self.live_jwks()
+            text = json.dumps(document, sort_keys=True, default=repr)
+            cache = self._live_cache
+            if cache and cache[0][0] == text:
+                return list(cache[0][1])
             try:
-                return import_jwks(self.live_jwks(), what=f"the JWKS of {self.issuer}")
+                keys = import_jwks(document, what=f"the JWKS of {self.issuer}")
             except ValueError as exc:
                 raise error(str(exc)) from None
+            cache[:] = [(text, keys)]
+            return list(keys)
         if self.jwks_uri is not None:
             return fetcher.keys(self.jwks_uri, error=error, refresh=refresh)
         return list(self.jwks)
@@ -147,9 +161,13 @@ def verify_trusted_jwt(
     *,
     error: ErrorType,
     what: str,
+    peeked: tuple[dict[str, Any], dict[str, Any]] | None = None,
 ) -> ForeignJwt:
-    """Signature of a JWT from a trusted issuer; the caller checks the claims."""
-    header, claims = peek(token, error=error, what=what)
+    """Signature of a JWT from a trusted issuer; the caller checks the claims.
+
+    ``peeked``: the token's header and claims, when the caller has read them already.
+    """
+    header, claims = peeked or peek(token, error=error, what=what)
     issuer = claims.get("iss")
     trusted = trust.issuers.get(issuer) if isinstance(issuer, str) else None
     if trusted is None:

@@ -119,7 +119,9 @@ def _party(request: GrantRequest, role: str) -> Party:
     header, claims = peek(token, error=InvalidRequest, what=what)
     if claims.get("iss") == ctx.issuer:
         return _own_jwt(request, token, header, claims, what)
-    found = verify_trusted_jwt(token, ctx.store.trust, error=InvalidRequest, what=what)
+    found = verify_trusted_jwt(
+        token, ctx.store.trust, error=InvalidRequest, what=what, peeked=(header, claims)
+    )
     sub = check_trusted_claims(
         found,
         issuer=ctx.issuer,
