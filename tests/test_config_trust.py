@@ -197,3 +197,20 @@ def test_a_bad_table_in_the_marker_stops_the_run_with_the_message(
          "private or symmetric key (it has 'd'); a trusted issuer's keys are public*"]
     )  # fmt: skip
     assert PRIVATE["d"] not in result.stdout.str() + result.stderr.str()
+
+
+def test_the_docs_list_every_key() -> None:
+    import re
+
+    from pytest_authmock import config_trust
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    row = next(
+        line
+        for line in (docs / "serve.md").read_text().splitlines()
+        if line.startswith("| `[[trusted_issuers]]` |")
+    )
+    assert re.findall(r"`(\w+)`", row.split("|")[2]) == list(config_trust.KEYS)
+    page = (docs / "token-exchange.md").read_text()
+    section = page.split("## From a setup file", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", section, re.M) == list(config_trust.KEYS)
