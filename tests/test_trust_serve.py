@@ -4,7 +4,6 @@ rotation followed across two real server processes."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,20 +13,11 @@ import pytest
 from joserfc.jwk import ECKey
 
 from examples.serve_process import ServeProcess
-from pytest_authmock.serve import DEMO_CLIENT, main
+from pytest_authmock.serve import DEMO_CLIENT
+from tests.test_settings_surfaces_serve import _error
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt"
-
-
-def _error(argv: list[str], env: dict[str, str] | None = None) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in (env or {}).items():
-            patch.setenv(name, value)
-        assert main(argv, out=out, err=err) == 2
-    assert out.getvalue() == ""
-    return err.getvalue().strip()
 
 
 USAGE = (

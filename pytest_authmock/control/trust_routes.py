@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import httpx
 
 from pytest_authmock.control import fields as f
+from pytest_authmock.control.baseline import trusted_issuer_keywords
 from pytest_authmock.control.http import attempt, bad_request, conflict, json_response
 from pytest_authmock.control.routes import PREFIX, Call, Route
 from pytest_authmock.control.tables import checked_table
@@ -63,6 +64,7 @@ _ISSUER_QUERY = {"issuer": ({"type": "string"}, "the issuer URL (URL-encoded)")}
 
 def listing(trusted: TrustedIssuer) -> dict[str, Any]:
     """A trusted issuer as JSON: its public keys, or where they come from."""
+    keywords = trusted_issuer_keywords(trusted)
     entry: dict[str, Any] = {
         "issuer": trusted.issuer,
         "audience": trusted.audience,
@@ -70,11 +72,10 @@ def listing(trusted: TrustedIssuer) -> dict[str, Any]:
     }
     if trusted.live_jwks is not None:
         entry["keys_from"] = "provider"
-    elif trusted.jwks_uri is not None:
-        entry.update(keys_from="jwks_uri", jwks_uri=trusted.jwks_uri)
+    elif "jwks_uri" in keywords:
+        entry.update(keys_from="jwks_uri", jwks_uri=keywords["jwks_uri"])
     else:
-        keys = [dict(key.as_dict(private=False)) for key in trusted.jwks]
-        entry.update(keys_from="jwks", jwks={"keys": keys})
+        entry.update(keys_from="jwks", jwks=keywords["jwks"])
     return entry
 
 
