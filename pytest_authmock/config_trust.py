@@ -92,9 +92,8 @@ def _jwks(value: object, setup_file: Path | None, where: str) -> dict[str, Any]:
 
 def _read_jwks_file(path: Path, where: str) -> object:
     try:
-        if path.stat().st_size > _MAX_JWKS_FILE:
-            raise ConfigError(f"{where}: {str(path)!r} is larger than a JWKS file can be")
-        return json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_JWKS_FILE + 1)
     except FileNotFoundError:
         raise ConfigError(
             f"{where}: the JWKS file {str(path)!r} does not exist (a name is relative to "
@@ -102,7 +101,11 @@ def _read_jwks_file(path: Path, where: str) -> object:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read {str(path)!r}: {exc.strerror}") from None
-    except (ValueError, UnicodeError) as exc:
+    if len(raw) > _MAX_JWKS_FILE:
+        raise ConfigError(f"{where}: {str(path)!r} is over {_MAX_JWKS_FILE} bytes; not a JWKS")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise ConfigError(f"{where}: {str(path)!r} is not JSON: {exc}") from None
 
 

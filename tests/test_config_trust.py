@@ -67,6 +67,8 @@ BAD_TABLES = [
      f"{W}.jwks: the JWKS file '{{tmp}}/missing.jwks.json' does not exist (a name is relative "
      "to the setup file)", False),
     (HEAD + "jwks = 'not-json.txt'\n", f"{W}.jwks: '{{tmp}}/not-json.txt' is not JSON", False),
+    (HEAD + "jwks = 'huge.json'\n", f"{W}.jwks: '{{tmp}}/huge.json' is over 1048576 bytes", False),
+    (HEAD + "jwks = 'a-dir'\n", f"{W}.jwks: cannot read '{{tmp}}/a-dir': Is a directory", False),
     (HEAD + "jwks_uri = 'https://ci.example/jwks'\naudience = 3\n",
      f"{W}.audience must be a non-empty string; got 3", True),
     (HEAD + "jwks_uri = 'https://ci.example/jwks'\ncopy_claims = 'repository'\n",
@@ -87,6 +89,8 @@ def test_each_bad_table_is_one_error_naming_file_index_and_key(
     tmp_path: Path, text: str, message: str, schema_sees_it: bool
 ) -> None:
     (tmp_path / "not-json.txt").write_text("{not json")
+    (tmp_path / "huge.json").write_text(" " * (1 << 20) + "{}")
+    (tmp_path / "a-dir").mkdir()
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
         load(path)
