@@ -27,6 +27,7 @@ from pytest_authmock.serve_config import (
     load_profile_file,
     port_number,
     split_pair,
+    trust_flag,
     ttl,
 )
 from pytest_authmock.serve_demo import DEMO_CLIENT, DEMO_USER
@@ -175,6 +176,7 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.users.append(
             {"username": username, "password": password, "_where": f"--user {username}"}
         )
+    settings.trusted_issuers.extend(trust_flag(value) for value in args.trust_issuer)
     if settings.certs_dir is not None and not settings.uses_tls:
         raise ConfigError("--certs-dir needs --tls or --mtls (plain HTTP has no certificates)")
     return settings

@@ -89,6 +89,8 @@ def summary(service: Any) -> str:
     if idp.profile is not None:
         rows.append(("profile", f"{idp.profile.source} (from {idp.profile.issuer})"))
     rows += setting_rows(idp)
+    if idp.trusted_issuers:
+        rows.append(("trusted issuers", ", ".join(idp.trusted_issuers)))
     if not settings.clients:
         rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
         rows.append(("demo CLI client", f"{DEMO_CLI} (public: device, auth code + PKCE, password)"))
@@ -161,6 +163,7 @@ def start_record(service: Any) -> dict[str, Any]:
         "clients": list(idp.clients),
         "users": list(idp.users),
         "profile": None if idp.profile is None else str(idp.profile.source),
+        "trusted_issuers": list(idp.trusted_issuers),
         # /_authmock/settings/<group> answers the same (a secret as <key>_set).
         **{group: public(idp, group) for group in GROUPS},
     }

@@ -69,6 +69,15 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "http://127.0.0.1/callback matches any port (RFC 8252 §7.3)",
     )
     add(
+        "--trust-issuer",
+        action="append",
+        default=[],
+        metavar="ISSUER=JWKS_URI",
+        help="accept JWTs of ISSUER, checked with the keys at JWKS_URI, as JWT bearer grants "
+        "and token-exchange subject tokens (repeatable; audience and copied claims: "
+        "[[trusted_issuers]] in --config)",
+    )
+    add(
         "--initial-access-token",
         metavar="TOKEN",
         help="dynamic registration (RFC 7591 §3) requires this bearer token; never printed "

@@ -199,6 +199,9 @@ class Service:
                 self.idp.protect,
                 {"url": origin + url if url.startswith("/") else url, **spec},
             )
+        for spec in settings.trusted_issuers:
+            spec = dict(spec)
+            self._call(spec.pop("_where"), self.idp.trust_issuer, spec)
         if settings.declaration is not None:  # kid, clock_skew, [[faults]]
             try:
                 settings.declaration.apply(self.idp)

@@ -174,7 +174,8 @@ def verify_trusted_jwt(
         known = ", ".join(sorted(trust.issuers)) or "none"
         raise error(
             f"{what} was issued by {issuer!r}, which this provider does not trust "
-            f"(trusted: {known}); call idp.trust_issuer({issuer!r}, ...) in the test"
+            f"(trusted: {known}); trust it with idp.trust_issuer({issuer!r}, ...), a "
+            "[[trusted_issuers]] table or authmock serve --trust-issuer"
         )
 
     def load(refresh: bool) -> list[Key]:
