@@ -24,6 +24,17 @@ reads like the calls it stands for::
     url = "/api/me"                 # a path on the issuer's origin, or a full URL
     scopes = ["profile"]
 
+    [protocol]                      # idp.protocol_settings (a table, not an array)
+    initial_access_token = "reg-token"
+    require_pushed_authorization_requests = true
+
+    [dpop]                          # idp.dpop_settings
+    require_nonce = true
+
+    [[trusted_issuers]]             # idp.trust_issuer(...): see config_trust
+    issuer = "https://ci.example"
+    jwks_uri = "https://ci.example/.well-known/jwks.json"
+
     [[faults]]
     kind = "fail"                   # the idp method's name (fail, rate_limit, delay,
     status = 503                    # timeout, disconnect, refuse, malformed_json,
@@ -44,6 +55,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_authmock import config_trust, setting_groups
+from pytest_authmock.config_values import (
+    ConfigError,
+    boolean,
+    integer,
+    port_number,
+    string,
+    ttl,
+)
 from pytest_authmock.provider.config import OptionError, ProviderConfig
 from pytest_authmock.provider.faults import FAULT_METHODS
 from pytest_authmock.provider.registration import CLIENT_OPTIONS
@@ -66,15 +86,16 @@ __all__ = [
     "USER_KEYS",
     "ConfigError",
     "Declaration",
+    "boolean",
     "check",
+    "integer",
     "load",
     "parse",
+    "port_number",
     "read_toml",
+    "string",
+    "ttl",
 ]
-
-
-class ConfigError(ValueError):
-    """A bad setup file or option value; the message names the file, the key and the fix."""
 
 
 #: Keys that configure ``authmock serve``'s listener, not the provider.
@@ -130,6 +151,8 @@ TOP_LEVEL_KEYS: tuple[str, ...] = (
     "clock_skew",
     *_TABLES,
     "faults",
+    "trusted_issuers",
+    *setting_groups.GROUPS,
 )
 _TTL_KEYS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
 
@@ -152,14 +175,21 @@ class Declaration:
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     faults: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: ``trust_issuer()`` keywords, one per ``[[trusted_issuers]]`` table.
+    trusted_issuers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The ``[protocol]`` and ``[dpop]`` tables, checked: group -> {key: value}.
+    settings: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def where(self) -> str:
         return f"config file {self.path.name}"
 
     def apply(self, idp: FakeIdP) -> None:
-        """Register the clients, users, resources and faults; set the kid and the skew."""
+        """Register the clients, users, resources, trusted issuers and faults; set the kid,
+        the skew and the ``[protocol]`` and ``[dpop]`` settings."""
         where = self.where
+        for group, found in self.settings.items():
+            setting_groups.apply(idp, group, found)
         if self.kid is not None:
             _call(f"{where}: kid", idp.use_kid, {"kid": self.kid})
         if self.clock_skew is not None:
@@ -171,6 +201,8 @@ class Declaration:
             _call(f"{where}: users[{index}]", idp.add_user, dict(spec))
         for index, spec in enumerate(self.resources):
             protect_resource(idp, spec, f"{where}: resources[{index}]")
+        for index, spec in enumerate(self.trusted_issuers):
+            _call(f"{where}: trusted_issuers[{index}]", idp.trust_issuer, dict(spec))
         for index, spec in enumerate(self.faults):
             spec = dict(spec)
             method = FAULT_METHODS.get(spec["kind"], spec["kind"])
@@ -259,10 +291,19 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
             raise ConfigError(f"{where}: clock_skew must be a number of seconds; got {skew!r}")
         declaration.clock_skew = float(skew)
     check_provider_options(declaration.options, where)
+    for group in setting_groups.GROUPS:
+        if group in data:
+            declaration.settings[group] = settings_table(group, data[group], where)
     declaration.clients = _tables(data, "clients", CLIENT_KEYS, where)
     declaration.users = _tables(data, "users", USER_KEYS, where)
     declaration.resources = _tables(data, "resources", RESOURCE_KEYS, where)
     declaration.faults = _tables(data, "faults", FAULT_KEYS, where)
+    if "trusted_issuers" in data:
+        tables = _tables(data, "trusted_issuers", config_trust.KEYS, where)
+        declaration.trusted_issuers = [
+            config_trust.checked(table, path, f"{where}: trusted_issuers[{index}]")
+            for index, table in enumerate(tables)
+        ]
     for index, fault in enumerate(declaration.faults):
         if fault.get("kind") not in FAULT_KINDS:
             raise ConfigError(
@@ -270,6 +311,14 @@ def parse(data: Mapping[str, Any], path: Path) -> Declaration:
                 f"got {fault.get('kind')!r}"
             )
     return declaration
+
+
+def settings_table(group: str, table: object, where: str) -> dict[str, Any]:
+    """A ``[protocol]`` or ``[dpop]`` table, checked: its keys are the settings' fields."""
+    try:
+        return setting_groups.checked(group, table)
+    except setting_groups.SettingError as error:
+        raise ConfigError(f"{where}: {error}") from None
 
 
 def _profile(value: object, path: Path, where: str) -> Path:
@@ -327,49 +376,3 @@ def _tables(
                     table[key] = ttl(table[key], f"{where}: {name}[{index}].{key}")
         found.append(table)
     return found
-
-
-# -- values ------------------------------------------------------------------------------
-
-
-def ttl(value: object, where: str) -> int | None:
-    """A TTL in seconds; ``0``, ``"none"`` or ``"never"`` mean the token never expires."""
-    if isinstance(value, str) and value.strip().lower() in ("none", "never"):
-        return None
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise ConfigError(
-                f"{where} must be a whole number of seconds or 'none'; got {value!r}"
-            ) from None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where} must be a whole number of seconds or 'none'; got {value!r}")
-    return None if value == 0 else value
-
-
-def port_number(value: object, where: str) -> int:
-    number = integer(value, where)
-    if not 0 <= number <= 65535:
-        raise ConfigError(
-            f"{where} must be between 0 and 65535 (0 picks a free port); got {number}"
-        )
-    return number
-
-
-def string(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where} must be a non-empty string; got {value!r}")
-    return value
-
-
-def boolean(value: object, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where} must be true or false; got {value!r}")
-    return value
-
-
-def integer(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where} must be a whole number; got {value!r}")
-    return value

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pytest_authmock import config_file
+from pytest_authmock import config_file, config_trust, setting_groups
 from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS
 from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
 
@@ -35,6 +35,23 @@ _STRING_OR_STRINGS: dict[str, Any] = {"anyOf": [_STRING, _STRINGS]}
 _BOOLEAN: dict[str, Any] = {"type": "boolean"}
 _NUMBER: dict[str, Any] = {"type": "number"}
 _TABLE: dict[str, Any] = {"type": "object"}
+_URL: dict[str, Any] = {"type": "string", "pattern": "^https?://"}
+# A trusted issuer's JWKS: public keys only (config_trust refuses the private members).
+_JWKS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "keys": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["kty"],
+                "not": {"anyOf": [{"required": [name]} for name in config_trust.PRIVATE_MEMBERS]},
+            },
+        }
+    },
+    "required": ["keys"],
+}
 # config_file.ttl(): whole seconds (0 = never expires) or "none"/"never".
 _TTL: dict[str, Any] = {
     "anyOf": [{"type": "integer", "minimum": 0}, {"enum": ["none", "never"]}],
@@ -151,6 +168,22 @@ def _types() -> dict[str, dict[str, dict[str, Any]]]:
             "stall": {"type": "number", "minimum": 0},
             "content_type": _STRING,
         },
+        "trusted_issuers": {
+            "issuer": {**_URL, "description": "the URL its tokens carry in 'iss'"},
+            "jwks": {
+                "anyOf": [_JWKS, _STRING],
+                "description": "its public keys: a JWKS table, or a JSON file relative to this one",
+            },
+            "jwks_uri": {**_URL, "description": "where its JWKS is fetched (again for a new kid)"},
+            "audience": {
+                **_STRING,
+                "description": "the aud its tokens must carry; default: this provider",
+            },
+            "copy_claims": {
+                **_STRINGS,
+                "description": "claims copied from its tokens into the tokens issued here",
+            },
+        },
     }
 
 
@@ -159,14 +192,30 @@ ACCEPTED_KEYS: dict[str, tuple[str, ...]] = {
     "": tuple(
         k
         for k in config_file.TOP_LEVEL_KEYS
-        if k not in ("clients", "users", "resources", "faults")
+        if k
+        not in (
+            "clients",
+            "users",
+            "resources",
+            "faults",
+            "trusted_issuers",
+            *setting_groups.GROUPS,
+        )
     ),
     "clients": config_file.CLIENT_KEYS,
     "users": config_file.USER_KEYS,
     "resources": config_file.RESOURCE_KEYS,
     "faults": config_file.FAULT_KEYS,
+    "trusted_issuers": config_trust.KEYS,
 }
-_REQUIRED = {"clients": ["client_id"], "resources": ["url"], "faults": ["kind"]}
+_REQUIRED = {
+    "clients": ["client_id"],
+    "resources": ["url"],
+    "faults": ["kind"],
+    "trusted_issuers": ["issuer"],
+}
+#: Tables that need exactly one of some keys (config_trust: jwks or jwks_uri).
+_ONE_OF = {"trusted_issuers": ("jwks", "jwks_uri")}
 
 
 def schema() -> dict[str, Any]:
@@ -188,9 +237,13 @@ def schema() -> dict[str, Any]:
         }
         if table in _REQUIRED:
             tables[table]["required"] = _REQUIRED[table]
+        if table in _ONE_OF:
+            tables[table]["oneOf"] = [{"required": [key]} for key in _ONE_OF[table]]
     top = tables.pop("")
     for name, items in tables.items():
         top["properties"][name] = {"type": "array", "items": items}
+    for group in setting_groups.GROUPS:  # [protocol], [dpop]: one table each, typed by its fields
+        top["properties"][group] = setting_groups.table_schema(group)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_URL,

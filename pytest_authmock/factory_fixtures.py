@@ -48,6 +48,7 @@ def _new_provider(
     provider.internals.faults.assert_all_fired = options.assert_all_faults_fired
     if options.clock_skew:
         provider.clock.skew = options.clock_skew
+    options.apply_settings(provider)  # the marker's protocol= and dpop=, like its options
     return provider
 
 
@@ -106,6 +107,7 @@ class _Slot:
     def handle(self, request: httpx.Request, cert: x509.Certificate | None) -> httpx.Response:
         import httpx
 
+        from pytest_authmock.provider.errors import wire_text
         from pytest_authmock.provider.paths import DISCOVERY_PATHS
 
         path = request.url.path
@@ -123,7 +125,7 @@ class _Slot:
             404,
             json={
                 "error": "not_found",
-                "error_description": f"no issuer serves {path!r} right now",
+                "error_description": wire_text(f"no issuer serves {path!r} right now"),
             },
         )
 

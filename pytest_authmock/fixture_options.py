@@ -2,7 +2,8 @@
 
 Precedence, lowest first: built-in defaults, ini options (``authmock_<name>``),
 then the ``@pytest.mark.authmock(...)`` markers of the module, the class and the
-test (the closest one wins per keyword).
+test (the closest one wins per keyword; within the ``protocol={...}`` and
+``dpop={...}`` settings, per key).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import functools
 import hashlib
 import importlib.util
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_authmock import links, profile_options
-from pytest_authmock.provider.config import ALGORITHMS, TOKEN_FORMATS, ProviderConfig
-from pytest_authmock.provider.errors import UNAUTHORIZED_GRANT_ERRORS
+from pytest_authmock import links, profile_options, setting_groups
+from pytest_authmock.fixture_ini import ini_help, parse_ini
+from pytest_authmock.provider.config import ProviderConfig
 from pytest_authmock.transport.routing import UNROUTED_CHOICES
 
 if TYPE_CHECKING:
@@ -38,12 +40,15 @@ FIXTURE_OPTIONS = (
     "unrouted",
     "profile",
 )
-MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS
+#: ``protocol={...}`` and ``dpop={...}``: ``idp.protocol_settings`` and ``idp.dpop_settings``
+#: (marker only: an ini file names a setup file with ``authmock_config`` for them).
+SETTING_OPTIONS = setting_groups.GROUPS
+MARKER_OPTIONS = ProviderConfig.option_names() + FIXTURE_OPTIONS + SETTING_OPTIONS
+#: Marker options without an ini option.
+_NOT_INI = ("seed", *SETTING_OPTIONS)
 #: Choose the idp_server flavour (HTTPS, HTTPS with client certificates); read by
 #: pytest_authmock.transport.idp_server, ignored by the in-process idp.
 SERVER_OPTIONS = ("tls", "mtls")
-_TTL_OPTIONS = ("access_token_ttl", "refresh_token_ttl", "id_token_ttl")
-_BOOL_OPTIONS = ("refresh_token_rotation", "teardown_check", "assert_all_faults_fired", "requests")
 
 SEED_KEY = pytest.StashKey[int]()
 DEFAULTS_KEY = pytest.StashKey[dict[str, Any]]()
@@ -59,7 +64,8 @@ MARKER_HELP = (
     "unauthorized_grant_error='unauthorized_client', seed=None, "
     "teardown_check=True, assert_all_faults_fired=True, clock_skew=0, config='setup.toml', "
     "requests=False, unrouted='passthrough'|'fail', "
-    "profile='provider-profile.json', "
+    "profile='provider-profile.json', protocol={'require_pushed_authorization_requests': True}, "
+    "dpop={'require_nonce': True}, "
     "tls=False, mtls=False): configure the idp / idp_server fixtures for this test "
     f"(TTLs in seconds, None = never expires). See {DOCS_URL}"
 )
@@ -82,6 +88,8 @@ class FixtureOptions:
     unrouted: str = "passthrough"
     #: The provider profile the config follows (``idp.profile``).
     profile: AppliedProfile | None = None
+    #: The marker's checked ``protocol=`` and ``dpop=`` settings; they win over the file's.
+    settings: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     def apply(self, provider: FakeIdP) -> None:
         """Set up a new provider beyond its ``ProviderConfig``: skew, TOML setup, fault check."""
@@ -94,8 +102,14 @@ class FixtureOptions:
                 self.declaration.apply(provider)
             except ConfigError as error:
                 pytest.fail(f"pytest-authmock: {error}", pytrace=False)
+        self.apply_settings(provider)
         if self.clock_skew:
             provider.clock.skew = self.clock_skew
+
+    def apply_settings(self, provider: FakeIdP) -> None:
+        """The marker's ``protocol=`` and ``dpop=`` (over the setup file's tables, per key)."""
+        for group, found in self.settings.items():
+            setting_groups.apply(provider, group, found)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -107,108 +121,20 @@ def add_options(parser: pytest.Parser) -> None:
         help="seed for Faker-filled identities; the run's seed is printed in the header",
     )
     for name in MARKER_OPTIONS:
-        if name == "seed":
+        if name in _NOT_INI:
             continue
         parser.addini(f"authmock_{name}", help=ini_help(name), default=None)
-
-
-#: What each ini option sets, for ``pytest --help``; ini_help() adds values and default.
-INI_DESCRIPTIONS = {
-    "issuer": "issuer URL of the idp / idp_server provider",
-    "token_format": "access token format",
-    "algorithm": "signing algorithm of JWT access tokens and ID tokens",
-    "access_token_ttl": "access token lifetime, whole seconds or none (never expires)",
-    "refresh_token_ttl": "refresh token lifetime, whole seconds or none (never expires)",
-    "id_token_ttl": "ID token lifetime, whole seconds",
-    "audience": "aud of access tokens when the request names no API; none = the issuer",
-    "refresh_token_rotation": "rotate refresh tokens, revoking the family on reuse (RFC 9700)",
-    "unauthorized_grant_error": "error answered for a grant the client may not use",
-    "teardown_check": "fail a test whose provider was left with problems",
-    "assert_all_faults_fired": "report planned faults that never fired at teardown",
-    "clock_skew": "seconds the provider's clock runs ahead of the tests' (negative: behind)",
-    "config": "TOML setup file for every provider, relative to the ini file",
-    "requests": "idp also answers `requests` calls in-process (pytest-authmock[requests])",
-    "unrouted": "what idp does with requests to hosts it does not own",
-}
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "token_format": TOKEN_FORMATS,
-    "algorithm": ALGORITHMS,
-    "unauthorized_grant_error": tuple(UNAUTHORIZED_GRANT_ERRORS),
-    "unrouted": UNROUTED_CHOICES,
-    **{name: ("true", "false") for name in _BOOL_OPTIONS},
-}
-_FIXTURE_DEFAULTS: dict[str, object] = {
-    "teardown_check": True,
-    "assert_all_faults_fired": True,
-    "clock_skew": 0,
-    "config": None,
-    "requests": False,
-    "unrouted": "passthrough",
-}
-
-
-def ini_help(name: str) -> str:
-    """``pytest --help`` text of ``authmock_<name>``: what it sets, the values, the default."""
-    own = profile_options.ini_help(name)  # the profile and the provider's switches
-    if own is not None:
-        return own
-    default = _FIXTURE_DEFAULTS.get(name, getattr(ProviderConfig(), name, None))
-    if isinstance(default, bool):
-        shown = str(default).lower()
-    elif default is None:
-        shown = "none"
-    else:
-        shown = str(default)
-    choices = f", one of {', '.join(_CHOICES[name])}" if name in _CHOICES else ""
-    return f"{INI_DESCRIPTIONS[name]}{choices} (default: {shown})"
-
-
-def _parse_ini(name: str, raw: str) -> Any:
-    key = f"authmock_{name}"
-    value = raw.strip()
-    if name in _TTL_OPTIONS:
-        if value.lower() == "none":
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise pytest.UsageError(
-                f"ini option {key} must be a whole number of seconds or 'none'; got {raw!r}"
-            ) from None
-    if name in _BOOL_OPTIONS:
-        lowered = value.lower()
-        if lowered in ("true", "1", "yes", "on"):
-            return True
-        if lowered in ("false", "0", "no", "off"):
-            return False
-        raise pytest.UsageError(f"ini option {key} must be true or false; got {raw!r}")
-    if name == "audience" and value.lower() == "none":
-        return None
-    if name == "unrouted" and value not in UNROUTED_CHOICES:
-        raise pytest.UsageError(
-            f"ini option {key} must be one of {', '.join(UNROUTED_CHOICES)}; got {raw!r}"
-        )
-    if profile_options.is_switch(name):
-        return profile_options.from_ini_text(name, value)
-    if name == "clock_skew":
-        try:
-            return float(value)
-        except ValueError:
-            raise pytest.UsageError(
-                f"ini option {key} must be a number of seconds; got {raw!r}"
-            ) from None
-    return value
 
 
 def configure(config: pytest.Config) -> None:
     """Read and validate ini defaults once, so a bad value stops the run at start-up."""
     defaults: dict[str, Any] = {}
     for name in MARKER_OPTIONS:
-        if name == "seed":
+        if name in _NOT_INI:
             continue
         raw = config.getini(f"authmock_{name}")
         if raw not in (None, ""):
-            defaults[name] = _parse_ini(name, str(raw))
+            defaults[name] = parse_ini(name, str(raw))
     if "config" in defaults:
         # Relative to the ini file, like every other path in it.
         base = config.inipath.parent if config.inipath else config.rootpath
@@ -261,6 +187,7 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
     options.update(marker_kwargs)
     for name in SERVER_OPTIONS:
         options.pop(name, None)
+    settings = {group: options.pop(group) for group in SETTING_OPTIONS if group in options}
     profile_path = options.pop("profile", None)
     declaration = _declaration(request, options.pop("config", None), "config" in marker_kwargs)
     profile_in_marker = "profile" in marker_kwargs
@@ -314,6 +241,7 @@ def resolve(request: pytest.FixtureRequest) -> FixtureOptions:
         requests=intercept_requests,
         unrouted=unrouted,
         profile=profile,
+        settings=settings,
     )
 
 
@@ -332,7 +260,10 @@ def marker_options(node: pytest.Item) -> dict[str, Any]:
 
     A module's ``pytestmark``, a class's marker and the test's own merge (as
     pytest-httpx merges its marker), so ``access_token_ttl=60`` on a test keeps
-    the module's ``token_format="opaque"``.
+    the module's ``token_format="opaque"``. The ``protocol`` and ``dpop`` settings
+    merge per key in the same way, checked here: each key is a setting of its own,
+    so ``protocol={"end_session": False}`` on a test keeps the module's
+    ``protocol={"initial_access_token": ...}``.
     """
     merged: dict[str, Any] = {}
     # iter_markers yields the test's own markers first, then its class's, then its module's.
@@ -344,8 +275,22 @@ def marker_options(node: pytest.Item) -> dict[str, Any]:
                 pytrace=False,
             )
         for name, value in marker.kwargs.items():
-            merged.setdefault(name, value)
+            if name in SETTING_OPTIONS:
+                closer = merged.setdefault(name, {})
+                for key, setting in _settings(name, value).items():
+                    closer.setdefault(key, setting)
+            else:
+                merged.setdefault(name, value)
     return merged
+
+
+def _settings(group: str, table: object) -> dict[str, Any]:
+    try:
+        return setting_groups.checked(group, table)
+    except setting_groups.SettingError as error:
+        problem = str(error)
+    # Failed outside the handler: the report shows the message, not a chain of two.
+    pytest.fail(f"@pytest.mark.authmock option {problem}", pytrace=False)
 
 
 def _declaration(

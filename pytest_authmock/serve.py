@@ -27,12 +27,13 @@ from pytest_authmock.serve_config import (
     load_profile_file,
     port_number,
     split_pair,
+    trust_flag,
     ttl,
 )
 from pytest_authmock.serve_demo import DEMO_CLIENT, DEMO_USER
 from pytest_authmock.serve_env import env_arguments
 from pytest_authmock.serve_log import redact_target
-from pytest_authmock.serve_options import add_options, read_options
+from pytest_authmock.serve_options import add_options, read_options, read_setting_flags
 from pytest_authmock.serve_service import Service
 
 __all__ = [
@@ -159,6 +160,7 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.provider["access_token_ttl"] = ttl(args.access_token_ttl, "--access-token-ttl")
     if args.journal_limit is not None:
         settings.provider["journal_limit"] = journal_limit(args.journal_limit)
+    read_setting_flags(args, settings.groups)
     for value in args.client:
         client_id, secret = split_pair(value, "--client", "ID", "SECRET")
         settings.clients.append(
@@ -174,6 +176,7 @@ def parse(argv: Sequence[str]) -> Settings:
         settings.users.append(
             {"username": username, "password": password, "_where": f"--user {username}"}
         )
+    settings.trusted_issuers.extend(trust_flag(value) for value in args.trust_issuer)
     if settings.certs_dir is not None and not settings.uses_tls:
         raise ConfigError("--certs-dir needs --tls or --mtls (plain HTTP has no certificates)")
     return settings

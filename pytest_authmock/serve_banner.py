@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shlex
 import socket
 from typing import Any
@@ -12,6 +13,7 @@ from pytest_authmock.control.pages_paths import DEBUGGER
 from pytest_authmock.control.routes import PREFIX
 from pytest_authmock.serve_certs import P12_PASSWORD, describe
 from pytest_authmock.serve_demo import DEMO_CLI, DEMO_CLIENT, DEMO_USER
+from pytest_authmock.setting_groups import GROUPS, changed, public
 
 _WILDCARDS = {"0.0.0.0": "IPv4", "::": "IPv6", "": "IPv4"}  # noqa: S104 - names, not a bind
 
@@ -86,6 +88,9 @@ def summary(service: Any) -> str:
     rows.append(("tokens", f"{config.token_format}{algorithm}; access tokens {lifetime}"))
     if idp.profile is not None:
         rows.append(("profile", f"{idp.profile.source} (from {idp.profile.issuer})"))
+    rows += setting_rows(idp)
+    if idp.trusted_issuers:
+        rows.append(("trusted issuers", ", ".join(idp.trusted_issuers)))
     if not settings.clients:
         rows.append(("demo client", f"{DEMO_CLIENT[0]} / {DEMO_CLIENT[1]}"))
         rows.append(("demo CLI client", f"{DEMO_CLI} (public: device, auth code + PKCE, password)"))
@@ -118,6 +123,20 @@ def summary(service: Any) -> str:
     return "\n".join(lines)
 
 
+def setting_rows(idp: Any) -> list[tuple[str, str]]:
+    """A row per setting group that differs from the defaults (a secret only says it is set)."""
+    rows = []
+    for group in GROUPS:
+        different = changed(idp, group)
+        if different:
+            shown = (
+                f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+                for key, value in different.items()
+            )
+            rows.append((f"{group} settings", ", ".join(shown)))
+    return rows
+
+
 def start_record(service: Any) -> dict[str, Any]:
     """The ``--json`` start record: one JSON object, everything a script needs."""
     idp = service.idp
@@ -144,6 +163,9 @@ def start_record(service: Any) -> dict[str, Any]:
         "clients": list(idp.clients),
         "users": list(idp.users),
         "profile": None if idp.profile is None else str(idp.profile.source),
+        "trusted_issuers": list(idp.trusted_issuers),
+        # /_authmock/settings/<group> answers the same (a secret as <key>_set).
+        **{group: public(idp, group) for group in GROUPS},
     }
     if len(service.servers) > 1:
         record["mtls_endpoint_aliases"] = idp.metadata()["mtls_endpoint_aliases"]

@@ -36,6 +36,7 @@ __all__ = [
     "load_profile_file",
     "port_number",
     "split_pair",
+    "trust_flag",
     "ttl",
 ]
 
@@ -57,6 +58,11 @@ class Settings:
     clients: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     users: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     resources: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: ``trust_issuer()`` keywords: the file's ``[[trusted_issuers]]``, then ``--trust-issuer``.
+    trusted_issuers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: ``idp.protocol_settings`` and ``idp.dpop_settings`` (group -> {key: value}): the
+    #: file's ``[protocol]`` and ``[dpop]`` tables, then the flags that set them.
+    groups: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     #: The provider profile to replay (``--profile``, or the config file's ``profile``);
     #: the options above win over its choices.
     profile: Profile | None = None
@@ -94,12 +100,16 @@ def load_config(path: Path, settings: Settings) -> None:
         settings.seed = declaration.seed
     if declaration.profile is not None:
         settings.profile = load_profile_file(declaration.profile)
-    for name in ("clients", "users", "resources"):
+    for name in ("clients", "users", "resources", "trusted_issuers"):
         tables = getattr(declaration, name)
         getattr(settings, name).extend(
             dict(table, _where=f"{where}: {name}[{index}]") for index, table in enumerate(tables)
         )
-    declaration.clients, declaration.users, declaration.resources = [], [], []
+        setattr(declaration, name, [])
+    for group, found in declaration.settings.items():
+        settings.groups.setdefault(group, {}).update(found)
+    # A reset restores the settings from the baseline, where the flags' values win.
+    declaration.settings = {}
     settings.declaration = declaration
 
 
@@ -111,6 +121,19 @@ def load_profile_file(path: Path) -> Profile:
         return load_profile(path)
     except ProfileError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def trust_flag(value: str) -> dict[str, Any]:
+    """``--trust-issuer ISSUER=JWKS_URI`` -> ``trust_issuer()`` keywords (split at the first
+    ``=``: an issuer URL has no query, RFC 8414 §2, while a JWKS URI may)."""
+    issuer, sep, jwks_uri = value.partition("=")
+    urls = ("https://", "http://")
+    if not sep or not issuer.startswith(urls) or not jwks_uri.startswith(urls):
+        raise ConfigError(
+            "--trust-issuer expects ISSUER=JWKS_URI, two http(s) URLs (e.g. --trust-issuer "
+            f"https://ci.example=https://ci.example/.well-known/jwks.json); got {value!r}"
+        )
+    return {"issuer": issuer, "jwks_uri": jwks_uri, "_where": f"--trust-issuer {issuer}"}
 
 
 def split_pair(value: str, option: str, left: str, right: str) -> tuple[str, str]:

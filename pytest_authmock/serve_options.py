@@ -1,5 +1,5 @@
 """The options of ``authmock serve`` for other languages: control API, start record,
-JSON logs, device-flow knobs and redirect URIs."""
+JSON logs, device-flow knobs, redirect URIs, and the common protocol and DPoP settings."""
 
 from __future__ import annotations
 
@@ -68,6 +68,58 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="a redirect URI for the demo and --client clients (repeatable); loopback "
         "http://127.0.0.1/callback matches any port (RFC 8252 §7.3)",
     )
+    add(
+        "--trust-issuer",
+        action="append",
+        default=[],
+        metavar="ISSUER=JWKS_URI",
+        help="accept JWTs of ISSUER, checked with the keys at JWKS_URI, as JWT bearer grants "
+        "and token-exchange subject tokens (repeatable; audience and copied claims: "
+        "[[trusted_issuers]] in --config)",
+    )
+    add(
+        "--initial-access-token",
+        metavar="TOKEN",
+        help="dynamic registration (RFC 7591 §3) requires this bearer token; never printed "
+        "(default: open registration)",
+    )
+    add(
+        "--require-par",
+        action="store_true",
+        default=None,
+        help="every authorization request must be pushed first (RFC 9126 §5)",
+    )
+    add(
+        "--dpop-nonce",
+        action="store_true",
+        default=None,
+        help="demand a server nonce in every DPoP proof (RFC 9449 §8)",
+    )
+
+
+#: The flags that set a provider setting: dest -> (group, key). Other settings have a
+#: ``[protocol]`` or ``[dpop]`` table in the --config file.
+SETTING_FLAGS = {
+    "initial_access_token": ("protocol", "initial_access_token"),
+    "require_par": ("protocol", "require_pushed_authorization_requests"),
+    "dpop_nonce": ("dpop", "require_nonce"),
+}
+
+
+def read_setting_flags(args: Any, groups: dict[str, dict[str, Any]]) -> None:
+    """Put the setting flags given into ``groups``, over the config file's tables."""
+    from pytest_authmock.setting_groups import SettingError, checked
+
+    for dest, (group, key) in SETTING_FLAGS.items():
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        flag = "--" + dest.replace("_", "-")
+        try:
+            found = checked(group, {key: value})
+        except SettingError as error:  # the message never shows a secret's value
+            raise ConfigError(f"{flag}: {error.problem}") from None
+        groups.setdefault(group, {}).update(found)
 
 
 def _seconds(value: str | None, flag: str, minimum: int) -> int | None:

@@ -199,11 +199,18 @@ class Service:
                 self.idp.protect,
                 {"url": origin + url if url.startswith("/") else url, **spec},
             )
+        for spec in settings.trusted_issuers:
+            spec = dict(spec)
+            self._call(spec.pop("_where"), self.idp.trust_issuer, spec)
         if settings.declaration is not None:  # kid, clock_skew, [[faults]]
             try:
                 settings.declaration.apply(self.idp)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
+        from pytest_authmock import setting_groups
+
+        for group, found in settings.groups.items():  # checked when read
+            setting_groups.apply(self.idp, group, found)
 
     def _add_client(self, spec: dict[str, Any], material: TLSMaterial | None) -> None:
         where = spec.pop("_where")

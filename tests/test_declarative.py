@@ -229,6 +229,8 @@ def test_top_level_keys_are_the_provider_options() -> None:
 
     provider = set(config_file.TOP_LEVEL_KEYS) - set(config_file.SERVER_KEYS)
     scenario = {"seed", "kid", "clock_skew", "clients", "users", "resources", "faults", "profile"}
+    scenario |= {"protocol", "dpop"}  # the provider's setting groups (setting_groups.GROUPS)
+    scenario |= {"trusted_issuers"}  # idp.trust_issuer() (config_trust)
     assert provider - scenario == set(ProviderConfig.option_names())
     assert set(ProviderConfig.option_names()) <= set(_keywords(FakeIdP.__init__))
 

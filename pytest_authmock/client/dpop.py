@@ -12,6 +12,7 @@ answer is retried once with the new nonce.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import threading
@@ -43,6 +44,14 @@ def access_token_hash(access_token: str) -> str:
 
 def _origin(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.netloc.decode('ascii')}"
+
+
+# A client makes its proofs for the same few URLs: parse each once.
+@functools.lru_cache(maxsize=256)
+def _target(url: str) -> tuple[str, str]:
+    """The origin (for its nonce) and the ``htu`` (RFC 9449 §4.2: no query, no fragment)."""
+    parsed = httpx.URL(url)
+    return _origin(parsed), str(parsed.copy_with(query=None, fragment=None))
 
 
 def is_nonce_challenge(response: httpx.Response) -> bool:
@@ -114,15 +123,14 @@ class DPoPKey:
         nonce: str | None = None,
     ) -> str:
         """A new proof for one request (RFC 9449 §4.2); the origin's nonce if none given."""
-        target = httpx.URL(str(url))
+        origin, htu = _target(str(url))
         if nonce is None:
             with self._lock:
-                nonce = self._nonces.get(_origin(target))
+                nonce = self._nonces.get(origin)
         claims: dict[str, Any] = {
             "jti": secrets.token_urlsafe(16),
             "htm": method.upper(),
-            # §4.2: the target URI without query and fragment.
-            "htu": str(target.copy_with(query=None, fragment=None)),
+            "htu": htu,
             "iat": int(self.clock()),
         }
         if access_token is not None:
@@ -139,7 +147,7 @@ class DPoPKey:
         nonce = response.headers.get("dpop-nonce")
         if nonce:
             with self._lock:
-                self._nonces[_origin(httpx.URL(str(url)))] = nonce
+                self._nonces[_target(str(url))[0]] = nonce
         return is_nonce_challenge(response)
 
     def authorize(self, request: httpx.Request, access_token: str) -> None:

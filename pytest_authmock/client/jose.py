@@ -115,11 +115,20 @@ def public_jwk(key: Key) -> dict[str, Any]:
     return dict(key.as_dict(private=False))
 
 
+#: Algorithms joserfc warns about when it signs with them.
+_WARNED_ALGS = frozenset(
+    name for name, model in jws.JWSRegistry.algorithms.items() if model.security_warning
+)
+
+
 def sign_jwt(header: dict[str, Any], claims: dict[str, Any], key: Key) -> str:
     """A compact JWS of ``claims`` (a JWT, RFC 7519 §7.1)."""
     payload = json.dumps(claims, separators=(",", ":")).encode()
+    alg = header["alg"]
+    if alg not in _WARNED_ALGS:  # catching warnings costs a tenth of an ES256 signature
+        return jws.serialize_compact(header, payload, key, algorithms=[alg])
     with warnings.catch_warnings():
         # joserfc warns that "EdDSA" is deprecated by RFC 9864 in favour of "Ed25519";
         # most providers still know only "EdDSA", so the caller chooses.
         warnings.simplefilter("ignore", SecurityWarning)
-        return jws.serialize_compact(header, payload, key, algorithms=[header["alg"]])
+        return jws.serialize_compact(header, payload, key, algorithms=[alg])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from pytest_authmock.control import accounts, journal, scenario
+from pytest_authmock.control import accounts, journal, scenario, setting_routes, trust_routes
 from pytest_authmock.control.auth import authorize, check_admin_token
 from pytest_authmock.control.http import ControlError, error_response, json_response
 from pytest_authmock.control.openapi import document
@@ -49,6 +49,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     *accounts.ROUTES,
     *scenario.ROUTES,
+    *setting_routes.ROUTES,
+    *trust_routes.ROUTES,
     *journal.ROUTES,
 )
 

@@ -11,13 +11,16 @@ the demo credentials or a certificate file keeps working across resets.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from pytest_authmock import setting_groups
 
 if TYPE_CHECKING:
     from pytest_authmock.provider.idp import FakeIdP
     from pytest_authmock.provider.models import Client, User
     from pytest_authmock.provider.resource import ProtectedResource
+    from pytest_authmock.provider.trust import TrustedIssuer
 
 
 def client_keywords(client: Client) -> dict[str, Any]:
@@ -74,6 +77,30 @@ def resource_keywords(resource: ProtectedResource) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class _LiveIssuer:
+    """Another provider as ``trust_issuer()`` takes it: its issuer and its current JWKS."""
+
+    issuer: str
+    jwks: Callable[[], Mapping[str, Any]]
+
+
+def trusted_issuer_keywords(trusted: TrustedIssuer) -> dict[str, Any]:
+    """``trust_issuer()`` keywords that trust ``trusted`` again, with the same keys."""
+    keywords: dict[str, Any] = {
+        "audience": trusted.audience,
+        "copy_claims": trusted.copy_claims,
+    }
+    if trusted.live_jwks is not None:
+        keywords["issuer"] = _LiveIssuer(trusted.issuer, trusted.live_jwks)
+    elif trusted.jwks_uri is not None:
+        keywords.update(issuer=trusted.issuer, jwks_uri=trusted.jwks_uri)
+    else:
+        keys = [dict(key.as_dict(private=False)) for key in trusted.jwks]
+        keywords.update(issuer=trusted.issuer, jwks={"keys": keys})
+    return keywords
+
+
 class Baseline:
     """A snapshot of a provider's setup, and :meth:`restore` to go back to it."""
 
@@ -84,6 +111,13 @@ class Baseline:
         self.users = [user_keywords(user) for user in idp.users.values()]
         self.resources = [resource_keywords(resource) for resource in idp.resources]
         self.flow_settings = dataclasses.asdict(idp.flow_settings)
+        #: ``idp.protocol_settings`` and ``idp.dpop_settings`` (flags and config tables).
+        self.settings = {
+            group: setting_groups.values(idp, group) for group in setting_groups.GROUPS
+        }
+        self.trusted_issuers = [
+            trusted_issuer_keywords(trusted) for trusted in idp.trusted_issuers.values()
+        ]
         self._reapply = reapply
 
     def restore(self, idp: FakeIdP) -> None:
@@ -100,5 +134,9 @@ class Baseline:
             idp.protect(**keywords)
         for name, value in self.flow_settings.items():
             setattr(idp.flow_settings, name, value)
+        for group, found in self.settings.items():
+            setting_groups.apply(idp, group, found)
+        for keywords in self.trusted_issuers:
+            idp.trust_issuer(**keywords)
         if self._reapply is not None:
             self._reapply(idp)

@@ -1,4 +1,5 @@
-"""The ``[[clients]]``, ``[[users]]`` and ``[[faults]]`` tables as JSON bodies.
+"""The ``[[clients]]``, ``[[users]]``, ``[[faults]]`` and ``[[trusted_issuers]]`` tables as
+JSON bodies.
 
 One format, three ways in: Python keywords, the TOML setup file, and these
 bodies. The keys and their conversions (TTLs, fault kinds) are the TOML
@@ -19,7 +20,7 @@ from pytest_authmock.control.http import bad_request
 from pytest_authmock.provider.faults import FAULT_METHODS
 from pytest_authmock.provider.idp import AUTH_METHODS, GRANT_TYPES
 
-TableName = Literal["clients", "users", "faults"]
+TableName = Literal["clients", "users", "faults", "trusted_issuers"]
 _PSEUDO_FILE = "request"
 
 

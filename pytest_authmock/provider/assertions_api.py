@@ -86,3 +86,19 @@ class AssertionsAPI(FacadeBase):
         with self._lock:
             self._ctx.store.trust.issuers[name] = trusted
         return trusted
+
+    @property
+    def trusted_issuers(self) -> dict[str, TrustedIssuer]:
+        """The issuers ``trust_issuer()`` set up, by issuer URL (a copy: change it through
+        ``trust_issuer()`` and ``distrust_issuer()``)."""
+        with self._lock:
+            return dict(self._ctx.store.trust.issuers)
+
+    def distrust_issuer(self, issuer: str) -> TrustedIssuer:
+        """Stop accepting JWTs from ``issuer``; a ``LookupError`` names the trusted ones."""
+        with self._lock:
+            issuers = self._ctx.store.trust.issuers
+            if issuer not in issuers:
+                known = ", ".join(sorted(issuers)) or "none"
+                raise LookupError(f"issuer {issuer!r} is not trusted (trusted: {known})")
+            return issuers.pop(issuer)

@@ -18,6 +18,7 @@ from cryptography import x509
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from pytest_authmock.provider.challenges import quoted
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
 from pytest_authmock.provider.dpop import DPOP_ALGS, InvalidDpopProof, verify_proof
 from pytest_authmock.provider.errors import (
@@ -25,6 +26,7 @@ from pytest_authmock.provider.errors import (
     InvalidRequest,
     InvalidToken,
     OAuthError,
+    wire_text,
 )
 from pytest_authmock.provider.http import json_response
 from pytest_authmock.provider.limits import load_json, shown
@@ -88,28 +90,27 @@ class BearerCheck:
         """An answer a real API would give: 200 with the identity, or the RFC 6750 error."""
         if self.token is not None:
             return json_response(200, self.token.as_dict())
-        body = {"error": self.error, "error_description": self.description} if self.error else {}
+        text = self.description
+        body = (
+            {"error": self.error, "error_description": None if text is None else wire_text(text)}
+            if self.error
+            else {}
+        )
         headers = {"WWW-Authenticate": self.www_authenticate or "Bearer", **self.headers}
         return json_response(self.status_code, body, headers=headers)
-
-
-def _quote(value: str) -> str:
-    # RFC 6750 §3: error_description is limited to printable ASCII without '"' and '\'.
-    cleaned = "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" for c in value)
-    return f'"{cleaned}"'
 
 
 def _failure(
     realm: str, error: OAuthError, *, scope: Sequence[str] = (), dpop: bool = False
 ) -> BearerCheck:
-    parts = [f"realm={_quote(realm)}"]
-    parts.append(f"error={_quote(error.error)}")
-    parts.append(f"error_description={_quote(error.description)}")
+    parts = [f"realm={quoted(realm)}"]
+    parts.append(f"error={quoted(error.error)}")
+    parts.append(f"error_description={quoted(error.description)}")
     if scope:
-        parts.append(f"scope={_quote(' '.join(scope))}")
+        parts.append(f"scope={quoted(' '.join(scope))}")
     if dpop:
         # RFC 9449 §7.1: the DPoP challenge lists the proof algorithms accepted.
-        parts.append(f"algs={_quote(' '.join(DPOP_ALGS))}")
+        parts.append(f"algs={quoted(' '.join(DPOP_ALGS))}")
     return BearerCheck(
         # RFC 9449 §7.1 and §9: DPoP errors at a resource are 401.
         status_code=401 if dpop and error.status_code == 400 else error.status_code,
@@ -172,11 +173,11 @@ def check_bearer(
                 status_code=401,
                 error=code,
                 description=text,
-                www_authenticate=f"Bearer realm={_quote(realm)}, error={_quote(code)}, "
-                f"error_description={_quote(text)}",
+                www_authenticate=f"Bearer realm={quoted(realm)}, error={quoted(code)}, "
+                f"error_description={quoted(text)}",
             )
         # RFC 6750 §3.1: no credentials at all gets a bare challenge, no error code.
-        return BearerCheck(status_code=401, www_authenticate=f"Bearer realm={_quote(realm)}")
+        return BearerCheck(status_code=401, www_authenticate=f"Bearer realm={quoted(realm)}")
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     scheme = scheme.lower()
@@ -289,7 +290,7 @@ def _check_dpop(
     checked = verify_proof(
         proof,
         method=method,
-        url=httpx.URL(str(url)),
+        url=url if isinstance(url, httpx.URL) else httpx.URL(url),
         now=ctx.clock.now(),
         replay=ctx.store.replay,
         state=ctx.store.dpop,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pytest_authmock.provider.errors import wire_text
+
 
 def quoted(value: str) -> str:
-    # RFC 6750 §3: attribute values are printable ASCII without '"' and '\'.
-    cleaned = "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" for c in value)
-    return f'"{cleaned}"'
+    """``value`` as a quoted auth-param, in the characters RFC 6750 §3 allows."""
+    return f'"{wire_text(value)}"'
 
 
 def bearer(realm: str, **params: str | None) -> str:

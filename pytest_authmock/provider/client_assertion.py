@@ -10,6 +10,7 @@ one the key is for. Every failure is ``invalid_client`` (RFC 6749 §5.2).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -76,6 +77,8 @@ def read_assertion(params: dict[str, str]) -> Assertion | None:
     return Assertion(value, header, claims)
 
 
+# Imported once per secret rather than per request; a changed secret is a new entry.
+@functools.lru_cache(maxsize=64)
 def secret_key(secret: str) -> OctKey:
     """OIDC Core §9: the MAC key is the octets of the UTF-8 client secret."""
     with warnings.catch_warnings():

@@ -39,19 +39,22 @@ class Audience:
 
     issuer: str
     token_endpoint: str
-    #: The endpoint the assertion was sent to (RFC 7523 §3 accepts its URL too).
-    endpoint: str
+    #: The URL the request was sent to.
+    url: httpx.URL
     now: float
 
     @classmethod
     def at(cls, issuer: str, url: httpx.URL, now: float) -> Audience:
         """For a request to ``url`` of the provider ``issuer``, at provider time ``now``."""
-        return cls(
-            issuer=issuer,
-            token_endpoint=issuer + PATHS["token"],
-            endpoint=str(url.copy_with(query=None, fragment=None)),
-            now=now,
-        )
+        return cls(issuer=issuer, token_endpoint=issuer + PATHS["token"], url=url, now=now)
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint the assertion was sent to (RFC 7523 §3 accepts its URL too).
+
+        Computed only for a client assertion: most requests authenticate otherwise.
+        """
+        return str(self.url.copy_with(query=None, fragment=None))
 
 
 def authenticate(

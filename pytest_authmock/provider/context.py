@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, overload
 
 import httpx
 from cryptography import x509
 
 from pytest_authmock.provider.clock import Clock
 from pytest_authmock.provider.config import ProviderConfig
+from pytest_authmock.provider.errors import InvalidRequest
 from pytest_authmock.provider.flow_state import FlowState
 from pytest_authmock.provider.http import read_form
 from pytest_authmock.provider.keys import SigningKeys
@@ -148,6 +149,34 @@ class GrantRequest:
     username: str | None = None
     #: RFC 9449: the thumbprint of the key the request's DPoP proof was signed with.
     dpop_jkt: str | None = None
+
+    @overload
+    def required(self, name: str, /, *, section: str | None = None) -> str: ...
+
+    @overload
+    def required(
+        self, name: str, second: str, /, *names: str, section: str | None = None
+    ) -> tuple[str, ...]: ...
+
+    def required(self, *names: str, section: str | None = None) -> str | tuple[str, ...]:
+        """The value of each named parameter, or ``invalid_request`` naming the grant.
+
+        An empty value counts as missing (RFC 6749 §3.2). The refusal names every
+        missing parameter and ``section``, the specification text that requires
+        them (``"RFC 8628 §3.4"``): ``the device_code grant needs the device_code
+        parameter (RFC 8628 §3.4)``.
+        """
+        values = tuple(self.params.get(name) or "" for name in names)
+        missing = [name for name, value in zip(names, values, strict=True) if not value]
+        if missing:
+            # A URN grant type is named by its last part: "urn:...:device_code".
+            grant = self.params.get("grant_type", "").rpartition(":")[2] or "token"
+            plural = "s" if len(missing) > 1 else ""
+            cited = f" ({section})" if section else ""
+            raise InvalidRequest(
+                f"the {grant} grant needs the {' and '.join(missing)} parameter{plural}{cited}"
+            )
+        return values[0] if len(values) == 1 else values
 
 
 GrantHandler = Callable[[GrantRequest], dict[str, Any]]

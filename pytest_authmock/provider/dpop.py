@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import secrets
 from typing import Any
@@ -93,7 +94,13 @@ def access_token_hash(access_token: str) -> str:
 
 def target_uri(url: httpx.URL) -> str:
     """The request URI without query and fragment, as RFC 9449 §4.3 compares ``htu``."""
-    return str(url.copy_with(query=None, fragment=None))
+    return _without_query(str(url))
+
+
+# Proofs come to the same few URLs; parsing one costs more than a lookup.
+@functools.lru_cache(maxsize=256)
+def _without_query(url: str) -> str:
+    return str(httpx.URL(url).copy_with(query=None, fragment=None))
 
 
 def normalized(uri: str) -> str:
@@ -138,7 +145,7 @@ def verify_proof(
             f"{WHAT} alg {shown(alg)} is not an asymmetric algorithm this server accepts "
             f"({', '.join(DPOP_ALGS)})"
         )
-    jwk = _public_jwk(header.get("jwk"))
+    jwk, jkt = _public_jwk(header.get("jwk"))
     verify_signature(proof, {**header, "kid": None}, [jwk], error=InvalidDpopProof, what=WHAT)
     for name in ("jti", "htm", "htu"):
         if not isinstance(claims.get(name), str) or not claims[name]:
@@ -148,7 +155,9 @@ def verify_proof(
             f"{WHAT} htm is {shown(claims['htm'])}, but the request method is {method!r}"
         )
     expected = target_uri(url)
-    if normalized(claims["htu"]) != normalized(expected):
+    htu = claims["htu"]
+    # The same text needs no normalising; a client sends exactly that, as a rule.
+    if htu != expected and normalized(htu) != normalized(expected):
         raise InvalidDpopProof(
             f"{WHAT} htu is {shown(claims['htu'], 120)}, but the request went to {expected!r} "
             "(compared without query and fragment, RFC 9449 §4.3)"
@@ -166,7 +175,6 @@ def verify_proof(
         )
     if access_token is not None:
         _check_ath(claims, access_token)
-    jkt = thumbprint(jwk)
     if not replay.use("dpop", jkt, claims["jti"], until=iat + window, now=now):
         raise InvalidDpopProof(
             f"{WHAT} jti {shown(claims['jti'])} was already used; make a new proof for every "
@@ -175,17 +183,30 @@ def verify_proof(
     return Proof(jkt=jkt, claims=claims)
 
 
-def _public_jwk(value: object) -> Key:
+def _public_jwk(value: object) -> tuple[Key, str]:
+    """The proof's public key and its thumbprint (``jkt``)."""
     if not isinstance(value, dict):
         raise InvalidDpopProof(f"{WHAT} has no 'jwk' header with the public key (RFC 9449 §4.2)")
     if any(name in value for name in ("d", "p", "q", "dp", "dq", "qi", "k")):
         # RFC 9449 §4.3 check 7: a private key in the header is a leak, refuse it.
         raise InvalidDpopProof(f"{WHAT} jwk header holds a private or symmetric key")
+    if all(isinstance(member, str) for member in value.values()):
+        return _cached_jwk(tuple(sorted(value.items())))
+    return _import_jwk(value)  # a list or number member: rare, and not worth a cache
+
+
+# A client proves the same key on every request: import it (and hash it) once.
+@functools.lru_cache(maxsize=128)
+def _cached_jwk(members: tuple[tuple[str, str], ...]) -> tuple[Key, str]:
+    return _import_jwk(dict(members))
+
+
+def _import_jwk(value: dict[str, Any]) -> tuple[Key, str]:
     try:
         key: Key = JWKRegistry.import_key(value)
     except (JoseError, ValueError, TypeError, KeyError):
         raise InvalidDpopProof(f"{WHAT} jwk header is not a usable public key") from None
-    return key
+    return key, thumbprint(key)
 
 
 def _check_ath(claims: dict[str, Any], access_token: str) -> None:

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+#: RFC 6749 §5.2: ``error_description`` is ``%x20-21 / %x23-5B / %x5D-7E``: printable
+#: ASCII without ``"`` and ``\\``. RFC 6750 §3 says the same of challenge attributes.
+WIRE_TEXT = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+_SECTION = re.compile(r"§ ?")
+_READABLE = str.maketrans({'"': "'", "\\": "/", "\t": " ", "\n": " ", "\r": " "})
+_OUTSIDE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def wire_text(text: str) -> str:
+    """``text`` in the characters an ``error_description`` may carry (RFC 6749 §5.2).
+
+    The same set holds for the ``error_description`` of a ``WWW-Authenticate``
+    challenge (RFC 6750 §3) and of an error redirect (RFC 6749 §4.1.2.1). The
+    rendering keeps the text readable: ``§`` becomes ``section `` (``RFC 6749 §3.2``
+    reads ``RFC 6749 section 3.2``), ``"`` becomes ``'``, ``\\`` becomes ``/``, a tab,
+    newline or carriage return becomes a space, and any other character outside
+    the set (non-ASCII, control characters) becomes ``?``.
+    """
+    if WIRE_TEXT.fullmatch(text):
+        return text
+    return _OUTSIDE.sub("?", _SECTION.sub("section ", text).translate(_READABLE))
 
 
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error; endpoints raise it and the dispatcher renders it.
 
     ``status_code`` defaults to 400 as §5.2 requires for every code except
-    ``invalid_client`` (401).
+    ``invalid_client`` (401). ``description`` is the text as written, for Python
+    callers and pages; :meth:`body` puts it on the wire through :func:`wire_text`.
     """
 
     status_code: ClassVar[int] = 400
@@ -21,7 +45,8 @@ class OAuthError(Exception):
         self.headers = dict(headers or {})
 
     def body(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
+        """The JSON body (RFC 6749 §5.2), also the parameters of an error redirect."""
+        return {"error": self.error, "error_description": wire_text(self.description)}
 
 
 class InvalidRequest(OAuthError):

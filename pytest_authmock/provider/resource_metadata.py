@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from pytest_authmock.provider.context import ProviderContext, ProviderRequest
+from pytest_authmock.provider.dpop import DPOP_ALGS
 from pytest_authmock.provider.http import json_response, require_method
 
 if TYPE_CHECKING:
@@ -74,9 +75,13 @@ class MetadataRoute:
             "authorization_servers": [ctx.issuer],
             # RFC 6750 §2.1: the routes read the Authorization header only.
             "bearer_methods_supported": ["header"],
-            # The routes check cnf x5t#S256 of certificate-bound tokens (RFC 8705 §3).
-            "tls_client_certificate_bound_access_tokens": True,
+            # RFC 9449 §7: the routes check DPoP proofs of DPoP-bound tokens.
+            "dpop_signing_alg_values_supported": list(DPOP_ALGS),
         }
+        if ctx.client_certificates:
+            # The routes check cnf x5t#S256 of certificate-bound tokens (RFC 8705 §3),
+            # where a request can carry a certificate at all.
+            body["tls_client_certificate_bound_access_tokens"] = True
         if scopes:
             body["scopes_supported"] = scopes
         return body

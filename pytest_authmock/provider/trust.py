@@ -10,6 +10,7 @@ a ``kid`` the cached set lacks (the other party rotated its keys).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,13 +50,26 @@ class TrustedIssuer:
     live_jwks: Callable[[], Mapping[str, Any]] | None = dataclasses.field(
         default=None, compare=False
     )
+    #: The last live JWKS document (as JSON) and its imported keys: importing, an
+    #: RSA key above all, costs far more than comparing documents, and a key
+    #: rotation changes the document.
+    _live_cache: list[tuple[str, list[Key]]] = dataclasses.field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def keys(self, fetcher: JwksFetcher, *, error: ErrorType, refresh: bool = False) -> list[Key]:
         if self.live_jwks is not None:
+            document = self.live_jwks()
+            text = json.dumps(document, sort_keys=True, default=repr)
+            cache = self._live_cache
+            if cache and cache[0][0] == text:
+                return list(cache[0][1])
             try:
-                return import_jwks(self.live_jwks(), what=f"the JWKS of {self.issuer}")
+                keys = import_jwks(document, what=f"the JWKS of {self.issuer}")
             except ValueError as exc:
                 raise error(str(exc)) from None
+            cache[:] = [(text, keys)]
+            return list(keys)
         if self.jwks_uri is not None:
             return fetcher.keys(self.jwks_uri, error=error, refresh=refresh)
         return list(self.jwks)
@@ -83,16 +97,21 @@ def verify_trusted_jwt(
     *,
     error: ErrorType,
     what: str,
+    peeked: tuple[dict[str, Any], dict[str, Any]] | None = None,
 ) -> ForeignJwt:
-    """Signature of a JWT from a trusted issuer; the caller checks the claims."""
-    header, claims = peek(token, error=error, what=what)
+    """Signature of a JWT from a trusted issuer; the caller checks the claims.
+
+    ``peeked``: the token's header and claims, when the caller has read them already.
+    """
+    header, claims = peeked or peek(token, error=error, what=what)
     issuer = claims.get("iss")
     trusted = trust.issuers.get(issuer) if isinstance(issuer, str) else None
     if trusted is None:
         known = ", ".join(sorted(trust.issuers)) or "none"
         raise error(
             f"{what} was issued by {shown(issuer, 120)}, which this provider does not trust "
-            f"(trusted: {known}); call idp.trust_issuer({shown(issuer, 120)}, ...) in the test"
+            f"(trusted: {known}); trust it with idp.trust_issuer({shown(issuer, 120)}, ...), a "
+            "[[trusted_issuers]] table or authmock serve --trust-issuer"
         )
 
     def load(refresh: bool) -> list[Key]:

@@ -29,7 +29,6 @@ __all__ = [
     "MAX_CHUNK_FRAMING",
     "MAX_HEADER_FIELDS",
     "MAX_HEAD_BYTES",
-    "METHODS",
     "Refusal",
     "check_chunk_framing",
     "check_head",
@@ -46,7 +45,6 @@ MAX_HEADER_FIELDS = 128
 MAX_BODY_BYTES = 1024 * 1024
 #: Longest chunk line (size and extensions) or trailer section of a chunked body.
 MAX_CHUNK_FRAMING = 4096
-METHODS = frozenset({b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS"})
 
 # RFC 9112 §3.2: Host = uri-host [ ":" port ], uri-host from RFC 3986 §3.2.2.
 _HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::[0-9]*)?")
@@ -99,12 +97,13 @@ def check_request(
     """Refuse what h11 accepts but this server will not frame.
 
     Returns the body's length (``None``: chunked) and whether the connection
-    closes after the response.
+    closes after the response. Any method h11 parsed (a token, RFC 9110 §9.1)
+    goes on to the provider, whose endpoints answer one they do not serve with
+    405 and ``Allow`` (§15.5.6), as they do in process: framing never depends
+    on the method.
     """
     if event.http_version not in (b"1.1", b"1.0"):
         raise Refusal(505, "only HTTP/1.1 and HTTP/1.0 are served")
-    if event.method not in METHODS:
-        raise Refusal(501, f"method {event.method[:20].decode('ascii')!r} is not implemented")
     length: int | None = None
     encoding = False
     options = b""

@@ -76,17 +76,7 @@ def prove_pushed_requests(agent: Agent, value: Any) -> None:
     assert signed_in.status_code in (302, 303), signed_in.text
     location = httpx.URL(signed_in.headers["location"])
     assert location.params["state"] == "pushed"  # it came from the pushed request only
-    token = http.post(
-        agent.metadata["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": location.params["code"],
-            "redirect_uri": LOOPBACK,
-            "client_id": client.client_id,
-            "code_verifier": verifier,
-        },
-    )
-    assert token.status_code == 200, token.text
+    agent.redeem(http, client.client_id, location.params["code"], verifier)
 
 
 def prove_require_pushed(agent: Agent, value: Any) -> None:
@@ -125,17 +115,7 @@ def prove_end_session(agent: Agent, value: Any) -> None:
         http, page, authorization, username=user.username, password=user.password, action="approve"
     )
     code = httpx.URL(done.headers["location"]).params["code"]
-    token = http.post(
-        agent.metadata["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": LOOPBACK,
-            "client_id": client.client_id,
-            "code_verifier": verifier,
-        },
-    )
-    id_token = token.json()["id_token"]
+    id_token = agent.redeem(http, client.client_id, code, verifier)["id_token"]
     # The browser session signs the user in without the page.
     assert http.get(authorization, params=params).status_code in (302, 303)
     answer = http.get(

@@ -162,18 +162,26 @@ class Agent:
         answer = http.get(self.metadata["authorization_endpoint"], params=params)
         assert answer.status_code in (302, 303), answer.text
         location = httpx.URL(answer.headers["location"])
+        token = self.redeem(http, client.client_id, location.params["code"], verifier)
+        return location, token
+
+    def redeem(
+        self, http: httpx.Client, client_id: str, code: str, verifier: str
+    ) -> dict[str, Any]:
+        """Exchange a public client's authorization code (with its PKCE verifier)."""
         token = http.post(
             self.metadata["token_endpoint"],
             data={
                 "grant_type": "authorization_code",
-                "code": location.params["code"],
+                "code": code,
                 "redirect_uri": LOOPBACK,
-                "client_id": client.client_id,
+                "client_id": client_id,
                 "code_verifier": verifier,
             },
         )
         assert token.status_code == 200, token.text
-        return location, token.json()
+        body: dict[str, Any] = token.json()
+        return body
 
     def client_credentials(self, **form: str) -> dict[str, Any]:
         client = self.provider.add_client()

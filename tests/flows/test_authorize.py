@@ -211,7 +211,7 @@ def test_csrf_is_required(provider: FakeIdP, http: httpx.Client, app: Any) -> No
         ({"code_challenge": None}, "invalid_request", "without a code_challenge"),
         ({"response_type": "token"}, "unsupported_response_type", "only 'code'"),
         ({"response_type": None}, "invalid_request", "response_type parameter is missing"),
-        ({"scope": "bad\\scope"}, "invalid_scope", "RFC 6749 §3.3"),
+        ({"scope": "bad\\scope"}, "invalid_scope", "RFC 6749 section 3.3"),
         ({"prompt": "none"}, "login_required", "prompt=none"),
     ],
 )

@@ -51,6 +51,12 @@ class NodeProvider:
     def reset_counts(self) -> None:
         httpx.post(f"{self.issuer}/_test/counts/reset").raise_for_status()
 
+    def require_dpop_nonce(self, required: bool) -> None:
+        """Demand a DPoP server nonce in every proof (RFC 9449 §8), or stop."""
+        httpx.post(
+            f"{self.issuer}/_test/dpop-nonce", params={"required": int(required)}
+        ).raise_for_status()
+
     def token_delay(self, milliseconds: int) -> None:
         httpx.post(
             f"{self.issuer}/_test/token-delay", params={"ms": milliseconds}
@@ -78,6 +84,7 @@ def node(oidc_provider: NodeProvider) -> Iterator[NodeProvider]:
     oidc_provider.reset_counts()
     yield oidc_provider
     oidc_provider.token_delay(0)
+    oidc_provider.require_dpop_nonce(False)
 
 
 def _peer(name: str, interpreter: Path, script: str, log: Path) -> Iterator[RunningProvider]:

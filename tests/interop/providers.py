@@ -2,6 +2,8 @@
 
 * panva **oidc-provider** (Node, OpenID certified), installed with npm and run
   by ``oidc_provider/server.mjs``;
+* panva **openid-client** (Node, OpenID certified), the client side: installed
+  with npm, run by ``openid_client/*.test.mjs`` against the fake;
 * **pytest-iam** (canaille) and **oidc-provider-mock**, each in a venv of its
   own (they bring Flask and more; pytest-iam is a pytest plugin that must not
   load into this project's runs), run by the scripts in ``peers/``.
@@ -33,6 +35,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 OIDC_PROVIDER = "oidc-provider@9.13.3"
+OPENID_CLIENT = "openid-client@6.8.9"
+AUTHLIB = "authlib==1.9.6"
 PYTEST_IAM = "pytest-iam==0.3.0"
 OIDC_PROVIDER_MOCK = "oidc-provider-mock==0.4.8"
 INSTALL_TIMEOUT = 900
@@ -96,21 +100,27 @@ def _run_install(command: Sequence[str], what: str, cwd: Path | None = None) -> 
 
 def install_oidc_provider() -> Path:
     """The installed ``oidc-provider`` package directory."""
+    return install_npm_package(OIDC_PROVIDER, "the oidc-provider interop tests")
+
+
+def install_npm_package(spec: str, who: str) -> Path:
+    """The directory of npm package ``spec`` (``name@version``), installed once into the cache.
+
+    ``who`` names the tests that need it, for the skip reason when Node.js is missing.
+    """
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
-            pytest.skip(
-                f"{tool} is not on PATH: the oidc-provider interop tests need Node.js and npm"
-            )
-    name, _, version = OIDC_PROVIDER.rpartition("@")
-    root = cache_dir() / f"oidc-provider-{version}"
+            pytest.skip(f"{tool} is not on PATH: {who} need Node.js and npm")
+    name, _, version = spec.rpartition("@")
+    root = cache_dir() / f"{name}-{version}"
     package = root / "node_modules" / name
-    with install_lock("oidc-provider"):
+    with install_lock(name):
         if not _installed(package, version):
             root.mkdir(parents=True, exist_ok=True)
             (root / "package.json").write_text('{"private": true}\n')
             _run_install(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", OIDC_PROVIDER],
-                OIDC_PROVIDER,
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", spec],
+                spec,
                 cwd=root,
             )
     return package
@@ -141,8 +151,8 @@ def python_at_least(minor: int, why: str) -> str:
     return found[0]
 
 
-def peer_venv(requirement: str, python: str) -> Path:
-    """A cached venv with ``requirement`` installed; returns its interpreter."""
+def peer_venv(requirement: str, python: str, extra: Sequence[str] = ()) -> Path:
+    """A cached venv with ``requirement`` (and ``extra``) installed; returns its interpreter."""
     root = cache_dir() / ("venv-" + requirement.replace("==", "-"))
     interpreter = root / "bin" / "python"
     stamp = root / ".installed"
@@ -159,10 +169,11 @@ def peer_venv(requirement: str, python: str) -> Path:
                     "-q",
                     "--disable-pip-version-check",
                     requirement,
+                    *extra,
                 ],
                 requirement,
             )
-            stamp.write_text(requirement + "\n")
+            stamp.write_text(" ".join([requirement, *extra]) + "\n")
     return interpreter
 
 

@@ -81,3 +81,32 @@ def test_dpop_session_at_userinfo_and_refresh(node: NodeProvider) -> None:
                 userinfo, headers={"Authorization": f"Bearer {refreshed.access_token}"}
             )
         assert bearer.status_code == 401
+
+
+def test_dpop_server_nonces(node: NodeProvider) -> None:
+    """RFC 9449 §8-§9: the provider demands a nonce; the client retries once with it,
+    then keeps sending the nonce it was given, at the token endpoint and at userinfo."""
+    node.require_dpop_nonce(True)
+    token_endpoint = node.issuer + "/token"
+    fresh = DPoPKey.generate()
+    refused = httpx.post(
+        token_endpoint,
+        data={"grant_type": "client_credentials"},
+        auth=("interop-basic", secret("interop-basic")),
+        headers={"DPoP": fresh.proof("POST", token_endpoint)},
+    )
+    assert refused.json()["error"] == "use_dpop_nonce", refused.text  # it does demand one
+    key = DPoPKey.generate()
+    client, token = device_login(node, dpop=key)
+    with client:
+        assert token.token_type == "DPoP"
+        wire = node.counts()["wire"]["token"]
+        again = client.request_token(ClientCredentialsGrant())
+        assert again.token_type == "DPoP"
+        # The nonce from the first refusal is reused: one request, no second refusal.
+        assert node.counts()["wire"]["token"] == wire + 1
+        userinfo = client.metadata().endpoint("userinfo_endpoint")
+        with httpx.Client(auth=OAuth2Auth.from_token(client, token)) as http:
+            answer = http.get(userinfo)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["sub"] == "alice"

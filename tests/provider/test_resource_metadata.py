@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from pytest_authmock import FakeIdP
+from pytest_authmock.provider.dpop import DPOP_ALGS
 from tests.helpers import bearer
 
 
@@ -23,13 +24,16 @@ def test_the_document_of_a_route(provider: FakeIdP, http: httpx.Client, origin: 
     answer = http.get(origin + "/.well-known/oauth-protected-resource/v1/orders")
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/json"
-    assert answer.json() == {
+    expected = {
         "resource": api,
         "authorization_servers": [provider.issuer],
         "scopes_supported": ["orders:read", "orders:write"],
         "bearer_methods_supported": ["header"],
-        "tls_client_certificate_bound_access_tokens": True,
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
     }
+    if provider.client_certificates:  # in-process, or a loopback server with mTLS
+        expected["tls_client_certificate_bound_access_tokens"] = True
+    assert answer.json() == expected
     assert provider.journal.filter(endpoint="resource_metadata")[0].status_code == 200
 
 

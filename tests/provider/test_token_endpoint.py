@@ -78,7 +78,7 @@ def test_two_authentication_methods_are_refused(provider: FakeIdP, http: httpx.C
         data={"grant_type": "client_credentials", "client_secret": client.client_secret},
         auth=(client.client_id, client.client_secret),
     )
-    assert "RFC 6749 §2.3" in _error(response, 400, "invalid_request")
+    assert "RFC 6749 section 2.3" in _error(response, 400, "invalid_request")
 
 
 def test_client_restricted_to_post_cannot_use_basic(provider: FakeIdP, http: httpx.Client) -> None:

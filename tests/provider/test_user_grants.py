@@ -52,7 +52,8 @@ def test_missing_password(provider: FakeIdP, http: httpx.Client) -> None:
     response = token(http, provider, client, grant_type="password", username="ada")
     assert response.json() == {
         "error": "invalid_request",
-        "error_description": "the password grant needs password (RFC 6749 §4.3.2)",
+        "error_description": "the password grant needs the password parameter "
+        "(RFC 6749 section 4.3.2)",
     }
 
 

@@ -139,10 +139,20 @@ def test_bad_content_length_is_400(server: LoopbackServer) -> None:
         assert sock.recv(100).startswith(b"HTTP/1.1 400 ")
 
 
-def test_unknown_method_is_501(server: LoopbackServer) -> None:
-    with socket.create_connection((server.host, server.port)) as sock:
-        sock.sendall(b"BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n")
-        assert sock.recv(100).startswith(b"HTTP/1.1 501 ")
+@pytest.mark.parametrize(
+    "method", [b"BREW", b"M-SEARCH", b"PROPFIND", b"TRACE", b"X!#$%&'*+.^_`|~1"]
+)
+def test_any_token_method_reaches_the_handler(server: LoopbackServer, method: bytes) -> None:
+    # RFC 9110 §9.1: a method is a token; which ones a resource serves is its business.
+    answer = _raw(server, method + b" /pot HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["method"] == method.decode()
+
+
+@pytest.mark.parametrize("method", [b"BR(EW", b'BR"EW', b"BR\\EW"])
+def test_a_method_that_is_not_a_token_is_400(server: LoopbackServer, method: bytes) -> None:
+    answer = _raw(server, method + b" /pot HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:80]
 
 
 def test_handler_exception_becomes_500_and_is_recorded() -> None:

@@ -206,9 +206,7 @@ def _error_redirect(
     ctx: ProviderContext, areq: AuthorizationRequest, error: OAuthError, status: int, trace: Trace
 ) -> httpx.Response:
     trace.error = error.error
-    return _redirect(
-        ctx, areq, {"error": error.error, "error_description": error.description}, status
-    )
+    return _redirect(ctx, areq, error.body(), status)
 
 
 def _issue_code(

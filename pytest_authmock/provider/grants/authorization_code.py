@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.dpop import InvalidDpopProof
-from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
+from pytest_authmock.provider.errors import InvalidGrant
 from pytest_authmock.provider.flow_state import AuthorizationCode, iso
 from pytest_authmock.provider.grants.base import (
     Resources,
@@ -21,9 +21,7 @@ GRANT_TYPE = "authorization_code"
 
 
 def grant(request: GrantRequest) -> dict[str, Any]:
-    value = request.params.get("code")
-    if not value:
-        raise InvalidRequest("the authorization_code grant needs the code parameter")
+    value = request.required("code", section="RFC 6749 §4.1.3")
     ctx = request.ctx
     record = ctx.flows.codes.get(value)
     if record is None:

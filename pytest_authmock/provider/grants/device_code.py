@@ -10,7 +10,6 @@ from pytest_authmock.provider.errors import (
     AuthorizationPending,
     ExpiredToken,
     InvalidGrant,
-    InvalidRequest,
     SlowDown,
 )
 from pytest_authmock.provider.flow_state import iso
@@ -25,11 +24,7 @@ GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def grant(request: GrantRequest) -> dict[str, Any]:
-    code = request.params.get("device_code")
-    if not code:
-        raise InvalidRequest(
-            "the device_code grant needs the device_code parameter (RFC 8628 §3.4)"
-        )
+    code = request.required("device_code", section="RFC 8628 §3.4")
     ctx = request.ctx
     authz = ctx.flows.devices.get(code)
     if authz is None:

@@ -16,7 +16,7 @@ from joserfc.jwk import Key
 
 from pytest_authmock.provider.client_auth import registered_keys
 from pytest_authmock.provider.context import GrantRequest
-from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
+from pytest_authmock.provider.errors import InvalidGrant
 from pytest_authmock.provider.grants.base import (
     requested_resources,
     requested_scope,
@@ -37,9 +37,7 @@ WHAT = "the assertion"
 
 
 def grant(request: GrantRequest) -> dict[str, Any]:
-    assertion = request.params.get("assertion")
-    if not assertion:
-        raise InvalidRequest("the JWT bearer grant needs the assertion parameter (RFC 7523 §2.1)")
+    assertion = request.required("assertion", section="RFC 7523 §2.1")
     ctx = request.ctx
     # RFC 7523 §3.1: a bad assertion is invalid_grant.
     found = _self_issued(request, assertion) or verify_trusted_jwt(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
-from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest
+from pytest_authmock.provider.errors import InvalidGrant
 from pytest_authmock.provider.grants.base import (
     Resources,
     issue_user_tokens,
@@ -17,11 +17,7 @@ GRANT_TYPE = "password"
 
 
 def grant(request: GrantRequest) -> dict[str, Any]:
-    username = request.params.get("username")
-    secret = request.params.get("password")
-    missing = [name for name, value in (("username", username), ("password", secret)) if not value]
-    if missing or username is None or secret is None:
-        raise InvalidRequest(f"the password grant needs {' and '.join(missing)} (RFC 6749 §4.3.2)")
+    username, secret = request.required("username", "password", section="RFC 6749 §4.3.2")
     request.username = username
     scope = requested_scope(request)
     resources = requested_resources(request)

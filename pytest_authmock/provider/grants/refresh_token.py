@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_authmock.provider.context import GrantRequest
 from pytest_authmock.provider.dpop import check_bound_refresh
-from pytest_authmock.provider.errors import InvalidGrant, InvalidRequest, InvalidScope
+from pytest_authmock.provider.errors import InvalidGrant, InvalidScope
 from pytest_authmock.provider.grants.base import (
     refresh_binding,
     requested_resources,
@@ -20,9 +20,7 @@ GRANT_TYPE = "refresh_token"
 
 
 def grant(request: GrantRequest) -> dict[str, Any]:
-    value = request.params.get("refresh_token")
-    if not value:
-        raise InvalidRequest("the refresh_token grant needs the refresh_token parameter")
+    value = request.required("refresh_token", section="RFC 6749 §6")
     ctx = request.ctx
     record = ctx.store.tokens.get(value)
     client = request.client

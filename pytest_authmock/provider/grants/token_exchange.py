@@ -103,13 +103,7 @@ def grant(request: GrantRequest) -> dict[str, Any]:
 
 
 def _party(request: GrantRequest, role: str) -> Party:
-    params = request.params
-    token = params.get(f"{role}_token")
-    kind = params.get(f"{role}_token_type")
-    if not token:
-        raise InvalidRequest(f"token exchange needs the {role}_token parameter (RFC 8693 §2.1)")
-    if kind is None:
-        raise InvalidRequest(f"{role}_token_type is missing; RFC 8693 §2.1 requires it")
+    token, kind = request.required(f"{role}_token", f"{role}_token_type", section="RFC 8693 §2.1")
     if kind not in SUBJECT_TYPES:
         raise InvalidRequest(
             f"{role}_token_type {kind!r} is not one this provider accepts "
@@ -125,7 +119,9 @@ def _party(request: GrantRequest, role: str) -> Party:
     header, claims = peek(token, error=InvalidRequest, what=what)
     if claims.get("iss") == ctx.issuer:
         return _own_jwt(request, token, header, claims, what)
-    found = verify_trusted_jwt(token, ctx.store.trust, error=InvalidRequest, what=what)
+    found = verify_trusted_jwt(
+        token, ctx.store.trust, error=InvalidRequest, what=what, peeked=(header, claims)
+    )
     sub = check_trusted_claims(
         found,
         issuer=ctx.issuer,

@@ -11,9 +11,12 @@
 //   POST /_test/counts/reset
 //   POST /_test/token-delay?ms=N  hold every token request N ms before the provider sees
 //                          it (a slow provider, so that concurrent callers overlap)
+//   POST /_test/dpop-nonce?required=1  demand a DPoP server nonce (RFC 9449 §8) in every
+//                          proof from now on (required=0: stop)
 // The /_test/ endpoints exist only in this test server.
 
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,6 +80,7 @@ const clients = [
 
 const counts = { wire: {}, success: {}, error: {} };
 let tokenDelay = 0;
+let dpopNonceRequired = false;
 const bump = (table, key) => { table[key] = (table[key] || 0) + 1; };
 
 const server = http.createServer();
@@ -109,6 +113,8 @@ const provider = new Provider(issuer, {
     registrationManagement: { enabled: true },
     pushedAuthorizationRequests: { enabled: true },
     rpInitiatedLogout: { enabled: true, logoutSource },
+    // RFC 9449 §8: server nonces, demanded while a test asks for them.
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => dpopNonceRequired },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => undefined,
@@ -241,6 +247,11 @@ function testEndpoint(req, res, path) {
   }
   if (path === '/_test/counts/reset' && req.method === 'POST') {
     for (const table of Object.values(counts)) for (const key of Object.keys(table)) delete table[key];
+    res.writeHead(204);
+    return res.end();
+  }
+  if (path === '/_test/dpop-nonce' && req.method === 'POST') {
+    dpopNonceRequired = new URL(req.url, issuer).searchParams.get('required') === '1';
     res.writeHead(204);
     return res.end();
   }
