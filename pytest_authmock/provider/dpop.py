@@ -107,7 +107,8 @@ def normalized(uri: str) -> str:
     """RFC 3986 §6.2.2-6.2.3 syntax- and scheme-based normalisation, as §4.3 asks."""
     try:
         url = httpx.URL(uri)
-    except (httpx.InvalidURL, TypeError):
+    except (httpx.InvalidURL, TypeError, ValueError):
+        # ValueError: a lone surrogate (JSON allows "\ud800") cannot be encoded.
         return uri
     return str(url.copy_with(query=None, fragment=None, path=url.path or "/"))
 

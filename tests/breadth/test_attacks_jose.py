@@ -219,6 +219,12 @@ def proof(provider: Any, key: ECKey, jwk: dict[str, Any], **header: Any) -> str:
     )
 
 
+def es256(signing_input: str, key: ECKey) -> str:
+    """A compact JWS signed by hand (RFC 7518 §3.4), for parts joserfc will not write."""
+    r, s = decode_dss_signature(key.private_key.sign(signing_input.encode(), ECDSA(SHA256())))
+    return f"{signing_input}.{b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
 def with_proof(http: httpx.Client, provider: Any, client: Any, dpop: str) -> httpx.Response:
     """A client-credentials token request carrying ``dpop`` as its proof."""
     return http.post(
@@ -306,9 +312,7 @@ def test_a_crit_header_is_refused_not_a_500(
         f"{segment({**header, 'crit': crit})}.{segment({**body, 'iat': int(time.time())})}"
     )
     # By hand: joserfc refuses to write a crit it does not know.
-    r, s = decode_dss_signature(attacker.private_key.sign(signing_input.encode(), ECDSA(SHA256())))
-    signed = f"{signing_input}.{b64(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
-    answer = with_proof(http, provider, provider.add_client(), signed)
+    answer = with_proof(http, provider, provider.add_client(), es256(signing_input, attacker))
     refused(answer, 400, "invalid_dpop_proof", "crit")
     assert provider.check() == []
 
@@ -323,3 +327,17 @@ def test_basic_and_a_malformed_assertion_is_two_methods(provider: Any, http: htt
         auth=(client.client_id, client.client_secret),
     )
     refused(answer, 400, "invalid_request", "HTTP Basic", "allows one method")
+
+
+@pytest.mark.parametrize("htu", ["\\ud800", "https://x/\\udfff", "http://a b/"])
+def test_an_unencodable_htu_is_refused_not_a_500(
+    provider: Any, http: httpx.Client, attacker: ECKey, htu: str
+) -> None:
+    """Found by the fuzz suite: a lone surrogate in ``htu`` (valid JSON, no valid URL)
+    made httpx raise UnicodeEncodeError, answered 500."""
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": attacker.as_dict(private=False)}
+    body = f'{{"jti":"{secrets.token_hex(8)}","htm":"POST","htu":"{htu}","iat":{int(time.time())}}}'
+    signing_input = f"{segment(header)}.{b64(body.encode())}"
+    answer = with_proof(http, provider, provider.add_client(), es256(signing_input, attacker))
+    refused(answer, 400, "invalid_dpop_proof", "htu")
+    assert provider.check() == []
