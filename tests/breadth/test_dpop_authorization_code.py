@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import urllib.request
 from typing import Any
 
 import httpx
 
 from pytest_authmock.client import DPoPKey, OAuthClient, authorize_in_browser, pkce_pair
+from tests.breadth.helpers import auto_browser
 
 LOOPBACK = "http://127.0.0.1/callback"
 
@@ -17,14 +17,7 @@ def test_browser_login_binds_the_code_and_the_tokens(provider: Any) -> None:
     provider.add_client("cli", public=True, redirect_uris=[LOOPBACK])
     key = DPoPKey.generate()
     opened: list[str] = []
-
-    def browser(url: str) -> bool:  # auto-approve: the page redirects at once
-        opened.append(url)
-        with httpx.Client(verify=getattr(provider, "httpx_verify", None) or True) as http:
-            location = http.get(url).headers["location"]
-        with urllib.request.urlopen(location, timeout=5):  # noqa: S310 - the loopback listener
-            pass
-        return True
+    browser = auto_browser(provider, opened)  # auto-approve: the page redirects at once
 
     with OAuthClient(
         provider.issuer,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from pytest_authmock.client import (
     authorize_in_browser,
     pkce_pair,
 )
-from tests.breadth.helpers import claims_of, oauth
+from tests.breadth.helpers import auto_browser, claims_of, oauth
 
 ORDERS = "https://orders.example/api"
 BILLING = "https://billing.example/api"
@@ -107,13 +106,7 @@ def test_device_flow_resource(provider: Any) -> None:
 def test_browser_login_resource(provider: Any) -> None:
     provider.auto_approve = provider.add_user()
     provider.add_client("cli", public=True, redirect_uris=[LOOPBACK])
-
-    def browser(url: str) -> bool:
-        with httpx.Client(verify=getattr(provider, "httpx_verify", None) or True) as http:
-            location = http.get(url).headers["location"]
-        with urllib.request.urlopen(location, timeout=5):  # noqa: S310 - the loopback listener
-            pass
-        return True
+    browser = auto_browser(provider)
 
     with OAuthClient(
         provider.issuer, client_id="cli", verify=getattr(provider, "httpx_verify", None) or True
