@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -36,6 +37,13 @@ MAX_JWKS_BYTES = 256 * 1024
 #: JWKS URIs remembered at once; the oldest is forgotten (and fetched again if
 #: needed): any client may register a jwks_uri of its choice.
 MAX_CACHED_URIS = 256
+#: A fetch that takes this long (seconds; a test's own server answers in
+#: milliseconds) puts its host in the penalty box for :data:`SLOW_HOST_PENALTY`
+#: seconds: the provider answers every request while it fetches, so a host that
+#: trickles its answer (anyone may register its jwks_uri) must not stall it again
+#: and again, one unknown ``kid`` or one new client at a time.
+SLOW_FETCH = 1.0
+SLOW_HOST_PENALTY = 10.0
 
 
 class FetchError(Exception):
@@ -50,17 +58,36 @@ class JwksFetcher:
     JWKS is refused; every failure is the caller's OAuth error, never a 5xx.
     """
 
-    def __init__(self, get: Callable[[str], httpx.Response] | None = None) -> None:
+    def __init__(
+        self,
+        get: Callable[[str], httpx.Response] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._get = get or _http_get
+        self._clock = clock
         self._cache: dict[str, list[Key]] = {}
+        #: Hosts whose last fetch was slow, and until when they are not fetched from.
+        self._slow: dict[str, float] = {}
 
     def keys(self, uri: str, *, error: ErrorType, refresh: bool = False) -> list[Key]:
         if not refresh and uri in self._cache:
             return self._cache[uri]
+        host = _host(uri)
+        now = self._clock()
+        if self._slow.get(host, now) > now:
+            if uri in self._cache:
+                return self._cache[uri]  # the keys already known; an unknown kid stays unknown
+            raise error(
+                f"the JWKS host {host} took {SLOW_FETCH:g} s or more to answer less than "
+                f"{SLOW_HOST_PENALTY:g} s ago; this provider fetches nothing from it until then"
+            )
         try:
             response = self._get(uri)
         except (httpx.HTTPError, httpx.InvalidURL, FetchError) as exc:
             raise error(f"cannot fetch the JWKS at {uri}: {type(exc).__name__}: {exc}") from None
+        finally:
+            self._note_duration(host, now)
         if response.is_redirect:
             raise error(
                 f"the JWKS at {uri} answered HTTP {response.status_code}, a redirect; "
@@ -80,6 +107,15 @@ class JwksFetcher:
             del self._cache[next(iter(self._cache))]
         self._cache[uri] = keys
         return keys
+
+    def _note_duration(self, host: str, began: float) -> None:
+        now = self._clock()
+        if now - began < SLOW_FETCH:
+            return
+        self._slow.pop(host, None)
+        if len(self._slow) >= MAX_CACHED_URIS:
+            del self._slow[next(iter(self._slow))]
+        self._slow[host] = now + SLOW_HOST_PENALTY
 
 
 def _http_get(uri: str) -> httpx.Response:
@@ -141,6 +177,14 @@ def _bounded(chunks: Iterable[bytes], deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise FetchError(f"no complete answer within {FETCH_TIMEOUT:g} s")
     return bytes(body)
+
+
+def _host(uri: str) -> str:
+    """The host (and port) a fetch of ``uri`` goes to, or the URI if it has none."""
+    try:
+        return urllib.parse.urlsplit(uri).netloc or uri
+    except ValueError:  # e.g. an unclosed IPv6 bracket: the fetch refuses it anyway
+        return uri
 
 
 def _is_loopback(uri: str) -> bool:

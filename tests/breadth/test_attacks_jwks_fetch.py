@@ -216,3 +216,50 @@ def test_a_compressed_jwks_is_read_over_httpx() -> None:
         )
         (key,) = JwksFetcher().keys("https://keys.example/jwks", error=InvalidClient)
     assert key.kid == jwks["keys"][0]["kid"]
+
+
+def test_a_slow_host_is_not_fetched_from_again_for_a_while() -> None:
+    """The provider answers every request while it fetches: a host that took a
+    second or more is left alone for SLOW_HOST_PENALTY seconds (known keys stay
+    usable), so unknown kids and new clients cannot stall it one after another."""
+    jwks = {"keys": [PrivateKeyJwt.generate("x").key.as_dict(private=False)]}
+    clock = [1000.0]
+    fetched: list[str] = []
+
+    def slow_get(uri: str) -> httpx.Response:
+        fetched.append(uri)
+        clock[0] += jwks_fetch.SLOW_FETCH  # the answer trickled in
+        return httpx.Response(200, json=jwks)
+
+    fetcher = JwksFetcher(slow_get, clock=lambda: clock[0])
+    keys = fetcher.keys("https://slow.example/a", error=InvalidClient)
+    # An unknown kid would refetch: the known keys come back instead, nothing fetched.
+    assert fetcher.keys("https://slow.example/a", error=InvalidClient, refresh=True) == keys
+    # Another URI on the same host (a new client): refused at once, nothing fetched.
+    with pytest.raises(InvalidClient, match="fetches nothing from it until then"):
+        fetcher.keys("https://slow.example/b", error=InvalidClient)
+    # Other hosts are not held back.
+    fetcher.keys("https://other.example/a", error=InvalidClient)
+    assert fetched == ["https://slow.example/a", "https://other.example/a"]
+    clock[0] += jwks_fetch.SLOW_HOST_PENALTY
+    fetcher.keys("https://slow.example/b", error=InvalidClient)
+    assert fetched[-1] == "https://slow.example/b"
+
+
+def test_a_slow_failure_counts_too_and_a_quick_one_does_not() -> None:
+    clock = [0.0]
+    delay = [jwks_fetch.SLOW_FETCH]
+
+    def failing_get(uri: str) -> httpx.Response:
+        clock[0] += delay[0]
+        raise httpx.ConnectError("refused")
+
+    fetcher = JwksFetcher(failing_get, clock=lambda: clock[0])
+    with pytest.raises(InvalidClient, match="cannot fetch"):
+        fetcher.keys("https://slow.example/jwks", error=InvalidClient)
+    with pytest.raises(InvalidClient, match="until then"):
+        fetcher.keys("https://slow.example/jwks", error=InvalidClient)
+    delay[0] = 0.01  # a quick refusal (a test's server not started yet) is tried again
+    for _ in range(2):
+        with pytest.raises(InvalidClient, match="cannot fetch"):
+            fetcher.keys("https://quick.example/jwks", error=InvalidClient)
