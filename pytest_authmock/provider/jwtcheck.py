@@ -10,6 +10,7 @@ checked against an RSA public key used as an HMAC secret.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError, SecurityWarning
 from joserfc.jwk import ECKey, Key, KeySet, OctKey, OKPKey, RSAKey
-from joserfc.jws import JWSRegistry
+from joserfc.jws import CompactSignature, JWSRegistry
 
 from pytest_authmock.provider.algorithms import (
     ASYMMETRIC_ALGS,
@@ -60,15 +61,32 @@ MAX_ASSERTION_LIFETIME = 3600
 CLOCK_SKEW = 60.0
 
 
+#: Algorithms joserfc warns about when used ("EdDSA", "none"); the rest are
+#: verified without the cost of catching warnings.
+_WARNED_ALGS = frozenset(
+    name for name, alg in JWSRegistry.algorithms.items() if getattr(alg, "security_warning", None)
+)
+
+
 class _Registry(JWSRegistry):
     # An RSA public key in a DPoP proof's ``jwk`` header is ~700 bytes encoded;
     # joserfc's default cap is 512.
     max_header_length = 4096
 
 
-def _registry(algorithms: Sequence[str] | None = None) -> JWSRegistry:
+@functools.lru_cache(maxsize=32)
+def _registry(algorithms: tuple[str, ...] | None = None) -> JWSRegistry:
     # Other parties' tokens may carry header parameters joserfc does not know.
+    # A registry holds only its settings: one per algorithm list serves every call.
     return _Registry(algorithms=algorithms, strict_check_header=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _extracted(token: str) -> CompactSignature:
+    """The parsed JWS, shared by :func:`peek` and :func:`verify_signature`: a
+    token is parsed once per request, not once to find its key and again to
+    verify it. (A failed parse raises, and is not remembered.)"""
+    return jws.extract_compact(token.encode("ascii"), registry=_registry())
 
 
 def peek(token: str, *, error: ErrorType, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -79,7 +97,7 @@ def peek(token: str, *, error: ErrorType, what: str) -> tuple[dict[str, Any], di
         # joserfc parses the header with the unbounded json module: measure it first.
         if json_depth(_segment_text(token.partition(".")[0])) > MAX_JSON_DEPTH:
             raise error(f"{what} header is nested more than {MAX_JSON_DEPTH} levels deep")
-        signed = jws.extract_compact(token.encode("ascii"), registry=_registry())
+        signed = _extracted(token)
     except (JoseError, ValueError, UnicodeError):
         raise error(f"{what} is not a well-formed JWT") from None
     try:
@@ -169,12 +187,18 @@ def verify_signature(
             f"{what} is signed with {alg}, but the registered key allows only "
             f"{', '.join(allowed) or 'nothing'}; the key decides the algorithm (RFC 8725 §3.1)"
         )
+    registry = _registry((alg,))
     for key in usable:
         try:
-            with warnings.catch_warnings():
-                # joserfc warns that "EdDSA" is deprecated (RFC 9864); clients still send it.
-                warnings.simplefilter("ignore", SecurityWarning)
-                jws.deserialize_compact(token, key, registry=_registry([alg]))
+            if alg in _WARNED_ALGS:
+                with warnings.catch_warnings():
+                    # joserfc warns that "EdDSA" is deprecated (RFC 9864); clients still send it.
+                    warnings.simplefilter("ignore", SecurityWarning)
+                    valid = jws.validate_compact(_extracted(token), key, [alg], registry)
+            else:
+                valid = jws.validate_compact(_extracted(token), key, [alg], registry)
+            if not valid:
+                continue
         except BadSignatureError:
             continue
         except (JoseError, ValueError, TypeError) as exc:
