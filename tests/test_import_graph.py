@@ -47,7 +47,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "trust",
         "client_assertion",
         "dpop",
-        "resources",
         "switches",
         "choices",
         "claims_layout",
