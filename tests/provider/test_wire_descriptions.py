@@ -118,7 +118,8 @@ def hostile_target() -> Target:
 
 def _grant_type(target: Target, value: str) -> str:
     idp, http, client = target
-    response = token(http, idp, client, grant_type=value)
+    # The quote and backslash also keep it from ever being a grant type that exists.
+    response = token(http, idp, client, grant_type=f'{value}"\\')
     assert (response.status_code, response.json()["error"]) == (400, "unsupported_grant_type")
     return _described(response)
 
@@ -143,7 +144,9 @@ def _scope_in_a_redirect(target: Target, value: str) -> str:
 
 def _registration_metadata(target: Target, value: str) -> str:
     idp, http, _ = target
-    document = {"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": value}
+    # The quote and backslash keep it from ever being a method that exists ("none").
+    method = f'{value}"\\'
+    document = {"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": method}
     response = http.post(idp.metadata()["registration_endpoint"], json=document)
     assert (response.status_code, response.json()["error"]) == (400, "invalid_client_metadata")
     return _described(response)
