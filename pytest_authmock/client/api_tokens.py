@@ -23,7 +23,7 @@ from pytest_authmock.client.challenge import parse_bearer_challenge
 from pytest_authmock.client.errors import InvalidToken, ProviderError, TokenExpired
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
-from pytest_authmock.client.responses import oauth_error
+from pytest_authmock.client.responses import json_body, oauth_error
 
 __all__ = [
     "ApiTokenAdmin",
@@ -115,6 +115,10 @@ class CreatedApiToken(ApiTokenInfo):
         if not isinstance(token, str) or not token:
             raise ProviderError("the provider created an API token but sent no secret")
         return cls(**fields, token=token)
+
+
+_CREATED = "the answer to creating an API token"
+_READ = "the API-token answer"
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -228,7 +232,7 @@ class ApiTokenAdmin:
         session (device) revoke it."""
         body = self._body(name, scopes, expires_in, bind_to_session)
         response = self._send("POST", self.endpoint(), "creating an API token", body)
-        return CreatedApiToken.from_json(response.json())
+        return CreatedApiToken.from_json(json_body(response, _CREATED))
 
     async def acreate(
         self,
@@ -240,11 +244,11 @@ class ApiTokenAdmin:
     ) -> CreatedApiToken:
         body = self._body(name, scopes, expires_in, bind_to_session)
         response = await self._asend("POST", await self.aendpoint(), "creating an API token", body)
-        return CreatedApiToken.from_json(response.json())
+        return CreatedApiToken.from_json(json_body(response, _CREATED))
 
     @staticmethod
     def _listed(response: httpx.Response) -> builtins.list[ApiTokenInfo]:
-        body = response.json()
+        body = json_body(response, "the API-token list answer")
         tokens = body.get("tokens") if isinstance(body, Mapping) else None
         if not isinstance(tokens, list):
             raise ProviderError("the API-token list answer has no 'tokens' array")
@@ -259,14 +263,13 @@ class ApiTokenAdmin:
 
     def get(self, token_id: str) -> ApiTokenInfo:
         url = f"{self.endpoint()}/{_id(token_id)}"
-        return ApiTokenInfo.from_json(
-            self._send("GET", url, f"reading API token {token_id!r}").json()
-        )
+        response = self._send("GET", url, f"reading API token {token_id!r}")
+        return ApiTokenInfo.from_json(json_body(response, _READ))
 
     async def aget(self, token_id: str) -> ApiTokenInfo:
         url = f"{await self.aendpoint()}/{_id(token_id)}"
         response = await self._asend("GET", url, f"reading API token {token_id!r}")
-        return ApiTokenInfo.from_json(response.json())
+        return ApiTokenInfo.from_json(json_body(response, _READ))
 
     def revoke(self, token_id: str) -> None:
         """Revoke by id; it stops working at once. :class:`ApiTokenForbidden` if it is

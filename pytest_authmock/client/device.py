@@ -32,7 +32,7 @@ from pytest_authmock.client.errors import (
 )
 from pytest_authmock.client.grants import Form, Resources, resource_form, resources
 from pytest_authmock.client.oauth import OAuthClient
-from pytest_authmock.client.responses import oauth_error
+from pytest_authmock.client.responses import json_body, oauth_error
 from pytest_authmock.client.tokens import Token
 
 __all__ = [
@@ -188,10 +188,7 @@ class DeviceFlow:
 
     def _started(self, response: httpx.Response, now: float) -> DeviceAuthorization:
         if response.status_code == 200:
-            try:
-                body = response.json()
-            except ValueError:
-                raise ProviderError("the device authorization answer is not JSON") from None
+            body = json_body(response, "the device authorization answer")
             authorization = DeviceAuthorization.from_response(body, now)
             logger.info("device flow started: code %s", authorization.user_code)
             return authorization

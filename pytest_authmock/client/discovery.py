@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from pytest_authmock.client.errors import ConfigurationError, ProviderError
+from pytest_authmock.client.responses import fetched_document
 
 __all__ = ["ProviderMetadata", "metadata_urls"]
 
@@ -126,13 +127,5 @@ def parse_metadata_response(
     url = str(response.request.url)
     if response.status_code == 404:
         return None
-    if response.status_code != 200:
-        raise ProviderError(
-            f"fetching the metadata at {url} failed with HTTP {response.status_code}",
-            status_code=response.status_code,
-        )
-    try:
-        document = response.json()
-    except ValueError:
-        raise ProviderError(f"the metadata at {url} is not JSON") from None
+    document = fetched_document(response, f"the metadata at {url}")
     return ProviderMetadata.from_document(expected_issuer, document, url)

@@ -28,6 +28,7 @@ import httpx
 from pytest_authmock.client.errors import InvalidToken, ProviderError
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
+from pytest_authmock.client.responses import fetched_document
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key
@@ -120,15 +121,7 @@ class JwksCache:
         return jwks_uri
 
     def _install(self, response: httpx.Response, url: str) -> None:
-        if response.status_code != 200:
-            raise ProviderError(
-                f"fetching the provider's keys at {url} failed with HTTP {response.status_code}",
-                status_code=response.status_code,
-            )
-        try:
-            document = response.json()
-        except ValueError:
-            raise ProviderError(f"the provider's keys at {url} are not JSON") from None
+        document = fetched_document(response, f"the provider's JWKS at {url}")
         entries = document.get("keys") if isinstance(document, Mapping) else None
         if not isinstance(entries, list):
             raise ProviderError(f"the document at {url} is not a JWKS (no 'keys' list)")

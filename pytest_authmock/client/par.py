@@ -22,7 +22,7 @@ from pytest_authmock.client.errors import (
     ProviderError,
 )
 from pytest_authmock.client.oauth import OAuthClient
-from pytest_authmock.client.responses import oauth_error, provider_words
+from pytest_authmock.client.responses import json_body, oauth_error, provider_words
 
 __all__ = [
     "PushedAuthorizationRequest",
@@ -91,10 +91,7 @@ def _answer(response: httpx.Response) -> PushedAuthorizationRequest:
             error_description=description,
             status_code=response.status_code,
         )
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError("the pushed authorization request answer is not JSON") from None
+    body = json_body(response, "the pushed authorization request answer")
     request_uri = body.get("request_uri") if isinstance(body, Mapping) else None
     if not isinstance(request_uri, str) or not request_uri:
         raise ProviderError(

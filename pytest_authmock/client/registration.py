@@ -24,7 +24,7 @@ from pytest_authmock.client.errors import (
 from pytest_authmock.client.grants import ClientAuth, client_auth_for
 from pytest_authmock.client.oauth import OAuthClient
 from pytest_authmock.client.redact import fingerprint
-from pytest_authmock.client.responses import oauth_error, provider_words
+from pytest_authmock.client.responses import json_body, oauth_error, provider_words
 
 __all__ = [
     "RegisteredClient",
@@ -98,10 +98,7 @@ class RegisteredClient:
     def from_response(
         cls, issuer: str, response: httpx.Response, previous: RegisteredClient | None = None
     ) -> RegisteredClient:
-        try:
-            body = response.json()
-        except ValueError:
-            raise ProviderError("the registration answer is not JSON") from None
+        body = json_body(response, "the registration answer")
         if not isinstance(body, Mapping) or not isinstance(body.get("client_id"), str):
             raise ProviderError("the registration answer has no client_id (RFC 7591 §3.2.1)")
 

@@ -24,6 +24,7 @@ from pytest_authmock.client.discovery import (
     parse_metadata_response,
 )
 from pytest_authmock.client.errors import ConfigurationError, ProviderError
+from pytest_authmock.client.responses import fetched_document
 
 __all__ = [
     "DiscoveredResource",
@@ -97,16 +98,11 @@ class ResourceMetadata:
     ) -> ResourceMetadata:
         """The document of one answer, checked against the URL the client called."""
         url = str(response.request.url)
-        if response.status_code != 200:
-            raise ProviderError(
-                f"fetching the protected resource metadata at {url} failed with HTTP "
-                f"{response.status_code}; the API does not publish RFC 9728 metadata there",
-                status_code=response.status_code,
-            )
-        try:
-            document = response.json()
-        except ValueError:
-            raise ProviderError(f"the protected resource metadata at {url} is not JSON") from None
+        document = fetched_document(
+            response,
+            f"the protected resource metadata at {url}",
+            advice="; the API does not publish RFC 9728 metadata there",
+        )
         if not isinstance(document, Mapping):
             raise ProviderError(f"the protected resource metadata at {url} is not a JSON object")
         resource = document.get("resource")

@@ -18,11 +18,31 @@ from pytest_authmock.client.errors import (
 
 __all__ = [
     "check_revocation",
+    "fetched_document",
     "introspection_result",
+    "json_body",
     "oauth_error",
     "provider_words",
     "userinfo_result",
 ]
+
+
+def json_body(response: httpx.Response, what: str, *, hint: str = "") -> Any:
+    """The JSON of ``response``; a :class:`ProviderError` saying ``what`` is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderError(f"{what} is not JSON{hint}") from None
+
+
+def fetched_document(response: httpx.Response, what: str, *, advice: str = "") -> Any:
+    """The JSON of a document read with GET (metadata, keys): HTTP 200 and JSON."""
+    if response.status_code != 200:
+        raise ProviderError(
+            f"fetching {what} failed with HTTP {response.status_code}{advice}",
+            status_code=response.status_code,
+        )
+    return json_body(response, what)
 
 
 def oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -90,10 +110,7 @@ def introspection_result(response: httpx.Response, client_id: str | None) -> dic
                 " access token locally with AccessTokenValidator"
             )
         raise _endpoint_error("introspection", response, advice)
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError("the introspection answer is not JSON") from None
+    body = json_body(response, "the introspection answer")
     if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
         raise ProviderError("the introspection answer has no boolean 'active' (RFC 7662 §2.2)")
     return body
@@ -123,12 +140,7 @@ def userinfo_result(response: httpx.Response) -> dict[str, Any]:
         )
     if response.status_code != 200:
         raise _endpoint_error("userinfo", response)
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError(
-            "the userinfo answer is not JSON (signed userinfo is not supported)"
-        ) from None
+    body = json_body(response, "the userinfo answer", hint=" (signed userinfo is not supported)")
     if not isinstance(body, dict):
         raise ProviderError("the userinfo answer is not a JSON object")
     return body

@@ -155,3 +155,15 @@ def test_api_token_through_the_resolver(server: Any, tmp_path: Any, api: str, so
     assert token.token not in repr(creds)
     with httpx.Client(auth=creds.auth) as http:
         assert http.get(api).json()["username"] == "ada"
+
+
+def test_an_answer_that_is_not_json(server: Any, admin: ApiTokenAdmin) -> None:
+    """A broken 200 is a ProviderError naming the answer, never a JSONDecodeError."""
+    created = admin.create("ci")
+    server.malformed_json(endpoint="api_tokens", times=3)
+    with pytest.raises(ProviderError, match="creating an API token is not JSON"):
+        admin.create("again")
+    with pytest.raises(ProviderError, match="API-token list answer is not JSON"):
+        admin.list()
+    with pytest.raises(ProviderError, match="API-token answer is not JSON"):
+        admin.get(created.id)
