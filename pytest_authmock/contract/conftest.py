@@ -71,6 +71,16 @@ def provider(contract: ContractSettings) -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="session")
+def resource(provider: Provider) -> str:
+    """The protected API given with --authmock-contract-resource (skips without one)."""
+    if provider.settings.resource is None:
+        pytest.skip(
+            "pass --authmock-contract-resource URL (an API that takes the provider's tokens)"
+        )
+    return provider.settings.resource
+
+
+@pytest.fixture(scope="session")
 def mtls_http(contract: ContractSettings) -> Iterator[httpx.Client]:
     if contract.client_cert is None:
         pytest.skip(

@@ -23,15 +23,6 @@ from pytest_authmock.contract.checks import Provider
 
 
 @pytest.fixture(scope="module")
-def resource(provider: Provider) -> str:
-    if provider.settings.resource is None:
-        pytest.skip(
-            "pass --authmock-contract-resource URL (an API that takes the provider's tokens)"
-        )
-    return provider.settings.resource
-
-
-@pytest.fixture(scope="module")
 def refusal(provider: Provider, resource: str) -> httpx.Response:
     response = provider.http.get(resource, headers={"Accept": "application/json"})
     assert response.status_code == 401, (

@@ -59,15 +59,6 @@ def userinfo(provider: Provider) -> str:
     return provider.endpoint_or_skip("userinfo_endpoint")
 
 
-@pytest.fixture(scope="module")
-def resource(provider: Provider) -> str:
-    if provider.settings.resource is None:
-        pytest.skip(
-            "pass --authmock-contract-resource URL (an API that takes the provider's tokens)"
-        )
-    return provider.settings.resource
-
-
 def test_userinfo_without_a_token(provider: Provider, userinfo: str, choices: Choices) -> None:
     check_unauthenticated(provider.http, userinfo, "userinfo", choices, "missing_token_error")
 
